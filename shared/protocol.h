@@ -1,0 +1,122 @@
+#pragma once
+// The Longline line protocol: parsing and formatting of single lines.
+// The grammar and every message are documented in docs/protocol.md.
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace longline::protocol {
+
+constexpr int DefaultPort = 9999;
+constexpr int MaxNickLength = 24;
+constexpr int MaxTokenLength = 64;
+
+// Stable error codes; see docs/protocol.md. The numeric value is the wire code.
+enum class ErrorCode {
+    BadLine = 400,
+    NotRegistered = 401,
+    UnknownCommand = 404,
+    AlreadyRegistered = 409,
+    LineTooLong = 413,
+    BadEncoding = 415,
+    ControlChars = 416,
+    BadArgument = 420,
+    BadNick = 421,
+    NickTaken = 422,
+    PingTooFast = 429,
+    RateLimited = 430,
+    ServerFull = 503,
+    Internal = 500,
+};
+
+QString errorName(ErrorCode code);
+std::optional<ErrorCode> errorCodeFromNumber(int code);
+
+// A line split into its command word, its fixed words and the free text tail.
+// Which parts are "words" and which is "text" depends on the command; see
+// parse().
+struct Line
+{
+    QString command;      // upper case
+    QList<QString> words; // fixed arguments
+    QString text;         // free text (may contain spaces), empty when absent
+    bool hasText = false;
+};
+
+struct ParseError
+{
+    ErrorCode code;
+    QString message;
+};
+
+// Parses one already-framed, already UTF-8-validated line (no terminator).
+// Knows the arity of every command in both directions so that the free text
+// is split off correctly. Unknown commands parse with all words in `words`
+// (so a caller can answer UNKNOWN_COMMAND with the name).
+struct ParseResult
+{
+    std::optional<Line> line;
+    std::optional<ParseError> error;
+    bool ok() const { return line.has_value(); }
+};
+ParseResult parse(const QString &line);
+
+// Validation helpers shared by server and clients.
+bool isValidNick(const QString &nick, QString *why = nullptr);
+bool isValidToken(const QString &token); // PING tokens and client message ids
+// True if `text` has C0/C1 control characters other than TAB (or DEL).
+bool hasControlChars(const QString &text);
+// Replaces control characters by visible U+FFFD so they can be shown safely.
+QString sanitizeForDisplay(const QString &text);
+std::optional<qint64> parseSeq(const QString &word); // 0 .. 2^63-1
+
+QString formatTime(const QDateTime &utc);
+QDateTime parseTime(const QString &word); // invalid QDateTime on error
+
+// Formatting: every function returns a complete line including "\n".
+QByteArray hello(const QString &nick);
+QByteArray say(const QString &text);
+QByteArray sayWithId(const QString &cid, const QString &text);
+QByteArray historyRequest(qint64 sinceSeq, int max = 0);
+QByteArray who();
+QByteArray ping(const QString &token);
+QByteArray pong(const QString &token);
+QByteArray quit(const QString &reason = {});
+
+struct WelcomeInfo
+{
+    QString nick;
+    QString server;
+    qint64 seq = 0;
+    bool heartbeatOn = false;
+    double heartbeatIntervalS = 0;
+    double heartbeatTimeoutS = 0;
+    double minPingS = 0;
+    int maxLine = 0;
+    int maxHistory = 0;
+};
+QByteArray welcome(const WelcomeInfo &info);
+std::optional<WelcomeInfo> parseWelcome(const Line &line);
+
+struct ChatMessage
+{
+    qint64 seq = 0;
+    QDateTime time;
+    QString nick;
+    QString text;
+};
+QByteArray msg(const ChatMessage &m);
+QByteArray hist(const ChatMessage &m);
+std::optional<ChatMessage> parseChatMessage(const Line &line); // MSG or HIST
+QByteArray histEnd(qint64 lastSeq, bool more);
+QByteArray ack(const QString &cid, qint64 seq);
+QByteArray join(const QDateTime &time, const QString &nick);
+QByteArray leave(const QDateTime &time, const QString &nick, const QString &reason);
+QByteArray online(const QList<QString> &nicks);
+QByteArray error(ErrorCode code, const QString &text);
+QByteArray bye(const QString &reason);
+
+} // namespace longline::protocol

@@ -20,7 +20,7 @@ const QHash<QString, Arity> &arities()
 {
     static const QHash<QString, Arity> table = {
         // client to server
-        {QStringLiteral("HELLO"), {1, 1, false, false}},
+        {QStringLiteral("HELLO"), {1, 2, false, false}},
         {QStringLiteral("SAY"), {0, 0, true, true}},
         {QStringLiteral("SAYID"), {1, 1, true, true}},
         {QStringLiteral("HISTORY"), {1, 2, false, false}},
@@ -251,7 +251,12 @@ QDateTime parseTime(const QString &word)
     return t;
 }
 
-QByteArray hello(const QString &nick) { return lineOf(QStringLiteral("HELLO ") + nick); }
+QByteArray hello(const QString &nick, const QString &sessionKey)
+{
+    if (sessionKey.isEmpty())
+        return lineOf(QStringLiteral("HELLO ") + nick);
+    return lineOf(QStringLiteral("HELLO %1 %2").arg(nick, sessionKey));
+}
 QByteArray say(const QString &text) { return lineOf(QStringLiteral("SAY ") + text); }
 QByteArray sayWithId(const QString &cid, const QString &text)
 {
@@ -282,6 +287,8 @@ QByteArray welcome(const WelcomeInfo &info)
                     .arg(fmtSeconds(info.minPingS))
                     .arg(info.maxLine)
                     .arg(info.maxHistory);
+    if (!info.session.isEmpty())
+        s += QStringLiteral(" session=") + info.session;
     return lineOf(s);
 }
 
@@ -315,6 +322,8 @@ std::optional<WelcomeInfo> parseWelcome(const Line &line)
             info.maxLine = value.toInt();
         } else if (key == QLatin1String("maxhist")) {
             info.maxHistory = value.toInt();
+        } else if (key == QLatin1String("session")) {
+            info.session = value;
         }
     }
     return info;

@@ -77,7 +77,9 @@ QString formatTime(const QDateTime &utc);
 QDateTime parseTime(const QString &word); // invalid QDateTime on error
 
 // Formatting: every function returns a complete line including "\n".
-QByteArray hello(const QString &nick);
+// `sessionKey` (from an earlier WELCOME) lets a reconnecting client take over
+// its own not-yet-detected dead session instead of getting NICK_TAKEN.
+QByteArray hello(const QString &nick, const QString &sessionKey = {});
 QByteArray say(const QString &text);
 QByteArray sayWithId(const QString &cid, const QString &text);
 QByteArray historyRequest(qint64 sinceSeq, int max = 0);
@@ -97,6 +99,7 @@ struct WelcomeInfo
     double minPingS = 0;
     int maxLine = 0;
     int maxHistory = 0;
+    QString session; // key to present in HELLO when reconnecting
 };
 QByteArray welcome(const WelcomeInfo &info);
 std::optional<WelcomeInfo> parseWelcome(const Line &line);

@@ -1,0 +1,145 @@
+#pragma once
+// The client side of a Longline connection, without any user interface:
+// handshake, chat, history catch-up, liveness, reconnect with backoff and an
+// outbox that never loses a message. The terminal client and the desktop
+// client are thin presenters of this class's signals.
+//
+// Guarantees to its user:
+// - send() never loses text: it goes to the outbox, is written with SAYID
+//   when online, and stays there until the server's ACK; after a reconnect
+//   every unacknowledged message is sent again (the server ignores repeats);
+// - messageReceived() is emitted once per server sequence number, in
+//   increasing order: history fetched after a reconnect comes before the
+//   live messages that arrived meanwhile;
+// - a user's disconnect (disconnectFromServer) is told apart from a failure:
+//   only a failure emits connectionLost() and schedules a reconnect;
+// - errors that cannot change by retrying (bad or taken nick) stop retries.
+
+#include "connectionliveness.h"
+#include "lineframer.h"
+#include "protocol.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QSet>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace longline {
+
+class ChatClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Disconnected,       // idle: never connected, user disconnected, or gave up
+        Connecting,         // TCP connect in progress
+        Handshaking,        // connected, HELLO sent, waiting for WELCOME
+        Online,             // WELCOME received
+        WaitingToReconnect, // a failure happened; a retry is scheduled
+    };
+    Q_ENUM(State)
+
+    struct OutgoingMessage
+    {
+        QString cid;
+        QString text;
+        QDateTime queuedAt;
+        bool writtenOnThisConnection = false;
+    };
+
+    // Reconnect backoff: doubles from ReconnectMin up to ReconnectMax, +-20% jitter.
+    static constexpr Millis ReconnectMin{1000};
+    static constexpr Millis ReconnectMax{30000};
+    static constexpr Millis ConnectTimeout{10000};
+    // History is fetched in pages of at most this many messages.
+    static constexpr int HistoryPageSize = 200;
+
+    explicit ChatClient(QObject *parent = nullptr);
+    ~ChatClient() override;
+
+    // Liveness settings take effect at once on an open connection.
+    void setLivenessSettings(const LivenessSettings &settings);
+    const LivenessSettings &livenessSettings() const { return m_settings; }
+    void setAutoReconnect(bool on) { m_autoReconnect = on; }
+    // Messages of recent history to show on the first connect (0 = none).
+    void setInitialHistory(int count) { m_initialHistory = count; }
+
+    void connectToServer(const QString &host, quint16 port, const QString &nick);
+    // The user's own disconnect: QUIT, no reconnect.
+    void disconnectFromServer(const QString &reason = {});
+    // Queues a chat message; returns its client id.
+    QString send(const QString &text);
+    void requestWho();
+
+    State state() const { return m_state; }
+    static QString stateName(State state);
+    QString host() const { return m_host; }
+    quint16 port() const { return m_port; }
+    QString nick() const { return m_nick; }
+    qint64 lastSeq() const { return m_lastSeq; }
+    QList<OutgoingMessage> outbox() const { return m_outbox; }
+    QStringList online() const { return m_online; }
+    std::optional<protocol::WelcomeInfo> welcomeInfo() const { return m_welcome; }
+    ConnectionLiveness *liveness() const { return m_liveness; }
+    QTcpSocket *socket() const { return m_socket; }
+    int reconnectAttempt() const { return m_attempt; }
+
+Q_SIGNALS:
+    void stateChanged(longline::ChatClient::State state);
+    void welcomed(const longline::protocol::WelcomeInfo &info);
+    void messageReceived(const longline::protocol::ChatMessage &message, bool fromHistory);
+    void messageQueued(const QString &cid, const QString &text);
+    void messageAcknowledged(const QString &cid, qint64 seq);
+    void userJoined(const QDateTime &time, const QString &nick);
+    void userLeft(const QDateTime &time, const QString &nick, const QString &reason);
+    void onlineChanged(const QStringList &nicks);
+    // An ERR line. `fatal` when the client stopped because of it.
+    void serverError(int code, const QString &name, const QString &text, bool fatal);
+    void serverBye(const QString &reason);
+    // The connection failed (not a user disconnect).
+    void connectionLost(const longline::DeathVerdict &verdict);
+    void connectFailed(const QString &error);
+    void reconnectScheduled(longline::Millis delay, int attempt);
+    // Human-readable events for logs and status bars.
+    void logEvent(const QString &text);
+
+private:
+    void setState(State state);
+    void openSocket();
+    void onConnected();
+    void onReadyRead();
+    void handleLine(const QString &text);
+    void onDead(const DeathVerdict &verdict);
+    void scheduleReconnect();
+    void flushOutbox();
+    void requestHistoryPage();
+    void deliver(const protocol::ChatMessage &message, bool fromHistory);
+
+    QTcpSocket *m_socket = nullptr;
+    ConnectionLiveness *m_liveness = nullptr;
+    LineFramer *m_framer = nullptr;
+    QTimer m_reconnectTimer;
+    QTimer m_connectTimer;
+    LivenessSettings m_settings;
+    State m_state = State::Disconnected;
+    QString m_host;
+    quint16 m_port = protocol::DefaultPort;
+    QString m_nick;
+    QString m_sessionKey;
+    QString m_cidPrefix;
+    quint64 m_nextCid = 1;
+    bool m_autoReconnect = true;
+    bool m_userDisconnect = false;
+    bool m_fatal = false;
+    int m_initialHistory = 0;
+    int m_attempt = 0;
+    qint64 m_lastSeq = -1; // -1: nothing seen yet
+    bool m_fetchingHistory = false;
+    QList<protocol::ChatMessage> m_heldLive; // live messages held during a history fetch
+    QList<OutgoingMessage> m_outbox;
+    QStringList m_online;
+    std::optional<protocol::WelcomeInfo> m_welcome;
+};
+
+} // namespace longline

@@ -1,0 +1,180 @@
+#include "protocol.h"
+
+#include <QTest>
+
+using namespace longline;
+using namespace longline::protocol;
+
+class TestProtocol : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void commandsAreCaseInsensitive()
+    {
+        const auto r = parse(QStringLiteral("hello alice"));
+        QVERIFY(r.ok());
+        QCOMPARE(r.line->command, QStringLiteral("HELLO"));
+        QCOMPARE(r.line->words, QList<QString>{QStringLiteral("alice")});
+    }
+    void sayKeepsSpacesInText()
+    {
+        const auto r = parse(QStringLiteral("SAY   hello   big  world "));
+        QVERIFY(r.ok());
+        QCOMPARE(r.line->text, QStringLiteral("hello   big  world "));
+        QVERIFY(r.line->words.isEmpty());
+    }
+    void sayWithoutTextIsBadLine()
+    {
+        const auto r = parse(QStringLiteral("SAY"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->code, ErrorCode::BadLine);
+    }
+    void sayIdSplitsIdAndText()
+    {
+        const auto r = parse(QStringLiteral("SAYID m-1 did this arrive?"));
+        QVERIFY(r.ok());
+        QCOMPARE(r.line->words.value(0), QStringLiteral("m-1"));
+        QCOMPARE(r.line->text, QStringLiteral("did this arrive?"));
+    }
+    void extraWordsAreRejected()
+    {
+        const auto r = parse(QStringLiteral("PING a b"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->code, ErrorCode::BadLine);
+        QVERIFY(!parse(QStringLiteral("WHO me")).ok());
+        QVERIFY(!parse(QStringLiteral("HELLO")).ok());
+    }
+    void unknownCommandKeepsItsName()
+    {
+        const auto r = parse(QStringLiteral("FROB x y"));
+        QVERIFY(r.ok());
+        QCOMPARE(r.line->command, QStringLiteral("FROB"));
+        QCOMPARE(r.line->words.size(), 2);
+    }
+    void emptyLineIsBad() { QVERIFY(!parse(QStringLiteral("   ")).ok()); }
+    void chatMessageRoundTrip()
+    {
+        ChatMessage m;
+        m.seq = 42;
+        m.time = QDateTime(QDate(2026, 11, 23), QTime(21, 50, 0, 123), Qt::UTC);
+        m.nick = QStringLiteral("李雷");
+        m.text = QStringLiteral("你好, world  with  spaces");
+        const QByteArray wire = msg(m);
+        QVERIFY(wire.endsWith('\n'));
+        QCOMPARE(wire, QStringLiteral("MSG 42 2026-11-23T21:50:00.123Z 李雷 你好, world  with  spaces\n").toUtf8());
+        const auto r = parse(QString::fromUtf8(wire.chopped(1)));
+        QVERIFY(r.ok());
+        const auto back = parseChatMessage(*r.line);
+        QVERIFY(back);
+        QCOMPARE(back->seq, 42);
+        QCOMPARE(back->time, m.time);
+        QCOMPARE(back->nick, m.nick);
+        QCOMPARE(back->text, m.text);
+    }
+    void chatMessageRejectsBadSeqAndTime()
+    {
+        auto r = parse(QStringLiteral("MSG x 2026-11-23T21:50:00.123Z bob hi"));
+        QVERIFY(r.ok());
+        QVERIFY(!parseChatMessage(*r.line));
+        r = parse(QStringLiteral("MSG 1 yesterday bob hi"));
+        QVERIFY(!parseChatMessage(*r.line));
+    }
+    void welcomeRoundTrip()
+    {
+        WelcomeInfo w;
+        w.nick = QStringLiteral("alice");
+        w.server = QStringLiteral("longline/0.1.0");
+        w.seq = 7;
+        w.heartbeatOn = true;
+        w.heartbeatIntervalS = 1.5;
+        w.heartbeatTimeoutS = 10;
+        w.minPingS = 1;
+        w.maxLine = 4096;
+        w.maxHistory = 500;
+        w.session = QStringLiteral("abc123");
+        const QByteArray wire = welcome(w);
+        QCOMPARE(wire, QByteArray("WELCOME alice server=longline/0.1.0 seq=7 hb=1.5,10 minping=1 maxline=4096 maxhist=500 session=abc123\n"));
+        const auto back = parseWelcome(*parse(QString::fromUtf8(wire.chopped(1))).line);
+        QVERIFY(back);
+        QCOMPARE(back->seq, 7);
+        QVERIFY(back->heartbeatOn);
+        QCOMPARE(back->heartbeatIntervalS, 1.5);
+        QCOMPARE(back->session, QStringLiteral("abc123"));
+        QCOMPARE(back->maxLine, 4096);
+    }
+    void welcomeHeartbeatOff()
+    {
+        const auto back = parseWelcome(*parse(QStringLiteral("WELCOME bob hb=off futurekey=1")).line);
+        QVERIFY(back);
+        QVERIFY(!back->heartbeatOn);
+    }
+    void errorLine()
+    {
+        QCOMPARE(error(ErrorCode::NickTaken, QStringLiteral("nick alice is in use")),
+                 QByteArray("ERR 422 NICK_TAKEN nick alice is in use\n"));
+        QCOMPARE(errorCodeFromNumber(429), std::optional<ErrorCode>(ErrorCode::PingTooFast));
+        QVERIFY(!errorCodeFromNumber(999));
+    }
+    void nickRules_data()
+    {
+        QTest::addColumn<QString>("nick");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("plain") << "alice" << true;
+        QTest::newRow("punct") << "a_b-c.d" << true;
+        QTest::newRow("cjk") << QStringLiteral("韩梅梅") << true;
+        QTest::newRow("empty") << "" << false;
+        QTest::newRow("space") << "a b" << false;
+        QTest::newRow("colon") << "a:b" << false;
+        QTest::newRow("esc") << "a\x1b[31m" << false;
+        QTest::newRow("24") << QString(24, QLatin1Char('x')) << true;
+        QTest::newRow("25") << QString(25, QLatin1Char('x')) << false;
+    }
+    void nickRules()
+    {
+        QFETCH(QString, nick);
+        QFETCH(bool, valid);
+        QString why;
+        QCOMPARE(isValidNick(nick, &why), valid);
+        QCOMPARE(why.isEmpty(), valid);
+    }
+    void controlCharacters()
+    {
+        QVERIFY(!hasControlChars(QStringLiteral("tab\tis fine, 中文 too")));
+        QVERIFY(hasControlChars(QStringLiteral("bell\a")));
+        QVERIFY(hasControlChars(QStringLiteral("esc \x1b[2J")));
+        QVERIFY(hasControlChars(QString(QChar(0))));
+        QVERIFY(hasControlChars(QString(QChar(0x9b)))); // C1 CSI
+        QVERIFY(hasControlChars(QString(QChar(0x202e)))); // RTL override
+        QCOMPARE(sanitizeForDisplay(QStringLiteral("a\x1b[31mb")), QStringLiteral("a\uFFFD[31mb"));
+    }
+    void seqParsing()
+    {
+        QCOMPARE(parseSeq(QStringLiteral("0")), std::optional<qint64>(0));
+        QCOMPARE(parseSeq(QStringLiteral("9223372036854775807")), std::optional<qint64>(9223372036854775807LL));
+        QVERIFY(!parseSeq(QStringLiteral("9223372036854775808")));
+        QVERIFY(!parseSeq(QStringLiteral("-1")));
+        QVERIFY(!parseSeq(QStringLiteral("+1")));
+        QVERIFY(!parseSeq(QStringLiteral("1e3")));
+        QVERIFY(!parseSeq(QStringLiteral("99999999999999999999999")));
+    }
+    void tokens()
+    {
+        QVERIFY(isValidToken(QStringLiteral("h1")));
+        QVERIFY(!isValidToken(QString()));
+        QVERIFY(!isValidToken(QString(65, QLatin1Char('a'))));
+        QVERIFY(!isValidToken(QStringLiteral("ü")));
+    }
+    void historyAndQuitFormatting()
+    {
+        QCOMPARE(historyRequest(5), QByteArray("HISTORY 5\n"));
+        QCOMPARE(historyRequest(5, 20), QByteArray("HISTORY 5 20\n"));
+        QCOMPARE(quit(), QByteArray("QUIT\n"));
+        QCOMPARE(quit(QStringLiteral("bye now")), QByteArray("QUIT bye now\n"));
+        QCOMPARE(hello(QStringLiteral("al"), QStringLiteral("k1")), QByteArray("HELLO al k1\n"));
+        QVERIFY(parse(QStringLiteral("HELLO al k1")).ok());
+        QCOMPARE(histEnd(9, true), QByteArray("HISTEND 9 1\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProtocol)
+#include "tst_protocol.moc"

@@ -61,6 +61,9 @@ public:
     // Liveness settings take effect at once on an open connection.
     void setLivenessSettings(const LivenessSettings &settings);
     const LivenessSettings &livenessSettings() const { return m_settings; }
+    // What the connection runs with: the user's settings, with the heartbeat
+    // interval raised to the server's minping when it was shorter.
+    LivenessSettings effectiveSettings() const;
     void setAutoReconnect(bool on) { m_autoReconnect = on; }
     // Messages of recent history to show on the first connect (0 = none).
     void setInitialHistory(int count) { m_initialHistory = count; }
@@ -68,7 +71,9 @@ public:
     void connectToServer(const QString &host, quint16 port, const QString &nick);
     // The user's own disconnect: QUIT, no reconnect.
     void disconnectFromServer(const QString &reason = {});
-    // Queues a chat message; returns its client id.
+    // Queues a chat message; returns its client id. Control characters and
+    // line breaks become U+FFFD (the server would refuse them, leaving the
+    // message stuck in the outbox); blank text is ignored and returns "".
     QString send(const QString &text);
     void requestWho();
 
@@ -108,8 +113,15 @@ private:
     void setState(State state);
     void openSocket();
     void onConnected();
+    void onConnectTimeout();
+    void onSocketError(QAbstractSocket::SocketError error);
+    void connectFailedNow(const QString &error);
     void onReadyRead();
     void handleLine(const QString &text);
+    void handleWelcome(const protocol::Line &line, const QString &text);
+    void handleHistEnd(const protocol::Line &line, const QString &text);
+    void handleError(const protocol::Line &line, const QString &text);
+    void logMalformed(const QString &text, const QString &why);
     void onDead(const DeathVerdict &verdict);
     void scheduleReconnect();
     void flushOutbox();
@@ -136,6 +148,7 @@ private:
     int m_attempt = 0;
     qint64 m_lastSeq = -1; // -1: nothing seen yet
     bool m_fetchingHistory = false;
+    qint64 m_historySince = -1; // "since" of the last HISTORY request, to detect no progress
     QList<protocol::ChatMessage> m_heldLive; // live messages held during a history fetch
     QList<OutgoingMessage> m_outbox;
     QStringList m_online;

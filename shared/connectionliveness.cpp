@@ -2,6 +2,13 @@
 
 #include "protocol.h"
 
+#include <algorithm>
+
+#if defined(Q_OS_UNIX)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
 namespace longline {
 
 ConnectionLiveness::ConnectionLiveness(QTcpSocket *socket, QObject *parent)
@@ -13,6 +20,17 @@ ConnectionLiveness::ConnectionLiveness(QTcpSocket *socket, QObject *parent)
     connect(&m_sampleTimer, &QTimer::timeout, this, &ConnectionLiveness::onSampleTimer);
     connect(socket, &QAbstractSocket::errorOccurred, this, &ConnectionLiveness::onSocketError);
     connect(socket, &QAbstractSocket::disconnected, this, &ConnectionLiveness::onDisconnected);
+}
+
+ConnectionLiveness::~ConnectionLiveness() { releaseWitness(); }
+
+void ConnectionLiveness::releaseWitness()
+{
+#if defined(Q_OS_UNIX)
+    if (m_witnessFd >= 0)
+        ::close(m_witnessFd);
+#endif
+    m_witnessFd = -1;
 }
 
 void ConnectionLiveness::setSettings(const LivenessSettings &settings)
@@ -47,6 +65,11 @@ void ConnectionLiveness::start()
     m_lastSample.reset();
     m_heartbeat.setOptions(m_settings.heartbeat);
     m_heartbeat.start();
+    releaseWitness();
+#if defined(Q_OS_UNIX)
+    if (m_socket && m_socket->socketDescriptor() >= 0)
+        m_witnessFd = ::fcntl(static_cast<int>(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+#endif
     applyOptions();
     m_pollTimer.start(m_heartbeat.pollPeriod());
     if (m_samplePeriod.count() > 0)
@@ -155,11 +178,15 @@ void ConnectionLiveness::onSocketError(QAbstractSocket::SocketError error)
     c.errorString = m_socket->errorString();
     c.settings = m_settings;
     c.lastSample = m_lastSample;
-    const qintptr fd = m_socket->socketDescriptor();
+    const qintptr fd = m_witnessFd >= 0 ? m_witnessFd : m_socket->socketDescriptor();
     if (fd >= 0) {
         const KernelSocketView now = sampleKernelView(fd, false);
-        if (now.valid)
+        if (now.valid) {
             c.tcpStateNow = now.state;
+            // The freshest view of data in flight, taken at the moment of death.
+            if (c.lastSample)
+                c.lastSample->unacked = std::max(c.lastSample->unacked, now.unacked);
+        }
     }
     c.sinceLastHeard = sinceLastHeard();
     DeathVerdict v = classifySocketError(c);
@@ -172,8 +199,10 @@ void ConnectionLiveness::onSocketError(QAbstractSocket::SocketError error)
 
 void ConnectionLiveness::onDisconnected()
 {
-    if (!m_running)
+    if (!m_running) {
+        releaseWitness();
         return;
+    }
     DeathVerdict v;
     v.detection = sinceLastHeard();
     if (m_localClose) {
@@ -190,6 +219,7 @@ void ConnectionLiveness::finish(const DeathVerdict &verdict)
     if (!m_running)
         return;
     m_running = false;
+    releaseWitness();
     m_pollTimer.stop();
     m_sampleTimer.stop();
     Q_EMIT dead(verdict);

@@ -29,6 +29,7 @@ public:
     static constexpr Millis DefaultSamplePeriod{1000};
 
     explicit ConnectionLiveness(QTcpSocket *socket, QObject *parent = nullptr);
+    ~ConnectionLiveness() override;
 
     // Takes effect at once; on a running connection the kernel options are
     // re-applied and the heartbeat switches to the new policy.
@@ -70,6 +71,7 @@ private:
     void onDisconnected();
     void finish(const DeathVerdict &verdict);
     Millis sinceLastHeard() const;
+    void releaseWitness();
 
     QPointer<QTcpSocket> m_socket;
     LivenessSettings m_settings;
@@ -86,6 +88,13 @@ private:
     SocketOptionsReport m_optionsReport;
     std::optional<KernelSocketView> m_lastSample;
     Millis m_lastSampleAt{0};
+    // A dup() of the socket's descriptor held while the connection runs. Qt
+    // closes its own descriptor before it reports a read error (and maps a
+    // reset and a FIN to the same error), so this is how the kernel's final
+    // TCP state is still readable: CLOSE after a reset, CLOSE_WAIT after a
+    // FIN. Released the moment the connection ends, so a close still sends
+    // its FIN at once.
+    int m_witnessFd = -1;
 };
 
 } // namespace longline

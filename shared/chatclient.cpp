@@ -1,0 +1,503 @@
+#include "chatclient.h"
+
+#include <QRandomGenerator>
+#include <algorithm>
+
+namespace longline {
+
+namespace {
+
+// Server lines carry seq, time and nick before text of up to `maxline`
+// bytes, so the client accepts much longer lines than it may send.
+constexpr qsizetype MaxIncomingLine = 1024 * 1024;
+// After QUIT the server closes; if it does not, we stop waiting.
+constexpr Millis QuitGrace{1000};
+// After RATE_LIMITED the unacknowledged messages are written again.
+constexpr Millis RateLimitRetry{2000};
+// Jitter spreads reconnects of many clients after a server restart.
+constexpr double ReconnectJitter = 0.2;
+
+constexpr int BadNickCode = static_cast<int>(protocol::ErrorCode::BadNick);
+constexpr int NickTakenCode = static_cast<int>(protocol::ErrorCode::NickTaken);
+constexpr int RateLimitedCode = static_cast<int>(protocol::ErrorCode::RateLimited);
+
+QString randomCidPrefix()
+{
+    // 48 random bits: unique enough that two processes using the same nick
+    // never collide in the server's per-nick id memory.
+    const quint64 r = QRandomGenerator::global()->generate64() & 0xffffffffffffULL;
+    return QStringLiteral("%1-").arg(r, 12, 16, QLatin1Char('0'));
+}
+
+// Control characters would be refused (ERR 416) and newlines would split the
+// line; either would leave the message unacknowledged in the outbox forever.
+QString wireSafe(const QString &text) { return protocol::sanitizeForDisplay(text); }
+
+} // namespace
+
+ChatClient::ChatClient(QObject *parent)
+    : QObject(parent), m_socket(new QTcpSocket(this)),
+      m_liveness(new ConnectionLiveness(m_socket, this)), m_framer(new LineFramer(MaxIncomingLine)),
+      m_cidPrefix(randomCidPrefix())
+{
+    m_reconnectTimer.setSingleShot(true);
+    m_connectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::openSocket);
+    connect(&m_connectTimer, &QTimer::timeout, this, &ChatClient::onConnectTimeout);
+    connect(m_socket, &QAbstractSocket::connected, this, &ChatClient::onConnected);
+    connect(m_socket, &QIODevice::readyRead, this, &ChatClient::onReadyRead);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &ChatClient::onSocketError);
+    connect(m_liveness, &ConnectionLiveness::dead, this, &ChatClient::onDead);
+}
+
+ChatClient::~ChatClient()
+{
+    // The socket dies with us; its last signals must not reach a half-gone object.
+    disconnect(m_liveness, nullptr, this, nullptr);
+    disconnect(m_socket, nullptr, this, nullptr);
+    delete m_framer;
+}
+
+QString ChatClient::stateName(State state)
+{
+    switch (state) {
+    case State::Disconnected: return QStringLiteral("disconnected");
+    case State::Connecting: return QStringLiteral("connecting");
+    case State::Handshaking: return QStringLiteral("handshaking");
+    case State::Online: return QStringLiteral("online");
+    case State::WaitingToReconnect: return QStringLiteral("waiting to reconnect");
+    }
+    return QStringLiteral("unknown");
+}
+
+void ChatClient::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void ChatClient::setLivenessSettings(const LivenessSettings &settings)
+{
+    m_settings = settings;
+    m_liveness->setSettings(effectiveSettings());
+}
+
+LivenessSettings ChatClient::effectiveSettings() const
+{
+    LivenessSettings s = m_settings;
+    if (m_welcome && s.heartbeat.enabled) {
+        const Millis minPing{static_cast<qint64>(m_welcome->minPingS * 1000.0 + 0.5)};
+        if (s.heartbeat.interval < minPing)
+            s.heartbeat.interval = minPing;
+    }
+    return s;
+}
+
+void ChatClient::connectToServer(const QString &host, quint16 port, const QString &nick)
+{
+    if (host != m_host || port != m_port) {
+        // Sequence numbers belong to one server.
+        m_lastSeq = -1;
+        m_sessionKey.clear();
+    }
+    if (nick != m_nick)
+        m_sessionKey.clear();
+    m_host = host;
+    m_port = port;
+    m_nick = nick;
+    m_fatal = false;
+    m_attempt = 0;
+    m_reconnectTimer.stop();
+    if (m_socket->state() != QAbstractSocket::UnconnectedState) {
+        // Replacing a live connection is a deliberate close, not a failure.
+        m_userDisconnect = true;
+        m_liveness->markLocalClose(QStringLiteral("reconnecting"));
+        m_socket->abort();
+    }
+    m_userDisconnect = false;
+    openSocket();
+}
+
+void ChatClient::openSocket()
+{
+    if (m_socket->state() != QAbstractSocket::UnconnectedState)
+        m_socket->abort();
+    *m_framer = LineFramer(MaxIncomingLine);
+    m_fetchingHistory = false;
+    m_heldLive.clear();
+    setState(State::Connecting);
+    Q_EMIT logEvent(QStringLiteral("connecting to %1 port %2").arg(m_host).arg(m_port));
+    m_connectTimer.start(ConnectTimeout);
+    m_socket->connectToHost(m_host, m_port);
+}
+
+void ChatClient::disconnectFromServer(const QString &reason)
+{
+    m_userDisconnect = true;
+    m_reconnectTimer.stop();
+    m_connectTimer.stop();
+    switch (m_state) {
+    case State::Disconnected:
+    case State::WaitingToReconnect:
+    case State::Connecting:
+        if (m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+        setState(State::Disconnected);
+        return;
+    case State::Handshaking:
+    case State::Online:
+        break;
+    }
+    m_liveness->markLocalClose(reason.isEmpty() ? QStringLiteral("user quit") : reason);
+    m_socket->write(protocol::quit(reason));
+    // State becomes Disconnected when the socket reports the close (onDead).
+    m_socket->disconnectFromHost();
+    QTimer::singleShot(QuitGrace, this, [this] {
+        if (m_userDisconnect && m_state != State::Connecting &&
+            m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+    });
+}
+
+QString ChatClient::send(const QString &text)
+{
+    if (text.trimmed().isEmpty())
+        return {};
+    OutgoingMessage m;
+    m.cid = m_cidPrefix + QString::number(m_nextCid++);
+    m.text = wireSafe(text);
+    m.queuedAt = QDateTime::currentDateTimeUtc();
+    m_outbox.append(m);
+    Q_EMIT messageQueued(m.cid, m.text);
+    if (m_state == State::Online)
+        flushOutbox();
+    return m.cid;
+}
+
+void ChatClient::requestWho()
+{
+    if (m_state == State::Online)
+        m_socket->write(protocol::who());
+}
+
+void ChatClient::onConnected()
+{
+    m_connectTimer.stop();
+    for (OutgoingMessage &m : m_outbox)
+        m.writtenOnThisConnection = false;
+    setState(State::Handshaking);
+    m_liveness->start();
+    m_socket->write(protocol::hello(m_nick, m_sessionKey));
+}
+
+void ChatClient::onConnectTimeout()
+{
+    if (m_state != State::Connecting)
+        return;
+    m_socket->abort();
+    connectFailedNow(QStringLiteral("no connection within %1").arg(formatMillis(ConnectTimeout)));
+}
+
+void ChatClient::onSocketError(QAbstractSocket::SocketError error)
+{
+    Q_UNUSED(error);
+    // Errors of an established connection reach us through liveness (dead).
+    if (m_state != State::Connecting)
+        return;
+    m_connectTimer.stop();
+    connectFailedNow(m_socket->errorString());
+}
+
+void ChatClient::connectFailedNow(const QString &error)
+{
+    Q_EMIT connectFailed(error);
+    if (m_userDisconnect || m_state != State::Connecting)
+        return; // a slot above gave up or started something else
+    if (m_autoReconnect)
+        scheduleReconnect();
+    else
+        setState(State::Disconnected);
+}
+
+void ChatClient::onReadyRead()
+{
+    m_liveness->noteReceived();
+    m_framer->feed(m_socket->readAll());
+    // A line may end the connection (fatal error): stop reading then.
+    while (m_socket->state() == QAbstractSocket::ConnectedState) {
+        const auto item = m_framer->next();
+        if (!item)
+            break;
+        switch (item->status) {
+        case LineFramer::Status::Line:
+            if (!item->text.isEmpty())
+                handleLine(item->text);
+            break;
+        case LineFramer::Status::TooLong:
+            Q_EMIT logEvent(QStringLiteral("ignored an over-long line from the server (%1 bytes)")
+                                .arg(item->rawSize));
+            break;
+        case LineFramer::Status::BadUtf8:
+            Q_EMIT logEvent(QStringLiteral("ignored a line from the server that is not UTF-8"));
+            break;
+        }
+    }
+}
+
+void ChatClient::logMalformed(const QString &text, const QString &why)
+{
+    Q_EMIT logEvent(QStringLiteral("ignored malformed server line (%1): %2")
+                        .arg(why, protocol::sanitizeForDisplay(text.left(200))));
+}
+
+void ChatClient::handleLine(const QString &text)
+{
+    const protocol::ParseResult parsed = protocol::parse(text);
+    if (!parsed.ok()) {
+        logMalformed(text, parsed.error ? parsed.error->message : QStringLiteral("unparsable"));
+        return;
+    }
+    const protocol::Line &line = *parsed.line;
+    const QString &cmd = line.command;
+    if (cmd == QLatin1String("PING")) {
+        m_socket->write(protocol::pong(line.words.value(0)));
+    } else if (cmd == QLatin1String("PONG")) {
+        m_liveness->notePong(line.words.value(0));
+    } else if (cmd == QLatin1String("WELCOME")) {
+        handleWelcome(line, text);
+    } else if (cmd == QLatin1String("MSG") || cmd == QLatin1String("HIST")) {
+        const auto m = protocol::parseChatMessage(line);
+        if (!m) {
+            logMalformed(text, QStringLiteral("bad chat message"));
+        } else if (cmd == QLatin1String("HIST")) {
+            deliver(*m, true);
+        } else if (m_fetchingHistory) {
+            m_heldLive.append(*m);
+        } else {
+            deliver(*m, false);
+        }
+    } else if (cmd == QLatin1String("HISTEND")) {
+        handleHistEnd(line, text);
+    } else if (cmd == QLatin1String("ACK")) {
+        const auto seq = protocol::parseSeq(line.words.value(1));
+        if (!seq) {
+            logMalformed(text, QStringLiteral("bad seq"));
+            return;
+        }
+        const QString cid = line.words.value(0);
+        const auto it = std::find_if(m_outbox.begin(), m_outbox.end(),
+                                     [&cid](const OutgoingMessage &m) { return m.cid == cid; });
+        if (it == m_outbox.end())
+            return; // a repeat acknowledged again
+        m_outbox.erase(it);
+        Q_EMIT messageAcknowledged(cid, *seq);
+    } else if (cmd == QLatin1String("JOIN")) {
+        const QDateTime time = protocol::parseTime(line.words.value(0));
+        const QString nick = line.words.value(1);
+        if (!m_online.contains(nick)) {
+            m_online.append(nick);
+            Q_EMIT onlineChanged(m_online);
+        }
+        Q_EMIT userJoined(time, nick);
+    } else if (cmd == QLatin1String("LEAVE")) {
+        const QDateTime time = protocol::parseTime(line.words.value(0));
+        const QString nick = line.words.value(1);
+        if (m_online.removeAll(nick) > 0)
+            Q_EMIT onlineChanged(m_online);
+        Q_EMIT userLeft(time, nick, line.text);
+    } else if (cmd == QLatin1String("ONLINE")) {
+        m_online = line.words;
+        Q_EMIT onlineChanged(m_online);
+    } else if (cmd == QLatin1String("ERR")) {
+        handleError(line, text);
+    } else if (cmd == QLatin1String("BYE")) {
+        Q_EMIT serverBye(line.text);
+    } else {
+        logMalformed(text, QStringLiteral("unknown command"));
+    }
+}
+
+void ChatClient::handleWelcome(const protocol::Line &line, const QString &text)
+{
+    const auto info = protocol::parseWelcome(line);
+    if (!info) {
+        logMalformed(text, QStringLiteral("bad WELCOME"));
+        return;
+    }
+    m_welcome = info;
+    m_sessionKey = info->session;
+    m_attempt = 0;
+
+    const LivenessSettings effective = effectiveSettings();
+    if (!(effective.heartbeat == m_liveness->settings().heartbeat)) {
+        if (effective.heartbeat.interval != m_settings.heartbeat.interval)
+            Q_EMIT logEvent(
+                QStringLiteral("heartbeat interval raised from %1 to %2: the server's minping")
+                    .arg(formatMillis(m_settings.heartbeat.interval),
+                         formatMillis(effective.heartbeat.interval)));
+        m_liveness->setSettings(effective);
+    }
+
+    setState(State::Online);
+    Q_EMIT welcomed(*info);
+    if (m_state != State::Online)
+        return; // a slot disconnected us
+
+    if (m_lastSeq < 0 || info->seq < m_lastSeq) {
+        if (m_lastSeq > info->seq)
+            Q_EMIT logEvent(QStringLiteral("the server's sequence went back from %1 to %2; "
+                                           "starting over")
+                                .arg(m_lastSeq)
+                                .arg(info->seq));
+        // First contact: start from the recent history the user asked for.
+        m_lastSeq = std::max<qint64>(0, info->seq - std::max(0, m_initialHistory));
+    }
+    if (info->seq > m_lastSeq) {
+        m_fetchingHistory = true;
+        requestHistoryPage();
+    }
+    flushOutbox();
+}
+
+void ChatClient::handleHistEnd(const protocol::Line &line, const QString &text)
+{
+    const auto last = protocol::parseSeq(line.words.value(0));
+    const QString moreWord = line.words.value(1);
+    if (!last || (moreWord != QLatin1String("0") && moreWord != QLatin1String("1"))) {
+        logMalformed(text, QStringLiteral("bad HISTEND"));
+        return;
+    }
+    if (!m_fetchingHistory)
+        return;
+    if (moreWord == QLatin1String("1")) {
+        if (m_lastSeq > m_historySince) {
+            requestHistoryPage();
+            return;
+        }
+        // No progress: asking again would loop forever.
+        Q_EMIT logEvent(QStringLiteral("history fetch stopped: the server sent no new messages"));
+    }
+    m_fetchingHistory = false;
+    // Live messages that arrived during the fetch, in order, without repeats.
+    QList<protocol::ChatMessage> held;
+    held.swap(m_heldLive);
+    std::stable_sort(held.begin(), held.end(),
+                     [](const protocol::ChatMessage &a, const protocol::ChatMessage &b) {
+                         return a.seq < b.seq;
+                     });
+    for (const protocol::ChatMessage &m : held)
+        deliver(m, false);
+}
+
+void ChatClient::handleError(const protocol::Line &line, const QString &text)
+{
+    bool ok = false;
+    const int code = line.words.value(0).toInt(&ok);
+    if (!ok) {
+        logMalformed(text, QStringLiteral("bad ERR code"));
+        return;
+    }
+    const QString name = line.words.value(1);
+    const bool refused =
+        m_state == State::Handshaking && (code == BadNickCode || code == NickTakenCode);
+    if (!refused) {
+        if (code == RateLimitedCode && !m_outbox.isEmpty()) {
+            // The refused message is still in the outbox; offer it again.
+            QTimer::singleShot(RateLimitRetry, this, [this] {
+                if (m_state != State::Online)
+                    return;
+                for (OutgoingMessage &m : m_outbox)
+                    m.writtenOnThisConnection = false;
+                flushOutbox();
+            });
+        }
+        Q_EMIT serverError(code, name, line.text, false);
+        return;
+    }
+    // Retrying cannot help with a refused nick: stop for good.
+    m_fatal = true;
+    m_reconnectTimer.stop();
+    m_liveness->markLocalClose(QStringLiteral("refused by the server: %1").arg(name));
+    m_socket->write(protocol::quit(name.toLower()));
+    m_socket->flush();
+    m_socket->abort();
+    setState(State::Disconnected);
+    Q_EMIT serverError(code, name, line.text, true);
+}
+
+void ChatClient::requestHistoryPage()
+{
+    m_historySince = m_lastSeq;
+    m_socket->write(protocol::historyRequest(m_lastSeq, HistoryPageSize));
+}
+
+void ChatClient::deliver(const protocol::ChatMessage &message, bool fromHistory)
+{
+    if (message.seq <= m_lastSeq)
+        return; // seen already (history overlapping live messages)
+    m_lastSeq = message.seq;
+    Q_EMIT messageReceived(message, fromHistory);
+}
+
+void ChatClient::flushOutbox()
+{
+    for (OutgoingMessage &m : m_outbox) {
+        if (m.writtenOnThisConnection)
+            continue;
+        m_socket->write(protocol::sayWithId(m.cid, m.text));
+        m.writtenOnThisConnection = true;
+    }
+}
+
+void ChatClient::onDead(const DeathVerdict &verdict)
+{
+    m_connectTimer.stop();
+    m_fetchingHistory = false;
+    m_heldLive.clear(); // fetched again after the reconnect
+    if (!m_online.isEmpty()) {
+        m_online.clear();
+        Q_EMIT onlineChanged(m_online);
+    }
+    // Qt may still hold the descriptor after an error; close it outside the
+    // error signal, unless a new connection has begun by then.
+    QTimer::singleShot(0, this, [this] {
+        if ((m_state == State::Disconnected || m_state == State::WaitingToReconnect) &&
+            m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+    });
+
+    if (m_userDisconnect || m_fatal || !verdict.isFailure()) {
+        Q_EMIT logEvent(QStringLiteral("disconnected"));
+        setState(State::Disconnected);
+        return;
+    }
+    Q_EMIT logEvent(QStringLiteral("connection lost: %1").arg(verdict.describe()));
+    Q_EMIT connectionLost(verdict);
+    if (m_state != State::Online && m_state != State::Handshaking)
+        return; // a slot took over (disconnect or a new connect)
+    if (m_autoReconnect)
+        scheduleReconnect();
+    else
+        setState(State::Disconnected);
+}
+
+void ChatClient::scheduleReconnect()
+{
+    ++m_attempt;
+    // 1 s, 2 s, 4 s ... up to ReconnectMax, then +-20% so clients spread out.
+    const int doublings = std::min(m_attempt - 1, 16);
+    const qint64 base = std::min(ReconnectMin.count() << doublings, ReconnectMax.count());
+    const double factor =
+        1.0 + ReconnectJitter * (2.0 * QRandomGenerator::global()->generateDouble() - 1.0);
+    const Millis delay{static_cast<qint64>(static_cast<double>(base) * factor)};
+    setState(State::WaitingToReconnect);
+    m_reconnectTimer.start(delay);
+    Q_EMIT logEvent(QStringLiteral("reconnecting in %1 (attempt %2)")
+                        .arg(formatMillis(delay))
+                        .arg(m_attempt));
+    Q_EMIT reconnectScheduled(delay, m_attempt);
+}
+
+} // namespace longline

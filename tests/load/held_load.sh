@@ -26,7 +26,7 @@ until PORT=$(grep -o ' listen .*port=[0-9]*' "$WORK/server.log" 2>/dev/null | gr
 done
 OUT=${LONGLINE_BINARY_DIR:-$WORK}/bench-held-load.json
 status=0
-"$BENCH" --port "$PORT" --clients "$CLIENTS" --rounds 4 --messages 1 --spread 2 \
+"$BENCH" --port "$PORT" --clients "$CLIENTS" --rounds 4 --messages 1 --spread 15 \
     --timeout 240 --server-pid "$SERVER_PID" --out "$OUT" >/dev/null || status=$?
 kill -0 "$SERVER_PID" || { echo "the server died under load"; exit 1; }
 echo "held load: $CLIENTS clients, figures in $OUT"

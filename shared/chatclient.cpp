@@ -31,7 +31,10 @@ QString randomCidPrefix()
 
 // Control characters would be refused (ERR 416) and newlines would split the
 // line; either would leave the message unacknowledged in the outbox forever.
-QString wireSafe(const QString &text) { return protocol::sanitizeForDisplay(text); }
+QString wireSafe(const QString &text)
+{
+    return protocol::sanitizeForDisplay(text);
+}
 
 } // namespace
 
@@ -61,11 +64,16 @@ ChatClient::~ChatClient()
 QString ChatClient::stateName(State state)
 {
     switch (state) {
-    case State::Disconnected: return QStringLiteral("disconnected");
-    case State::Connecting: return QStringLiteral("connecting");
-    case State::Handshaking: return QStringLiteral("handshaking");
-    case State::Online: return QStringLiteral("online");
-    case State::WaitingToReconnect: return QStringLiteral("waiting to reconnect");
+    case State::Disconnected:
+        return QStringLiteral("disconnected");
+    case State::Connecting:
+        return QStringLiteral("connecting");
+    case State::Handshaking:
+        return QStringLiteral("handshaking");
+    case State::Online:
+        return QStringLiteral("online");
+    case State::WaitingToReconnect:
+        return QStringLiteral("waiting to reconnect");
     }
     return QStringLiteral("unknown");
 }
@@ -149,6 +157,12 @@ void ChatClient::disconnectFromServer(const QString &reason)
     case State::Handshaking:
     case State::Online:
         break;
+    }
+    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+        // Already closing (a second call): no second QUIT, just finish.
+        m_socket->abort();
+        setState(State::Disconnected);
+        return;
     }
     m_liveness->markLocalClose(reason.isEmpty() ? QStringLiteral("user quit") : reason);
     m_socket->write(protocol::quit(reason));
@@ -494,9 +508,8 @@ void ChatClient::scheduleReconnect()
     const Millis delay{static_cast<qint64>(static_cast<double>(base) * factor)};
     setState(State::WaitingToReconnect);
     m_reconnectTimer.start(delay);
-    Q_EMIT logEvent(QStringLiteral("reconnecting in %1 (attempt %2)")
-                        .arg(formatMillis(delay))
-                        .arg(m_attempt));
+    Q_EMIT logEvent(
+        QStringLiteral("reconnecting in %1 (attempt %2)").arg(formatMillis(delay)).arg(m_attempt));
     Q_EMIT reconnectScheduled(delay, m_attempt);
 }
 

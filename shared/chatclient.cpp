@@ -165,7 +165,7 @@ void ChatClient::disconnectFromServer(const QString &reason)
         return;
     }
     m_liveness->markLocalClose(reason.isEmpty() ? QStringLiteral("user quit") : reason);
-    m_socket->write(protocol::quit(reason));
+    m_socket->write(protocol::quit(wireSafe(reason)));
     // State becomes Disconnected when the socket reports the close (onDead).
     m_socket->disconnectFromHost();
     QTimer::singleShot(QuitGrace, this, [this] {
@@ -203,7 +203,9 @@ void ChatClient::onConnected()
         m.writtenOnThisConnection = false;
     setState(State::Handshaking);
     m_liveness->start();
-    m_socket->write(protocol::hello(m_nick, m_sessionKey));
+    // A bad nick is the server's to refuse (BAD_NICK), but never a way to
+    // inject a second line.
+    m_socket->write(protocol::hello(wireSafe(m_nick), m_sessionKey));
 }
 
 void ChatClient::onConnectTimeout()

@@ -1,0 +1,170 @@
+#include "clioptions.h"
+
+#include "protocol.h"
+
+#include <QCommandLineParser>
+
+namespace longline::cli {
+
+namespace {
+
+constexpr int MaxHistory = 100000;
+constexpr int MaxKernelSampleMs = 3600 * 1000;
+
+ParsedArguments failure(const QString &message)
+{
+    ParsedArguments r;
+    r.outcome = ParseOutcome::Error;
+    r.message = message;
+    return r;
+}
+
+bool parseBoundedInt(const QString &text, int min, int max, int *out)
+{
+    bool ok = false;
+    const int v = text.trimmed().toInt(&ok);
+    if (!ok || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+} // namespace
+
+ParsedArguments parseArguments(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Longline terminal client: chat lines on stdin and stdout, connection "
+                       "liveness events on stderr.\n"
+                       "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
+                       "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
+                       "3 declared dead by a timeout, 4 closed or reset by the peer or server "
+                       "BYE, 5 nick refused by the server."));
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
+    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
+                                     QStringLiteral("Show the version."));
+    const QCommandLineOption nick(QStringLiteral("nick"),
+                                  QStringLiteral("Nick to chat as (required)."),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption keepalive(
+        QStringLiteral("keepalive"),
+        QStringLiteral("OS TCP keepalive: idle seconds, probe interval seconds, probe count; or "
+                       "off (default)."),
+        QStringLiteral("IDLE,INTVL,CNT|off"));
+    const QCommandLineOption userTimeout(
+        QStringLiteral("user-timeout"),
+        QStringLiteral("TCP_USER_TIMEOUT in ms: how long sent data may stay unacknowledged; or "
+                       "off (default)."),
+        QStringLiteral("MS|off"));
+    const QCommandLineOption heartbeat(
+        QStringLiteral("heartbeat"),
+        QStringLiteral("Application PING after INTERVAL s of silence, peer dead after INTERVAL + "
+                       "TIMEOUT s; fractions allowed; or off (default)."),
+        QStringLiteral("INTERVAL,TIMEOUT|off"));
+    const QCommandLineOption events(QStringLiteral("events"),
+                                    QStringLiteral("Event format on stderr: text (default) or json "
+                                                   "(one object per line)."),
+                                    QStringLiteral("text|json"));
+    const QCommandLineOption reconnect(
+        QStringLiteral("reconnect"),
+        QStringLiteral("Reconnect with backoff after failures (default: exit when the connection "
+                       "dies)."));
+    const QCommandLineOption history(
+        QStringLiteral("history"),
+        QStringLiteral("Show the last N messages after connecting (default 0)."),
+        QStringLiteral("N"));
+    const QCommandLineOption kernelSample(
+        QStringLiteral("kernel-sample"),
+        QStringLiteral("Emit a kernel event (TCP_INFO and timer) every MS ms; 0 = off (default)."),
+        QStringLiteral("MS"));
+    parser.addOptions({help, version, nick, keepalive, userTimeout, heartbeat, events, reconnect,
+                       history, kernelSample});
+    parser.addPositionalArgument(QStringLiteral("HOST"),
+                                 QStringLiteral("Server host name or address."));
+    parser.addPositionalArgument(
+        QStringLiteral("PORT"),
+        QStringLiteral("Server port (default %1).").arg(protocol::DefaultPort),
+        QStringLiteral("[PORT]"));
+
+    if (!parser.parse(arguments))
+        return failure(parser.errorText());
+
+    ParsedArguments r;
+    if (parser.isSet(help)) {
+        r.outcome = ParseOutcome::Help;
+        r.message = parser.helpText();
+        return r;
+    }
+    if (parser.isSet(version)) {
+        r.outcome = ParseOutcome::Version;
+        r.message = QStringLiteral("longline-cli %1").arg(QStringLiteral(LONGLINE_VERSION));
+        return r;
+    }
+
+    CliOptions &o = r.options;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty())
+        return failure(QStringLiteral("missing HOST"));
+    if (positional.size() > 2)
+        return failure(QStringLiteral("too many arguments: %1").arg(positional.mid(2).join(' ')));
+    o.host = positional.at(0);
+    if (positional.size() == 2) {
+        int port = 0;
+        if (!parseBoundedInt(positional.at(1), 1, 65535, &port))
+            return failure(QStringLiteral("PORT must be 1..65535, got '%1'").arg(positional.at(1)));
+        o.port = static_cast<quint16>(port);
+    }
+
+    if (!parser.isSet(nick))
+        return failure(QStringLiteral("--nick NAME is required"));
+    o.nick = parser.value(nick);
+    QString why;
+    if (!protocol::isValidNick(o.nick, &why))
+        return failure(QStringLiteral("invalid --nick '%1': %2").arg(o.nick, why));
+
+    QString error;
+    if (parser.isSet(keepalive)) {
+        const auto k = KeepaliveOptions::parse(parser.value(keepalive), &error);
+        if (!k)
+            return failure(QStringLiteral("--keepalive: ") + error);
+        o.liveness.keepalive = *k;
+    }
+    if (parser.isSet(userTimeout)) {
+        const auto u = LivenessSettings::parseUserTimeout(parser.value(userTimeout), &error);
+        if (!u)
+            return failure(QStringLiteral("--user-timeout: ") + error);
+        o.liveness.userTimeout = *u;
+    }
+    if (parser.isSet(heartbeat)) {
+        const auto h = HeartbeatOptions::parse(parser.value(heartbeat), &error);
+        if (!h)
+            return failure(QStringLiteral("--heartbeat: ") + error);
+        o.liveness.heartbeat = *h;
+    }
+    if (parser.isSet(events)) {
+        const QString e = parser.value(events).trimmed().toLower();
+        if (e == QLatin1String("text"))
+            o.events = EventFormat::Text;
+        else if (e == QLatin1String("json"))
+            o.events = EventFormat::Json;
+        else
+            return failure(
+                QStringLiteral("--events wants text or json, got '%1'").arg(parser.value(events)));
+    }
+    o.reconnect = parser.isSet(reconnect);
+    if (parser.isSet(history) && !parseBoundedInt(parser.value(history), 0, MaxHistory, &o.history))
+        return failure(QStringLiteral("--history wants a count 0..%1, got '%2'")
+                           .arg(MaxHistory)
+                           .arg(parser.value(history)));
+    if (parser.isSet(kernelSample) &&
+        !parseBoundedInt(parser.value(kernelSample), 0, MaxKernelSampleMs, &o.kernelSampleMs))
+        return failure(QStringLiteral("--kernel-sample wants milliseconds 0..%1, got '%2'")
+                           .arg(MaxKernelSampleMs)
+                           .arg(parser.value(kernelSample)));
+    r.outcome = ParseOutcome::Run;
+    return r;
+}
+
+} // namespace longline::cli

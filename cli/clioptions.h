@@ -1,0 +1,66 @@
+#pragma once
+// Everything longline-cli can be told on its command line, and the parser.
+// The options, the events (terminalclient.h) and the exit statuses below are
+// a contract: the NAT lab scripts parse them.
+
+#include "livenesssettings.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace longline::cli {
+
+enum class EventFormat
+{
+    Text,
+    Json
+};
+
+// Exit statuses; scripts depend on these numbers.
+enum ExitStatus : int
+{
+    ExitOk = 0,            // the user quit or stdin ended
+    ExitUsage = 1,         // bad command line
+    ExitConnectFailed = 2, // could not connect
+    ExitTimeout = 3,       // declared dead by heartbeat/keepalive/user/retransmit timeout
+    ExitClosed = 4,        // closed or reset by the peer, or a server BYE
+    ExitRefused = 5,       // the server refused the nick (taken or invalid)
+};
+
+struct CliOptions
+{
+    QString host;
+    quint16 port = 9999;
+    QString nick;
+    // --keepalive, --user-timeout, --heartbeat: as the server takes them.
+    // All off by default: the defaults show what a naive client does.
+    LivenessSettings liveness;
+    // --events: how liveness events are written to stderr.
+    EventFormat events = EventFormat::Text;
+    // --reconnect: keep reconnecting after failures instead of exiting.
+    bool reconnect = false;
+    // --history: messages of recent history to show after the first connect.
+    int history = 0;
+    // --kernel-sample: emit a `kernel` event every this many ms (0 = off).
+    int kernelSampleMs = 0;
+};
+
+enum class ParseOutcome
+{
+    Run,
+    Help,
+    Version,
+    Error
+};
+
+struct ParsedArguments
+{
+    ParseOutcome outcome = ParseOutcome::Error;
+    CliOptions options;
+    QString message; // help or version text, or the error, for the console
+};
+
+// Parses argv (argv[0] included). Never exits; main() decides.
+ParsedArguments parseArguments(const QStringList &arguments);
+
+} // namespace longline::cli

@@ -1,0 +1,361 @@
+#pragma once
+// Helpers for the client tests: the real server as a child process, a
+// scripted fake server, a TCP relay that can go silent, and a recorder of
+// everything a ChatClient emits. Header-only, no moc needed.
+
+#include "chatclient.h"
+
+#include <QDeadlineTimer>
+#include <QHostAddress>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <memory>
+
+namespace longline::testing {
+
+// Runs the event loop until `condition` holds; false on timeout.
+template <typename Condition> bool waitFor(Condition condition, int ms)
+{
+    QDeadlineTimer deadline(ms);
+    while (!condition()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(5);
+    }
+    return true;
+}
+
+inline bool inCi()
+{
+    return qEnvironmentVariable("CI") == QLatin1String("true");
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on (just released).
+inline quint16 closedPort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+// longline-server as a child process, found through LONGLINE_SERVER_BIN.
+class ServerProcess
+{
+public:
+    static QString binary() { return qEnvironmentVariable("LONGLINE_SERVER_BIN"); }
+
+    ~ServerProcess() { kill(); }
+
+    // Starts the server on 127.0.0.1:port (0 = any) with the history in
+    // `db`, and waits for its listen line.
+    bool start(const QString &db, quint16 port = 0, const QStringList &extra = {})
+    {
+        kill();
+        m_log.clear();
+        m_pending.clear();
+        m_process = std::make_unique<QProcess>();
+        m_process->setProgram(binary());
+        m_process->setArguments(QStringList{QStringLiteral("--listen"),
+                                            QStringLiteral("127.0.0.1:%1").arg(port),
+                                            QStringLiteral("--db"), db} +
+                                extra);
+        m_process->setProcessChannelMode(QProcess::SeparateChannels);
+        m_process->start();
+        if (!m_process->waitForStarted(5000))
+            return false;
+        static const QRegularExpression listenLine(QStringLiteral(R"(\blisten\b.*\bport=(\d+))"));
+        QDeadlineTimer deadline(10000);
+        while (!deadline.hasExpired()) {
+            readLog();
+            for (const QString &line : std::as_const(m_log)) {
+                const auto m = listenLine.match(line);
+                if (m.hasMatch()) {
+                    m_port = static_cast<quint16>(m.captured(1).toUInt());
+                    return true;
+                }
+            }
+            if (m_process->state() != QProcess::Running)
+                return false;
+            m_process->waitForReadyRead(100);
+        }
+        return false;
+    }
+
+    quint16 port() const { return m_port; }
+    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+
+    // SIGKILL: the kernel closes every client socket, as in a crash.
+    void kill()
+    {
+        if (!m_process)
+            return;
+        if (m_process->state() != QProcess::NotRunning) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+        readLog();
+        m_process.reset();
+    }
+
+    QStringList log()
+    {
+        readLog();
+        return m_log;
+    }
+
+private:
+    void readLog()
+    {
+        if (!m_process)
+            return;
+        m_pending += m_process->readAllStandardError();
+        qsizetype nl;
+        while ((nl = m_pending.indexOf('\n')) >= 0) {
+            m_log.append(QString::fromUtf8(m_pending.left(nl)));
+            m_pending.remove(0, nl + 1);
+        }
+    }
+
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+    QStringList m_log;
+    QByteArray m_pending;
+};
+
+// A scripted server: accepts one client at a time; the test reads the
+// client's lines and writes answers.
+class FakeServer
+{
+public:
+    FakeServer()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                m_client = s;
+                ++m_accepted;
+                QObject::connect(s, &QIODevice::readyRead, [this, s] {
+                    if (s != m_client)
+                        return;
+                    m_buffer += s->readAll();
+                    qsizetype nl;
+                    while ((nl = m_buffer.indexOf('\n')) >= 0) {
+                        m_lines.append(QString::fromUtf8(m_buffer.left(nl)));
+                        m_buffer.remove(0, nl + 1);
+                    }
+                });
+                QObject::connect(s, &QAbstractSocket::disconnected, [this, s] {
+                    if (s == m_client)
+                        ++m_disconnects;
+                });
+            }
+        });
+    }
+
+    quint16 port() const { return m_server.serverPort(); }
+    int accepted() const { return m_accepted; }
+    int disconnects() const { return m_disconnects; }
+    QTcpSocket *client() const { return m_client; }
+    QStringList lines() const { return m_lines; }
+    void clearLines() { m_lines.clear(); }
+
+    bool waitForAccepted(int count, int ms = 5000)
+    {
+        QDeadlineTimer deadline(ms);
+        while (m_accepted < count && !deadline.hasExpired())
+            QTest::qWait(10);
+        return m_accepted >= count;
+    }
+
+    // Waits for a line starting with `prefix` and returns it (removed from
+    // the list), or a null string on timeout.
+    QString waitForLine(const QString &prefix, int ms = 5000)
+    {
+        QDeadlineTimer deadline(ms);
+        for (;;) {
+            for (int i = 0; i < m_lines.size(); ++i) {
+                if (m_lines.at(i).startsWith(prefix))
+                    return m_lines.takeAt(i);
+            }
+            if (deadline.hasExpired())
+                return {};
+            QTest::qWait(10);
+        }
+    }
+
+    void send(const QByteArray &bytes)
+    {
+        if (m_client) {
+            m_client->write(bytes);
+            m_client->flush();
+        }
+    }
+    void sendLine(const QString &line) { send(line.toUtf8() + '\n'); }
+
+    // Answers the HELLO with a WELCOME carrying these values.
+    QString welcome(qint64 seq = 0, const QString &extra = QStringLiteral("minping=0.1"),
+                    const QString &session = QStringLiteral("k1"))
+    {
+        const QString hello = waitForLine(QStringLiteral("HELLO "));
+        if (hello.isNull())
+            return hello;
+        const QString nick = hello.split(QLatin1Char(' ')).value(1);
+        sendLine(QStringLiteral("WELCOME %1 server=fake/1 seq=%2 hb=off maxline=4096 maxhist=500 "
+                                "session=%3 %4")
+                     .arg(nick)
+                     .arg(seq)
+                     .arg(session, extra));
+        return hello;
+    }
+
+    void closeClient()
+    {
+        if (m_client)
+            m_client->disconnectFromHost();
+    }
+
+private:
+    QTcpServer m_server;
+    QTcpSocket *m_client = nullptr;
+    QByteArray m_buffer;
+    QStringList m_lines;
+    int m_accepted = 0;
+    int m_disconnects = 0;
+};
+
+// Forwards TCP both ways between its clients and an upstream server, and can
+// be told to go silent: both sockets stay open but nothing passes any more,
+// like a NAT that forgot the mapping.
+class TcpRelay
+{
+public:
+    bool listen(quint16 upstreamPort)
+    {
+        m_upstreamPort = upstreamPort;
+        QObject::connect(&m_server, &QTcpServer::newConnection, [this] { accept(); });
+        return m_server.listen(QHostAddress::LocalHost, 0);
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    void setForwarding(bool on) { m_forwarding = on; }
+    int connections() const { return m_connections; }
+
+private:
+    void accept()
+    {
+        while (QTcpSocket *down = m_server.nextPendingConnection()) {
+            ++m_connections;
+            auto *up = new QTcpSocket(down);
+            up->connectToHost(QHostAddress::LocalHost, m_upstreamPort);
+            pipe(down, up);
+            pipe(up, down);
+        }
+    }
+    void pipe(QTcpSocket *from, QTcpSocket *to)
+    {
+        QObject::connect(from, &QIODevice::readyRead, [this, from, to] {
+            const QByteArray data = from->readAll(); // dropped when silent
+            if (m_forwarding)
+                to->write(data);
+        });
+        QObject::connect(from, &QAbstractSocket::disconnected, [this, to] {
+            if (m_forwarding)
+                to->disconnectFromHost();
+        });
+    }
+
+    QTcpServer m_server;
+    quint16 m_upstreamPort = 0;
+    bool m_forwarding = true;
+    int m_connections = 0;
+};
+
+// Everything one ChatClient emits, in order.
+struct ClientRecorder
+{
+    explicit ClientRecorder(ChatClient *client)
+    {
+        QObject::connect(client, &ChatClient::stateChanged,
+                         [this](ChatClient::State s) { states.append(s); });
+        QObject::connect(client, &ChatClient::welcomed,
+                         [this](const protocol::WelcomeInfo &i) { welcomes.append(i); });
+        QObject::connect(client, &ChatClient::messageReceived,
+                         [this](const protocol::ChatMessage &m, bool history) {
+                             messages.append(m);
+                             fromHistory.append(history);
+                         });
+        QObject::connect(client, &ChatClient::messageAcknowledged,
+                         [this](const QString &cid, qint64 seq) {
+                             acks.append({cid, seq});
+                         });
+        QObject::connect(client, &ChatClient::serverError,
+                         [this](int code, const QString &, const QString &, bool fatal) {
+                             errors.append(code);
+                             fatals.append(fatal);
+                         });
+        QObject::connect(client, &ChatClient::serverBye,
+                         [this](const QString &reason) { byes.append(reason); });
+        QObject::connect(client, &ChatClient::connectionLost,
+                         [this](const DeathVerdict &v) { lost.append(v); });
+        QObject::connect(client, &ChatClient::connectFailed,
+                         [this](const QString &e) { connectFailures.append(e); });
+        QObject::connect(client, &ChatClient::reconnectScheduled,
+                         [this](Millis delay, int attempt) {
+                             reconnects.append({delay, attempt});
+                         });
+        QObject::connect(client, &ChatClient::logEvent,
+                         [this](const QString &text) { logs.append(text); });
+    }
+
+    int countText(const QString &text) const
+    {
+        int n = 0;
+        for (const auto &m : messages)
+            n += m.text == text ? 1 : 0;
+        return n;
+    }
+    int countAck(const QString &cid) const
+    {
+        int n = 0;
+        for (const auto &a : acks)
+            n += a.first == cid ? 1 : 0;
+        return n;
+    }
+    bool logContains(const QString &needle) const
+    {
+        for (const QString &l : logs)
+            if (l.contains(needle))
+                return true;
+        return false;
+    }
+
+    QList<ChatClient::State> states;
+    QList<protocol::WelcomeInfo> welcomes;
+    QList<protocol::ChatMessage> messages;
+    QList<bool> fromHistory;
+    QList<QPair<QString, qint64>> acks;
+    QList<int> errors;
+    QList<bool> fatals;
+    QStringList byes;
+    QList<DeathVerdict> lost;
+    QStringList connectFailures;
+    QList<QPair<Millis, int>> reconnects;
+    QStringList logs;
+};
+
+} // namespace longline::testing
+
+// Skips (or fails in CI, where every test must run) without the server binary.
+#define REQUIRE_SERVER()                                                                           \
+    do {                                                                                           \
+        const QString bin = longline::testing::ServerProcess::binary();                            \
+        if (bin.isEmpty() || !QFileInfo::exists(bin)) {                                            \
+            if (longline::testing::inCi())                                                         \
+                QFAIL("LONGLINE_SERVER_BIN is not set or missing; CI must run this test");         \
+            QSKIP("LONGLINE_SERVER_BIN is not set or missing (build longline-server)");            \
+        }                                                                                          \
+    } while (false)

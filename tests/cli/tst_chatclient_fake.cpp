@@ -1,0 +1,297 @@
+// ChatClient against a scripted fake server: protocol handling that the real
+// server would not produce on demand (malformed lines, history pages with
+// live messages in between, refusals, BYE).
+
+#include "chatclient.h"
+#include "clitestsupport.h"
+
+#include <QFileInfo>
+#include <QtTest>
+
+using namespace longline;
+using namespace longline::testing;
+
+namespace {
+constexpr int Timeout = 5000;
+
+QString msgLine(const char *cmd, qint64 seq, const QString &nick, const QString &text)
+{
+    return QStringLiteral("%1 %2 2026-11-23T21:50:00.000Z %3 %4")
+        .arg(QLatin1String(cmd))
+        .arg(seq)
+        .arg(nick, text);
+}
+} // namespace
+
+class TestChatClientFake : public QObject
+{
+    Q_OBJECT
+
+private:
+    // Connects `client` to `server` and completes the handshake.
+    bool goOnline(ChatClient &client, FakeServer &server, qint64 seq = 0,
+                  const QString &extra = QStringLiteral("minping=0.1"))
+    {
+        client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice"));
+        if (server.welcome(seq, extra).isNull())
+            return false;
+        return waitFor([&] { return client.state() == ChatClient::State::Online; }, Timeout);
+    }
+
+private Q_SLOTS:
+    void helloAndWelcome()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice"));
+        QCOMPARE(client.state(), ChatClient::State::Connecting);
+        QCOMPARE(server.welcome(7), QStringLiteral("HELLO alice"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), ChatClient::State::Online, Timeout);
+        QCOMPARE(rec.welcomes.size(), 1);
+        QCOMPARE(rec.welcomes.first().seq, 7);
+        QVERIFY(client.welcomeInfo().has_value());
+        // Without initial history the client starts from the latest message.
+        QCOMPARE(client.lastSeq(), 7);
+        QCOMPARE(rec.states, (QList<ChatClient::State>{ChatClient::State::Connecting,
+                                                       ChatClient::State::Handshaking,
+                                                       ChatClient::State::Online}));
+    }
+
+    void answersPingAndRoutesPong()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("PING s-17"));
+        QCOMPARE(server.waitForLine(QStringLiteral("PONG")), QStringLiteral("PONG s-17"));
+    }
+
+    void malformedLinesAreLoggedNotFatal()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QVERIFY(goOnline(client, server));
+        const int logsBefore = rec.logs.size();
+        server.sendLine(QStringLiteral("MSG notanumber 2026-11-23T21:50:00.000Z bob hi"));
+        server.sendLine(QStringLiteral("MSG 5 not-a-time bob hi"));
+        server.sendLine(QStringLiteral("ACK onlyone"));
+        server.sendLine(QStringLiteral("HISTEND x 1"));
+        server.sendLine(QStringLiteral("ERR abc DEF text"));
+        server.sendLine(QStringLiteral("FROB 1 2 3"));
+        server.sendLine(QStringLiteral("WELCOME"));
+        server.send(QByteArray("MSG 9 2026-11-23T21:50:00.000Z bob \xff\xfe bad utf8\n"));
+        server.send(QByteArray(2 * 1024 * 1024, 'x') + '\n'); // over-long line
+        server.sendLine(msgLine("MSG", 1, QStringLiteral("bob"), QStringLiteral("still fine")));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.messages.size(), 1, Timeout);
+        QCOMPARE(rec.messages.first().text, QStringLiteral("still fine"));
+        QCOMPARE(client.state(), ChatClient::State::Online);
+        QVERIFY2(rec.logs.size() - logsBefore >= 9, qPrintable(rec.logs.join('\n')));
+        QVERIFY(rec.lost.isEmpty());
+    }
+
+    void historyPagesThenHeldLiveMessages()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        client.setInitialHistory(4);
+        QVERIFY(goOnline(client, server, 6));
+        // seq 6 - 4 = 2: messages 3..6 are history.
+        QCOMPARE(server.waitForLine(QStringLiteral("HISTORY")),
+                 QStringLiteral("HISTORY 2 %1").arg(ChatClient::HistoryPageSize));
+        // Live messages arrive while the fetch is running: held back.
+        server.sendLine(msgLine("MSG", 7, QStringLiteral("bob"), QStringLiteral("m7")));
+        server.sendLine(msgLine("HIST", 3, QStringLiteral("bob"), QStringLiteral("m3")));
+        server.sendLine(msgLine("HIST", 4, QStringLiteral("bob"), QStringLiteral("m4")));
+        server.sendLine(QStringLiteral("HISTEND 4 1"));
+        QCOMPARE(server.waitForLine(QStringLiteral("HISTORY")),
+                 QStringLiteral("HISTORY 4 %1").arg(ChatClient::HistoryPageSize));
+        server.sendLine(msgLine("MSG", 8, QStringLiteral("bob"), QStringLiteral("m8")));
+        server.sendLine(msgLine("HIST", 5, QStringLiteral("bob"), QStringLiteral("m5")));
+        server.sendLine(msgLine("HIST", 6, QStringLiteral("bob"), QStringLiteral("m6")));
+        server.sendLine(msgLine("HIST", 7, QStringLiteral("bob"), QStringLiteral("m7")));
+        server.sendLine(QStringLiteral("HISTEND 7 0"));
+        server.sendLine(msgLine("MSG", 9, QStringLiteral("bob"), QStringLiteral("m9")));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.messages.size(), 7, Timeout);
+        QList<qint64> seqs;
+        for (const auto &m : rec.messages)
+            seqs.append(m.seq);
+        QCOMPARE(seqs, (QList<qint64>{3, 4, 5, 6, 7, 8, 9}));
+        QCOMPARE(rec.fromHistory, (QList<bool>{true, true, true, true, true, false, false}));
+        QCOMPARE(client.lastSeq(), 9);
+    }
+
+    void outboxIsResentAfterReconnectWithSessionKey()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QVERIFY(goOnline(client, server, 0, QStringLiteral("minping=0.1")));
+        const QString cid = client.send(QStringLiteral("hello there"));
+        QVERIFY(!cid.isEmpty());
+        QVERIFY(protocol::isValidToken(cid));
+        QCOMPARE(server.waitForLine(QStringLiteral("SAYID")),
+                 QStringLiteral("SAYID %1 hello there").arg(cid));
+        // The connection fails before the ACK: the message stays queued.
+        server.closeClient();
+        QTRY_COMPARE_WITH_TIMEOUT(rec.lost.size(), 1, Timeout);
+        QCOMPARE(rec.lost.first().cause, DeathCause::ClosedByPeer);
+        QCOMPARE(rec.reconnects.size(), 1);
+        QCOMPARE(client.outbox().size(), 1);
+        QVERIFY(server.waitForAccepted(2, 3000));
+        // The reconnect presents the session key of the last WELCOME.
+        QCOMPARE(server.welcome(0, QStringLiteral("minping=0.1"), QStringLiteral("k2")),
+                 QStringLiteral("HELLO alice k1"));
+        QCOMPARE(server.waitForLine(QStringLiteral("SAYID")),
+                 QStringLiteral("SAYID %1 hello there").arg(cid));
+        server.sendLine(QStringLiteral("ACK %1 1").arg(cid));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.acks.size(), 1, Timeout);
+        QCOMPARE(rec.acks.first().first, cid);
+        QCOMPARE(rec.acks.first().second, 1);
+        QVERIFY(client.outbox().isEmpty());
+        QCOMPARE(client.reconnectAttempt(), 0); // reset by the WELCOME
+    }
+
+    void sendSanitizesAndIgnoresBlank()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        QVERIFY(client.send(QStringLiteral("   ")).isEmpty());
+        const QString cid = client.send(QStringLiteral("a\nQUIT\x1b[2J"));
+        QCOMPARE(server.waitForLine(QStringLiteral("SAYID")),
+                 QStringLiteral("SAYID %1 a\uFFFDQUIT\uFFFD[2J").arg(cid));
+        QVERIFY(server.lines().filter(QStringLiteral("QUIT")).isEmpty());
+    }
+
+    void refusedNickIsFatal_data()
+    {
+        QTest::addColumn<int>("code");
+        QTest::newRow("bad nick") << 421;
+        QTest::newRow("nick taken") << 422;
+    }
+    void refusedNickIsFatal()
+    {
+        QFETCH(int, code);
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice"));
+        QVERIFY(!server.waitForLine(QStringLiteral("HELLO")).isNull());
+        server.sendLine(
+            QStringLiteral("ERR %1 %2 no")
+                .arg(code)
+                .arg(code == 421 ? QStringLiteral("BAD_NICK") : QStringLiteral("NICK_TAKEN")));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.errors.size(), 1, Timeout);
+        QCOMPARE(rec.errors.first(), code);
+        QCOMPARE(rec.fatals.first(), true);
+        QCOMPARE(client.state(), ChatClient::State::Disconnected);
+        QTRY_COMPARE_WITH_TIMEOUT(server.disconnects(), 1, Timeout);
+        // No retry: longer than the first backoff (ReconnectMin + 20%).
+        QTest::qWait(static_cast<int>(ChatClient::ReconnectMin.count() * 1.3));
+        QCOMPARE(server.accepted(), 1);
+        QVERIFY(rec.reconnects.isEmpty());
+        QVERIFY(rec.lost.isEmpty());
+    }
+
+    void nonFatalErrorKeepsConnection()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("ERR 422 NICK_TAKEN late and irrelevant"));
+        server.sendLine(QStringLiteral("ERR 416 CONTROL_CHARS no controls"));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.errors.size(), 2, Timeout);
+        QCOMPARE(rec.fatals, (QList<bool>{false, false}));
+        QCOMPARE(client.state(), ChatClient::State::Online);
+    }
+
+    void byeThenCloseIsAFailure()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("BYE server shutting down"));
+        server.closeClient();
+        QTRY_COMPARE_WITH_TIMEOUT(rec.lost.size(), 1, Timeout);
+        QCOMPARE(rec.byes, QStringList{QStringLiteral("server shutting down")});
+        QCOMPARE(rec.reconnects.size(), 1);
+        QCOMPARE(client.state(), ChatClient::State::WaitingToReconnect);
+        client.disconnectFromServer();
+        QCOMPARE(client.state(), ChatClient::State::Disconnected);
+    }
+
+    void userDisconnectIsNotAFailure()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QVERIFY(goOnline(client, server));
+        client.disconnectFromServer(QStringLiteral("see you"));
+        QCOMPARE(server.waitForLine(QStringLiteral("QUIT")), QStringLiteral("QUIT see you"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), ChatClient::State::Disconnected, Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(server.disconnects(), 1, Timeout);
+        QVERIFY(rec.lost.isEmpty());
+        QVERIFY(rec.reconnects.isEmpty());
+    }
+
+    void heartbeatRaisedToMinPing()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        LivenessSettings s;
+        s.heartbeat = *HeartbeatOptions::parse(QStringLiteral("0.5,0.5"));
+        client.setLivenessSettings(s);
+        QVERIFY(goOnline(client, server, 0, QStringLiteral("minping=1.5")));
+        QCOMPARE(client.effectiveSettings().heartbeat.interval, Millis{1500});
+        QCOMPARE(client.liveness()->settings().heartbeat.interval, Millis{1500});
+        QCOMPARE(client.livenessSettings().heartbeat.interval, Millis{500}); // what the user asked
+        QVERIFY2(rec.logContains(QStringLiteral("raised")), qPrintable(rec.logs.join('\n')));
+    }
+
+    void livenessSettingsApplyAtOnce()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        LivenessSettings s;
+        s.keepalive = *KeepaliveOptions::parse(QStringLiteral("7,3,2"));
+        client.setLivenessSettings(s);
+        const auto &report = client.liveness()->lastOptionsReport();
+        QVERIFY(report.effective.valid);
+        QVERIFY(report.effective.keepaliveOn);
+        QCOMPARE(report.effective.idleS, 7);
+        QCOMPARE(report.effective.count, 2);
+    }
+
+    void connectFailureSchedulesRetry()
+    {
+        ChatClient client;
+        ClientRecorder rec(&client);
+        client.connectToServer(QStringLiteral("127.0.0.1"), closedPort(), QStringLiteral("alice"));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.connectFailures.size(), 1, Timeout);
+        QCOMPARE(rec.reconnects.size(), 1);
+        QCOMPARE(client.state(), ChatClient::State::WaitingToReconnect);
+        client.disconnectFromServer();
+        QCOMPARE(client.state(), ChatClient::State::Disconnected);
+    }
+
+    void connectFailureWithoutAutoReconnect()
+    {
+        ChatClient client;
+        ClientRecorder rec(&client);
+        client.setAutoReconnect(false);
+        client.connectToServer(QStringLiteral("127.0.0.1"), closedPort(), QStringLiteral("alice"));
+        QTRY_COMPARE_WITH_TIMEOUT(rec.connectFailures.size(), 1, Timeout);
+        QCOMPARE(client.state(), ChatClient::State::Disconnected);
+        QVERIFY(rec.reconnects.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestChatClientFake)
+#include "tst_chatclient_fake.moc"

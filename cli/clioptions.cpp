@@ -3,6 +3,9 @@
 #include "protocol.h"
 
 #include <QCommandLineParser>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 
 namespace longline::cli {
 
@@ -40,7 +43,7 @@ ParsedArguments parseArguments(const QStringList &arguments)
                        "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
                        "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
                        "3 declared dead by a timeout, 4 closed or reset by the peer or server "
-                       "BYE, 5 nick refused by the server."));
+                       "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
@@ -79,8 +82,21 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("kernel-sample"),
         QStringLiteral("Emit a kernel event (TCP_INFO and timer) every MS ms; 0 = off (default)."),
         QStringLiteral("MS"));
+    const QCommandLineOption tls(QStringLiteral("tls"),
+                                 QStringLiteral("Encrypt the connection with TLS."));
+    const QCommandLineOption tlsCa(QStringLiteral("tls-ca"),
+                                   QStringLiteral("Also trust the CA certificates in FILE (PEM); implies --tls."),
+                                   QStringLiteral("FILE"));
+    const QCommandLineOption tlsPin(
+        QStringLiteral("tls-pin"),
+        QStringLiteral("Trust the server certificate with this SHA-256 fingerprint even if it does not verify; implies --tls."),
+        QStringLiteral("SHA256"));
+    const QCommandLineOption passwordFile(
+        QStringLiteral("password-file"),
+        QStringLiteral("Read the server password from the first line of FILE."),
+        QStringLiteral("FILE"));
     parser.addOptions({help, version, nick, keepalive, userTimeout, heartbeat, events, reconnect,
-                       history, kernelSample});
+                       history, kernelSample, tls, tlsCa, tlsPin, passwordFile});
     parser.addPositionalArgument(QStringLiteral("HOST"),
                                  QStringLiteral("Server host name or address."));
     parser.addPositionalArgument(
@@ -115,6 +131,27 @@ ParsedArguments parseArguments(const QStringList &arguments)
         if (!parseBoundedInt(positional.at(1), 1, 65535, &port))
             return failure(QStringLiteral("PORT must be 1..65535, got '%1'").arg(positional.at(1)));
         o.port = static_cast<quint16>(port);
+    }
+
+    o.tls = parser.isSet(tls) || parser.isSet(tlsCa) || parser.isSet(tlsPin);
+    o.tlsCaFile = parser.value(tlsCa);
+    o.tlsPin = parser.value(tlsPin);
+    if (!o.tlsPin.isEmpty()) {
+        QString hex = o.tlsPin;
+        hex.remove(QLatin1Char(':'));
+        static const QRegularExpression sha256(QStringLiteral("^[0-9A-Fa-f]{64}$"));
+        if (!sha256.match(hex).hasMatch())
+            return failure(QStringLiteral("--tls-pin wants a SHA-256 fingerprint (64 hex digits, colons allowed)"));
+    }
+    if (!o.tlsCaFile.isEmpty() && !QFileInfo(o.tlsCaFile).isReadable())
+        return failure(QStringLiteral("--tls-ca: cannot read '%1'").arg(o.tlsCaFile));
+    if (parser.isSet(passwordFile)) {
+        QFile f(parser.value(passwordFile));
+        if (!f.open(QIODevice::ReadOnly))
+            return failure(QStringLiteral("--password-file: cannot read '%1'").arg(f.fileName()));
+        o.password = QString::fromUtf8(f.readLine()).trimmed();
+        if (o.password.isEmpty())
+            return failure(QStringLiteral("--password-file: '%1' is empty").arg(f.fileName()));
     }
 
     if (!parser.isSet(nick))

@@ -24,7 +24,8 @@ enum ExitStatus : int
     ExitConnectFailed = 2, // could not connect
     ExitTimeout = 3,       // declared dead by heartbeat/keepalive/user/retransmit timeout
     ExitClosed = 4,        // closed or reset by the peer, or a server BYE
-    ExitRefused = 5,       // the server refused the nick (taken or invalid)
+    ExitRefused = 5,       // the server refused the nick (taken or invalid) or the password
+    ExitUntrusted = 6,     // the server's TLS certificate did not verify and is not pinned
 };
 
 struct CliOptions
@@ -43,6 +44,13 @@ struct CliOptions
     int history = 0;
     // --kernel-sample: emit a `kernel` event every this many ms (0 = off).
     int kernelSampleMs = 0;
+    // --tls, --tls-ca FILE, --tls-pin SHA256: encrypt and how to trust the server.
+    bool tls = false;
+    QString tlsCaFile;
+    QString tlsPin;
+    // --password-file FILE: the server password (first line), never on the
+    // command line where `ps` would show it.
+    QString password;
 };
 
 enum class ParseOutcome

@@ -1,6 +1,9 @@
 #include "chatclient.h"
 
+#include <QCryptographicHash>
 #include <QRandomGenerator>
+#include <QSslCipher>
+#include <QSslConfiguration>
 #include <algorithm>
 
 namespace longline {
@@ -20,6 +23,13 @@ constexpr double ReconnectJitter = 0.2;
 constexpr int BadNickCode = static_cast<int>(protocol::ErrorCode::BadNick);
 constexpr int NickTakenCode = static_cast<int>(protocol::ErrorCode::NickTaken);
 constexpr int RateLimitedCode = static_cast<int>(protocol::ErrorCode::RateLimited);
+constexpr int BadPasswordCode = static_cast<int>(protocol::ErrorCode::BadPassword);
+
+QString normalizedFingerprint(QString hex)
+{
+    hex.remove(QLatin1Char(':'));
+    return hex.trimmed().toUpper();
+}
 
 QString randomCidPrefix()
 {
@@ -39,7 +49,7 @@ QString wireSafe(const QString &text)
 } // namespace
 
 ChatClient::ChatClient(QObject *parent)
-    : QObject(parent), m_socket(new QTcpSocket(this)),
+    : QObject(parent), m_socket(new QSslSocket(this)),
       m_liveness(new ConnectionLiveness(m_socket, this)), m_framer(new LineFramer(MaxIncomingLine)),
       m_cidPrefix(randomCidPrefix())
 {
@@ -48,6 +58,8 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::openSocket);
     connect(&m_connectTimer, &QTimer::timeout, this, &ChatClient::onConnectTimeout);
     connect(m_socket, &QAbstractSocket::connected, this, &ChatClient::onConnected);
+    connect(m_socket, &QSslSocket::encrypted, this, &ChatClient::onEncrypted);
+    connect(m_socket, &QSslSocket::sslErrors, this, &ChatClient::onSslErrors);
     connect(m_socket, &QIODevice::readyRead, this, &ChatClient::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &ChatClient::onSocketError);
     connect(m_liveness, &ConnectionLiveness::dead, this, &ChatClient::onDead);
@@ -138,7 +150,24 @@ void ChatClient::openSocket()
     setState(State::Connecting);
     Q_EMIT logEvent(QStringLiteral("connecting to %1 port %2").arg(m_host).arg(m_port));
     m_connectTimer.start(ConnectTimeout);
-    m_socket->connectToHost(m_host, m_port);
+    if (m_tls.enabled) {
+        if (!QSslSocket::supportsSsl()) {
+            connectFailedNow(QStringLiteral("TLS is not available: Qt found no TLS backend (OpenSSL)"));
+            return;
+        }
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setProtocol(QSsl::TlsV1_2OrLater);
+        if (!m_tls.caFile.isEmpty()) {
+            const auto cas = QSslCertificate::fromPath(m_tls.caFile, QSsl::Pem);
+            if (cas.isEmpty())
+                Q_EMIT logEvent(QStringLiteral("no certificate found in CA file %1").arg(m_tls.caFile));
+            config.addCaCertificates(cas);
+        }
+        m_socket->setSslConfiguration(config);
+        m_socket->connectToHostEncrypted(m_host, m_port);
+    } else {
+        m_socket->connectToHost(m_host, m_port);
+    }
 }
 
 void ChatClient::disconnectFromServer(const QString &reason)
@@ -198,18 +227,95 @@ void ChatClient::requestWho()
 
 void ChatClient::onConnected()
 {
-    m_connectTimer.stop();
     for (OutgoingMessage &m : m_outbox)
         m.writtenOnThisConnection = false;
     setState(State::Handshaking);
+    // Liveness runs from the TCP connection on: keepalive and the kernel
+    // view concern the socket under TLS, and the TLS handshake itself can hang.
     m_liveness->start();
+    if (m_tls.enabled)
+        return; // HELLO goes out once the TLS handshake is done (onEncrypted)
+    m_connectTimer.stop();
+    sendHello();
+}
+
+void ChatClient::onEncrypted()
+{
+    m_connectTimer.stop();
+    Q_EMIT encrypted(encryptionSummary());
+    Q_EMIT logEvent(QStringLiteral("encrypted: %1").arg(encryptionSummary()));
+    sendHello();
+}
+
+void ChatClient::sendHello()
+{
+    if (!m_password.isEmpty())
+        m_socket->write(protocol::pass(wireSafe(m_password)));
     // A bad nick is the server's to refuse (BAD_NICK), but never a way to
     // inject a second line.
     m_socket->write(protocol::hello(wireSafe(m_nick), m_sessionKey));
 }
 
+bool ChatClient::isEncrypted() const { return m_socket->isEncrypted(); }
+
+QString ChatClient::encryptionSummary() const
+{
+    if (!m_socket->isEncrypted())
+        return {};
+    const QSslCipher cipher = m_socket->sessionCipher();
+    QString protocolName;
+    switch (m_socket->sessionProtocol()) {
+    case QSsl::TlsV1_2: protocolName = QStringLiteral("TLS 1.2"); break;
+    case QSsl::TlsV1_3: protocolName = QStringLiteral("TLS 1.3"); break;
+    default: protocolName = cipher.protocolString(); break;
+    }
+    return QStringLiteral("%1, %2").arg(protocolName, cipher.name());
+}
+
+QString ChatClient::fingerprintSha256(const QSslCertificate &certificate)
+{
+    const QByteArray hex = certificate.digest(QCryptographicHash::Sha256).toHex().toUpper();
+    QStringList pairs;
+    for (int i = 0; i < hex.size(); i += 2)
+        pairs.append(QString::fromLatin1(hex.mid(i, 2)));
+    return pairs.join(QLatin1Char(':'));
+}
+
+void ChatClient::onSslErrors(const QList<QSslError> &errors)
+{
+    const QSslCertificate peer = m_socket->peerCertificate();
+    const QString fingerprint = fingerprintSha256(peer);
+    if (!m_tls.pinnedSha256.isEmpty() &&
+        normalizedFingerprint(m_tls.pinnedSha256) == normalizedFingerprint(fingerprint)) {
+        // The user accepted exactly this certificate before.
+        m_socket->ignoreSslErrors(errors);
+        Q_EMIT logEvent(QStringLiteral("certificate %1 trusted by its pinned fingerprint").arg(fingerprint));
+        return;
+    }
+    QStringList texts;
+    for (const QSslError &e : errors)
+        texts.append(e.errorString());
+    // Retrying cannot make an untrusted certificate trusted: stop for good.
+    m_fatal = true;
+    m_reconnectTimer.stop();
+    m_connectTimer.stop();
+    m_liveness->markLocalClose(QStringLiteral("untrusted certificate"));
+    Q_EMIT tlsVerificationFailed(texts, fingerprint, peer.subjectDisplayName());
+    Q_EMIT logEvent(QStringLiteral("certificate not trusted (%1); fingerprint %2")
+                        .arg(texts.join(QStringLiteral("; ")), fingerprint));
+    m_socket->abort();
+    setState(State::Disconnected);
+}
+
 void ChatClient::onConnectTimeout()
 {
+    if (m_state == State::Handshaking && m_tls.enabled && !m_socket->isEncrypted()) {
+        // TCP connected but the TLS handshake hangs (not a TLS server?). The
+        // end is reported through liveness, and retried like any failure.
+        Q_EMIT logEvent(QStringLiteral("TLS handshake did not finish within %1").arg(formatMillis(ConnectTimeout)));
+        m_socket->abort();
+        return;
+    }
     if (m_state != State::Connecting)
         return;
     m_socket->abort();
@@ -417,7 +523,8 @@ void ChatClient::handleError(const protocol::Line &line, const QString &text)
     }
     const QString name = line.words.value(1);
     const bool refused =
-        m_state == State::Handshaking && (code == BadNickCode || code == NickTakenCode);
+        m_state == State::Handshaking &&
+        (code == BadNickCode || code == NickTakenCode || code == BadPasswordCode);
     if (!refused) {
         if (code == RateLimitedCode && !m_outbox.isEmpty()) {
             // The refused message is still in the outbox; offer it again.
@@ -432,7 +539,7 @@ void ChatClient::handleError(const protocol::Line &line, const QString &text)
         Q_EMIT serverError(code, name, line.text, false);
         return;
     }
-    // Retrying cannot help with a refused nick: stop for good.
+    // Retrying cannot help with a refused nick or password: stop for good.
     m_fatal = true;
     m_reconnectTimer.stop();
     m_liveness->markLocalClose(QStringLiteral("refused by the server: %1").arg(name));

@@ -22,6 +22,9 @@
 #include <QDateTime>
 #include <QObject>
 #include <QSet>
+#include <QSslCertificate>
+#include <QSslError>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -55,6 +58,16 @@ public:
     // History is fetched in pages of at most this many messages.
     static constexpr int HistoryPageSize = 200;
 
+    // TLS for the connection. Verification uses the system's CAs plus
+    // `caFile`; a certificate that fails verification is still trusted when
+    // its SHA-256 fingerprint equals `pinnedSha256` (the user accepted it).
+    struct TlsOptions
+    {
+        bool enabled = false;     // encrypt with TLS (the server must have a certificate)
+        QString caFile;           // extra trusted CA certificates, PEM
+        QString pinnedSha256;     // hex, colons and case ignored; empty = no pin
+    };
+
     explicit ChatClient(QObject *parent = nullptr);
     ~ChatClient() override;
 
@@ -65,6 +78,14 @@ public:
     // interval raised to the server's minping when it was shorter.
     LivenessSettings effectiveSettings() const;
     void setAutoReconnect(bool on) { m_autoReconnect = on; }
+    // Takes effect at the next connection.
+    void setTls(const TlsOptions &tls) { m_tls = tls; }
+    const TlsOptions &tls() const { return m_tls; }
+    // Sent with PASS before HELLO when not empty. Never logged.
+    void setPassword(const QString &password) { m_password = password; }
+    bool isEncrypted() const;
+    QString encryptionSummary() const; // "TLS 1.3, TLS_AES_256_GCM_SHA384" or empty
+    static QString fingerprintSha256(const QSslCertificate &certificate); // "AB:CD:..."
     // Messages of recent history to show on the first connect (0 = none).
     void setInitialHistory(int count) { m_initialHistory = count; }
 
@@ -108,11 +129,21 @@ Q_SIGNALS:
     void reconnectScheduled(longline::Millis delay, int attempt);
     // Human-readable events for logs and status bars.
     void logEvent(const QString &text);
+    // The TLS handshake finished; the summary names protocol and cipher.
+    void encrypted(const QString &summary);
+    // The server's certificate did not verify and is not pinned. The client
+    // stopped (no retry): a user may accept the fingerprint (setTls with
+    // pinnedSha256) and connect again.
+    void tlsVerificationFailed(const QStringList &errors, const QString &fingerprintSha256,
+                               const QString &subject);
 
 private:
     void setState(State state);
     void openSocket();
     void onConnected();
+    void onEncrypted();
+    void onSslErrors(const QList<QSslError> &errors);
+    void sendHello();
     void onConnectTimeout();
     void onSocketError(QAbstractSocket::SocketError error);
     void connectFailedNow(const QString &error);
@@ -128,7 +159,7 @@ private:
     void requestHistoryPage();
     void deliver(const protocol::ChatMessage &message, bool fromHistory);
 
-    QTcpSocket *m_socket = nullptr;
+    QSslSocket *m_socket = nullptr;
     ConnectionLiveness *m_liveness = nullptr;
     LineFramer *m_framer = nullptr;
     QTimer m_reconnectTimer;
@@ -139,6 +170,8 @@ private:
     quint16 m_port = protocol::DefaultPort;
     QString m_nick;
     QString m_sessionKey;
+    TlsOptions m_tls;
+    QString m_password;
     QString m_cidPrefix;
     quint64 m_nextCid = 1;
     bool m_autoReconnect = true;

@@ -25,6 +25,7 @@ const QHash<QString, Arity> &arities()
         {QStringLiteral("SAYID"), {1, 1, true, true}},
         {QStringLiteral("HISTORY"), {1, 2, false, false}},
         {QStringLiteral("WHO"), {0, 0, false, false}},
+        {QStringLiteral("PASS"), {0, 0, true, true}},
         {QStringLiteral("PING"), {1, 1, false, false}},
         {QStringLiteral("PONG"), {1, 1, false, false}},
         {QStringLiteral("QUIT"), {0, 0, true, false}},
@@ -75,6 +76,7 @@ QString errorName(ErrorCode code)
     case ErrorCode::BadArgument: return QStringLiteral("BAD_ARGUMENT");
     case ErrorCode::BadNick: return QStringLiteral("BAD_NICK");
     case ErrorCode::NickTaken: return QStringLiteral("NICK_TAKEN");
+    case ErrorCode::BadPassword: return QStringLiteral("BAD_PASSWORD");
     case ErrorCode::PingTooFast: return QStringLiteral("PING_TOO_FAST");
     case ErrorCode::RateLimited: return QStringLiteral("RATE_LIMITED");
     case ErrorCode::ServerFull: return QStringLiteral("SERVER_FULL");
@@ -88,7 +90,7 @@ std::optional<ErrorCode> errorCodeFromNumber(int code)
     for (ErrorCode c : {ErrorCode::BadLine, ErrorCode::NotRegistered, ErrorCode::UnknownCommand,
                         ErrorCode::AlreadyRegistered, ErrorCode::LineTooLong,
                         ErrorCode::BadEncoding, ErrorCode::ControlChars, ErrorCode::BadArgument,
-                        ErrorCode::BadNick, ErrorCode::NickTaken, ErrorCode::PingTooFast,
+                        ErrorCode::BadNick, ErrorCode::NickTaken, ErrorCode::BadPassword, ErrorCode::PingTooFast,
                         ErrorCode::RateLimited, ErrorCode::ServerFull, ErrorCode::Internal}) {
         if (static_cast<int>(c) == code)
             return c;
@@ -269,6 +271,7 @@ QByteArray historyRequest(qint64 sinceSeq, int max)
     return lineOf(QStringLiteral("HISTORY %1").arg(sinceSeq));
 }
 QByteArray who() { return QByteArrayLiteral("WHO\n"); }
+QByteArray pass(const QString &password) { return lineOf(QStringLiteral("PASS ") + password); }
 QByteArray ping(const QString &token) { return lineOf(QStringLiteral("PING ") + token); }
 QByteArray pong(const QString &token) { return lineOf(QStringLiteral("PONG ") + token); }
 QByteArray quit(const QString &reason)

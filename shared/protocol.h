@@ -26,6 +26,7 @@ enum class ErrorCode {
     BadArgument = 420,
     BadNick = 421,
     NickTaken = 422,
+    BadPassword = 464,
     PingTooFast = 429,
     RateLimited = 430,
     ServerFull = 503,
@@ -84,6 +85,7 @@ QByteArray say(const QString &text);
 QByteArray sayWithId(const QString &cid, const QString &text);
 QByteArray historyRequest(qint64 sinceSeq, int max = 0);
 QByteArray who();
+QByteArray pass(const QString &password);
 QByteArray ping(const QString &token);
 QByteArray pong(const QString &token);
 QByteArray quit(const QString &reason = {});

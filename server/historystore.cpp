@@ -1,0 +1,224 @@
+#include "historystore.h"
+
+#include <QAtomicInteger>
+#include <QSqlError>
+#include <QVariant>
+
+namespace longline::server {
+
+namespace {
+QAtomicInteger<int> connectionCounter;
+
+// Bump when the schema changes; open() refuses newer files.
+constexpr int SchemaVersion = 1;
+} // namespace
+
+HistoryStore::HistoryStore()
+    : m_connectionName(
+          QStringLiteral("longline-history-%1").arg(connectionCounter.fetchAndAddRelaxed(1)))
+{
+}
+
+HistoryStore::~HistoryStore()
+{
+    close();
+}
+
+bool HistoryStore::exec(const QString &sql, QString *error)
+{
+    QSqlQuery q(m_db);
+    if (q.exec(sql))
+        return true;
+    if (error)
+        *error = QStringLiteral("%1: %2").arg(sql, q.lastError().text());
+    return false;
+}
+
+bool HistoryStore::open(const QString &path, QString *error)
+{
+    close();
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        if (error)
+            *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed "
+                                    "(Debian: libqt6sql6-sqlite)");
+        return false;
+    }
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db.setDatabaseName(path);
+    if (!m_db.open()) {
+        if (error)
+            *error = QStringLiteral("cannot open history database %1: %2")
+                         .arg(path, m_db.lastError().text());
+        close();
+        return false;
+    }
+    {
+        QSqlQuery mode(m_db);
+        // WAL: readers (HISTORY) never block the writer, and a commit is one
+        // sequential append to the log instead of rewriting pages.
+        if (mode.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && mode.next())
+            m_journalMode = mode.value(0).toString();
+    }
+    // synchronous=FULL: with WAL, NORMAL could lose the last commits on a
+    // power cut, and an ACK promises the message is stored. FULL syncs the
+    // WAL on each commit; at chat rates (at most --rate per client per 10 s)
+    // that fsync is affordable.
+    QString err;
+    if (!exec(QStringLiteral("PRAGMA synchronous=FULL"), &err) ||
+        !exec(QStringLiteral("CREATE TABLE IF NOT EXISTS messages ("
+                             " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                             " time_ms INTEGER NOT NULL,"
+                             " nick TEXT NOT NULL,"
+                             " nick_key TEXT NOT NULL,"
+                             " text TEXT NOT NULL,"
+                             " cid TEXT)"),
+              &err) ||
+        !exec(QStringLiteral("CREATE UNIQUE INDEX IF NOT EXISTS messages_cid"
+                             " ON messages(nick_key, cid) WHERE cid IS NOT NULL"),
+              &err)) {
+        if (error)
+            *error = QStringLiteral("cannot prepare history database %1: %2").arg(path, err);
+        close();
+        return false;
+    }
+    {
+        QSqlQuery v(m_db);
+        if (v.exec(QStringLiteral("PRAGMA user_version")) && v.next() &&
+            v.value(0).toInt() > SchemaVersion) {
+            if (error)
+                *error = QStringLiteral("history database %1 has schema version %2, newer than "
+                                        "this server understands (%3)")
+                             .arg(path)
+                             .arg(v.value(0).toInt())
+                             .arg(SchemaVersion);
+            close();
+            return false;
+        }
+        exec(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion), nullptr);
+    }
+    {
+        QSqlQuery last(m_db);
+        if (!last.exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM messages")) ||
+            !last.next()) {
+            if (error)
+                *error = QStringLiteral("cannot read history database %1: %2")
+                             .arg(path, last.lastError().text());
+            close();
+            return false;
+        }
+        m_lastSeq = last.value(0).toLongLong();
+    }
+    m_insert = std::make_unique<QSqlQuery>(m_db);
+    m_byCid = std::make_unique<QSqlQuery>(m_db);
+    m_page = std::make_unique<QSqlQuery>(m_db);
+    if (!m_insert->prepare(QStringLiteral("INSERT INTO messages (time_ms, nick, nick_key, text, "
+                                          "cid) VALUES (?, ?, ?, ?, ?)")) ||
+        !m_byCid->prepare(QStringLiteral("SELECT seq, time_ms, nick, text FROM messages"
+                                         " WHERE nick_key = ? AND cid = ?")) ||
+        !m_page->prepare(QStringLiteral("SELECT seq, time_ms, nick, text FROM messages"
+                                        " WHERE seq > ? ORDER BY seq LIMIT ?"))) {
+        if (error)
+            *error = QStringLiteral("cannot prepare history queries: %1")
+                         .arg(m_insert->lastError().text());
+        close();
+        return false;
+    }
+    return true;
+}
+
+void HistoryStore::close()
+{
+    m_insert.reset();
+    m_byCid.reset();
+    m_page.reset();
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+    m_lastSeq = 0;
+}
+
+protocol::ChatMessage HistoryStore::messageFrom(const QSqlQuery &query) const
+{
+    protocol::ChatMessage m;
+    m.seq = query.value(0).toLongLong();
+    m.time = QDateTime::fromMSecsSinceEpoch(query.value(1).toLongLong(), Qt::UTC);
+    m.nick = query.value(2).toString();
+    m.text = query.value(3).toString();
+    return m;
+}
+
+std::optional<protocol::ChatMessage> HistoryStore::append(const QString &nick,
+                                                          const QString &nickKey,
+                                                          const QString &text, const QString &cid,
+                                                          const QDateTime &time, QString *error)
+{
+    if (!m_insert) {
+        if (error)
+            *error = QStringLiteral("history database is not open");
+        return std::nullopt;
+    }
+    const qint64 ms = time.toMSecsSinceEpoch();
+    m_insert->bindValue(0, ms);
+    m_insert->bindValue(1, nick);
+    m_insert->bindValue(2, nickKey);
+    m_insert->bindValue(3, text);
+    m_insert->bindValue(4,
+                        cid.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(cid));
+    if (!m_insert->exec()) {
+        if (error)
+            *error = m_insert->lastError().text();
+        m_insert->finish();
+        return std::nullopt;
+    }
+    protocol::ChatMessage m;
+    m.seq = m_insert->lastInsertId().toLongLong();
+    m.time = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+    m.nick = nick;
+    m.text = text;
+    m_insert->finish();
+    m_lastSeq = m.seq;
+    return m;
+}
+
+std::optional<protocol::ChatMessage> HistoryStore::findByCid(const QString &nickKey,
+                                                             const QString &cid)
+{
+    if (!m_byCid || cid.isEmpty())
+        return std::nullopt;
+    m_byCid->bindValue(0, nickKey);
+    m_byCid->bindValue(1, cid);
+    std::optional<protocol::ChatMessage> found;
+    if (m_byCid->exec() && m_byCid->next())
+        found = messageFrom(*m_byCid);
+    m_byCid->finish();
+    return found;
+}
+
+HistoryStore::Page HistoryStore::page(qint64 since, int max, QString *error)
+{
+    Page p;
+    if (!m_page || max <= 0)
+        return p;
+    // One extra row tells whether more remain without a COUNT query.
+    m_page->bindValue(0, since);
+    m_page->bindValue(1, max + 1);
+    if (!m_page->exec()) {
+        if (error)
+            *error = m_page->lastError().text();
+        m_page->finish();
+        return p;
+    }
+    while (m_page->next()) {
+        if (p.messages.size() == max) {
+            p.more = true;
+            break;
+        }
+        p.messages.append(messageFrom(*m_page));
+    }
+    m_page->finish();
+    return p;
+}
+
+} // namespace longline::server

@@ -1,0 +1,40 @@
+#pragma once
+// Sliding-window rate limit: at most N events in any window of a fixed
+// length. Used for chat messages per client. Free of timers: the caller
+// passes the monotonic time.
+
+#include "livenesssettings.h"
+
+#include <chrono>
+#include <deque>
+
+namespace longline::server {
+
+using namespace std::chrono_literals;
+
+class RateLimiter
+{
+public:
+    static constexpr Millis DefaultWindow = 10s;
+
+    // `maxEvents` 0 means unlimited.
+    explicit RateLimiter(int maxEvents = 50, Millis window = DefaultWindow)
+        : m_max(maxEvents), m_window(window)
+    {
+    }
+
+    // Counts the event and returns true when it fits in the window; a
+    // refused event is not counted, so a flood does not extend the penalty.
+    bool tryAcquire(Millis now);
+    // When the next event would be accepted (0 = now).
+    Millis retryAfter(Millis now) const;
+
+private:
+    void expire(Millis now);
+
+    int m_max;
+    Millis m_window;
+    std::deque<Millis> m_events; // accepted events inside the window, oldest first
+};
+
+} // namespace longline::server

@@ -1,0 +1,84 @@
+#pragma once
+// Everything longline-server can be told on its command line, with the
+// defaults the product issues ask for, and the parser for it.
+
+#include "livenesssettings.h"
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+#include <chrono>
+
+namespace longline::server {
+
+using namespace std::chrono_literals;
+
+struct ServerConfig
+{
+    // --listen HOST:PORT. Port 0 lets the kernel pick; the listen log line
+    // tells which. "[::]" listens on IPv6 and IPv4 alike.
+    QHostAddress address{QHostAddress::AnyIPv4};
+    quint16 port = 9999;
+
+    // --keepalive, --user-timeout, --heartbeat: applied to every accepted
+    // socket. Kernel keepalive is off by default as in the kernel; the
+    // heartbeat is on (15 s of silence, then 10 s for an answer).
+    LivenessSettings liveness = defaultLiveness();
+
+    // --min-client-ping: client PINGs closer together are refused (429).
+    // 0 accepts any rate.
+    Millis minClientPing{1000};
+    // --max-line: the longest line accepted, terminator excluded.
+    int maxLine = 4096;
+    // --max-clients: connections held at once; more are refused with 503.
+    int maxClients = 10000;
+    // --max-per-address: connections from one IP address at once.
+    int maxPerAddress = 64;
+    // --rate: chat messages (SAY, SAYID) accepted per client per 10 s;
+    // 0 = unlimited.
+    int ratePer10s = 50;
+    // --db: SQLite history; ":memory:" keeps it in RAM for tests.
+    QString dbPath;
+    // --max-history: most messages in one HISTORY answer (maxhist).
+    int maxHistory = 500;
+    // --log: log file (appended); empty = stderr.
+    QString logPath;
+    // --line-timeout: a partial line that gets no newline for this long
+    // (a slow or stuck sender) ends the connection.
+    Millis lineTimeout = DefaultLineTimeout;
+    // --max-output: unsent output a client may leave queued before it is
+    // dropped as a slow reader; bounds memory per connection.
+    qint64 maxOutputBytes = DefaultMaxOutputBytes;
+
+    static constexpr Millis DefaultLineTimeout = 30s;
+    static constexpr qint64 DefaultMaxOutputBytes = 1024 * 1024;
+
+    static LivenessSettings defaultLiveness();
+    // $STATE_DIRECTORY/history.db under systemd, else a file in the
+    // application data directory (created when missing).
+    static QString defaultDbPath();
+    QString listenText() const; // "127.0.0.1:9999", "[::]:9999"
+};
+
+enum class ParseOutcome
+{
+    Run,
+    Help,
+    Version,
+    Error
+};
+
+struct ParsedArguments
+{
+    ParseOutcome outcome = ParseOutcome::Error;
+    ServerConfig config;
+    QString message; // the help/version text or the error, for the console
+};
+
+// Parses argv (argv[0] included). Never exits; main() decides.
+ParsedArguments parseArguments(const QStringList &arguments);
+
+// "HOST:PORT", "[V6]:PORT", "*:PORT" or ":PORT". Exposed for tests.
+bool parseListen(const QString &text, QHostAddress *address, quint16 *port, QString *error);
+
+} // namespace longline::server

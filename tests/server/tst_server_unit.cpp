@@ -1,0 +1,328 @@
+// Unit tests of the server's building blocks: argument parsing, ping and
+// rate policing, the history store and the log line format.
+
+#include "historystore.h"
+#include "pingguard.h"
+#include "ratelimiter.h"
+#include "serverconfig.h"
+#include "serverlog.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace longline;
+using namespace longline::server;
+using namespace std::chrono_literals;
+
+class TestServerUnit : public QObject
+{
+    Q_OBJECT
+
+private:
+    static ParsedArguments parse(const QStringList &args)
+    {
+        return parseArguments(QStringList{QStringLiteral("longline-server")} + args);
+    }
+
+private Q_SLOTS:
+    void defaults()
+    {
+        const ParsedArguments p = parse({});
+        QCOMPARE(p.outcome, ParseOutcome::Run);
+        const ServerConfig &c = p.config;
+        QCOMPARE(c.address, QHostAddress(QHostAddress::AnyIPv4));
+        QCOMPARE(c.port, quint16(9999));
+        QVERIFY(!c.liveness.keepalive.enabled);
+        QCOMPARE(c.liveness.userTimeout, Millis{0});
+        QVERIFY(c.liveness.heartbeat.enabled);
+        QCOMPARE(c.liveness.heartbeat.interval, Millis{15000});
+        QCOMPARE(c.liveness.heartbeat.timeout, Millis{10000});
+        QCOMPARE(c.minClientPing, Millis{1000});
+        QCOMPARE(c.maxLine, 4096);
+        QCOMPARE(c.maxClients, 10000);
+        QCOMPARE(c.maxPerAddress, 64);
+        QCOMPARE(c.ratePer10s, 50);
+        QCOMPARE(c.maxHistory, 500);
+        QVERIFY(c.dbPath.isEmpty()); // resolved by main() to the default
+        QVERIFY(c.logPath.isEmpty());
+        QCOMPARE(c.lineTimeout, Millis{30000});
+        QCOMPARE(c.maxOutputBytes, qint64(1024 * 1024));
+    }
+
+    void allFlags()
+    {
+        const ParsedArguments p = parse({"--listen",
+                                         "[::]:0",
+                                         "--keepalive",
+                                         "7,3,2",
+                                         "--user-timeout",
+                                         "5000",
+                                         "--heartbeat",
+                                         "0.5,1.25",
+                                         "--min-client-ping",
+                                         "0.2",
+                                         "--max-line",
+                                         "512",
+                                         "--max-clients",
+                                         "3",
+                                         "--max-per-address",
+                                         "2",
+                                         "--rate",
+                                         "0",
+                                         "--db",
+                                         ":memory:",
+                                         "--max-history",
+                                         "20",
+                                         "--log",
+                                         "/tmp/x.log",
+                                         "--line-timeout",
+                                         "2.5",
+                                         "--max-output",
+                                         "65536"});
+        QCOMPARE(p.outcome, ParseOutcome::Run);
+        const ServerConfig &c = p.config;
+        QCOMPARE(c.address, QHostAddress(QHostAddress::Any)); // dual stack
+        QCOMPARE(c.port, quint16(0));
+        QVERIFY(c.liveness.keepalive.enabled);
+        QCOMPARE(c.liveness.keepalive.idleS, 7);
+        QCOMPARE(c.liveness.keepalive.intervalS, 3);
+        QCOMPARE(c.liveness.keepalive.count, 2);
+        QCOMPARE(c.liveness.userTimeout, Millis{5000});
+        QCOMPARE(c.liveness.heartbeat.interval, Millis{500});
+        QCOMPARE(c.liveness.heartbeat.timeout, Millis{1250});
+        QCOMPARE(c.minClientPing, Millis{200});
+        QCOMPARE(c.maxLine, 512);
+        QCOMPARE(c.maxClients, 3);
+        QCOMPARE(c.maxPerAddress, 2);
+        QCOMPARE(c.ratePer10s, 0);
+        QCOMPARE(c.dbPath, QStringLiteral(":memory:"));
+        QCOMPARE(c.maxHistory, 20);
+        QCOMPARE(c.logPath, QStringLiteral("/tmp/x.log"));
+        QCOMPARE(c.lineTimeout, Millis{2500});
+        QCOMPARE(c.maxOutputBytes, qint64(65536));
+        QCOMPARE(c.listenText(), QStringLiteral("[::]:0"));
+
+        const ParsedArguments off = parse({"--heartbeat", "off", "--keepalive", "off",
+                                           "--user-timeout", "off", "--min-client-ping", "0"});
+        QCOMPARE(off.outcome, ParseOutcome::Run);
+        QVERIFY(!off.config.liveness.heartbeat.enabled);
+        QCOMPARE(off.config.minClientPing, Millis{0});
+    }
+
+    void helpAndVersion()
+    {
+        QCOMPARE(parse({"--help"}).outcome, ParseOutcome::Help);
+        QVERIFY(parse({"--help"}).message.contains(QStringLiteral("--max-per-address")));
+        QCOMPARE(parse({"-h"}).outcome, ParseOutcome::Help);
+        QCOMPARE(parse({"--version"}).outcome, ParseOutcome::Version);
+        QVERIFY(parse({"--version"}).message.contains(QStringLiteral(LONGLINE_VERSION)));
+    }
+
+    void defaultDbPathFollowsSystemd()
+    {
+        const QByteArray saved = qgetenv("STATE_DIRECTORY");
+        qputenv("STATE_DIRECTORY", "/var/lib/longline");
+        QCOMPARE(ServerConfig::defaultDbPath(), QStringLiteral("/var/lib/longline/history.db"));
+        // systemd lists several directories colon separated; the first is ours.
+        qputenv("STATE_DIRECTORY", "/var/lib/longline:/var/lib/other");
+        QCOMPARE(ServerConfig::defaultDbPath(), QStringLiteral("/var/lib/longline/history.db"));
+        if (saved.isNull())
+            qunsetenv("STATE_DIRECTORY");
+        else
+            qputenv("STATE_DIRECTORY", saved);
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("unknown flag") << QStringList{"--nope"};
+        QTest::newRow("missing value") << QStringList{"--rate"};
+        QTest::newRow("positional") << QStringList{"9999"};
+        QTest::newRow("listen") << QStringList{"--listen", "1.2.3.4"};
+        QTest::newRow("listen v6 unbracketed") << QStringList{"--listen", "::1:99"};
+        QTest::newRow("listen port") << QStringList{"--listen", ":65536"};
+        QTest::newRow("listen name") << QStringList{"--listen", "host.example:1"};
+        QTest::newRow("keepalive") << QStringList{"--keepalive", "60,5"};
+        QTest::newRow("user-timeout") << QStringList{"--user-timeout", "soon"};
+        QTest::newRow("heartbeat") << QStringList{"--heartbeat", "0,1"};
+        QTest::newRow("min ping") << QStringList{"--min-client-ping", "x"};
+        QTest::newRow("max-line") << QStringList{"--max-line", "63"};
+        QTest::newRow("max-clients") << QStringList{"--max-clients", "-3"};
+        QTest::newRow("max-per-address") << QStringList{"--max-per-address", "0"};
+        QTest::newRow("rate") << QStringList{"--rate", "1.5"};
+        QTest::newRow("max-history") << QStringList{"--max-history", "100001"};
+        QTest::newRow("db empty") << QStringList{"--db", ""};
+        QTest::newRow("max-output") << QStringList{"--max-output", "10"};
+    }
+
+    void badValues()
+    {
+        QFETCH(QStringList, args);
+        const ParsedArguments p = parse(args);
+        QCOMPARE(p.outcome, ParseOutcome::Error);
+        QVERIFY(!p.message.isEmpty());
+    }
+
+    void listenForms_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<int>("port");
+        QTest::newRow("v4") << "127.0.0.1:9999"
+                            << "127.0.0.1" << 9999;
+        QTest::newRow("any v4") << "0.0.0.0:0"
+                                << "0.0.0.0" << 0;
+        QTest::newRow("star") << "*:80"
+                              << "0.0.0.0" << 80;
+        QTest::newRow("port only") << ":81"
+                                   << "0.0.0.0" << 81;
+        QTest::newRow("localhost") << "localhost:82"
+                                   << "127.0.0.1" << 82;
+        QTest::newRow("v6 any, dual stack") << "[::]:9999"
+                                            << "any" << 9999;
+        QTest::newRow("v6 loopback") << "[::1]:1"
+                                     << "::1" << 1;
+    }
+
+    void listenForms()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, address);
+        QFETCH(int, port);
+        QHostAddress a;
+        quint16 p = 7;
+        QString error;
+        QVERIFY2(parseListen(text, &a, &p, &error), qPrintable(error));
+        QCOMPARE(a, address == QLatin1String("any") ? QHostAddress(QHostAddress::Any)
+                                                    : QHostAddress(address));
+        QCOMPARE(int(p), port);
+    }
+
+    void pingGuard()
+    {
+        PingGuard g(1000ms);
+        QCOMPARE(g.notePing(Millis{10000}), PingGuard::Verdict::Accept);
+        QCOMPARE(g.notePing(Millis{11000}), PingGuard::Verdict::Accept); // exactly minping
+        QCOMPARE(g.notePing(Millis{11950}), PingGuard::Verdict::Accept); // within tolerance
+        QCOMPARE(g.notePing(Millis{12000}), PingGuard::Verdict::TooFast);
+        QCOMPARE(g.strikes(), 1);
+        QCOMPARE(g.notePing(Millis{13500}), PingGuard::Verdict::Accept);
+        QCOMPARE(g.notePing(Millis{13600}), PingGuard::Verdict::TooFast);
+        QCOMPARE(g.notePing(Millis{13700}), PingGuard::Verdict::TooManyStrikes);
+
+        // Strikes older than a minute are forgiven.
+        PingGuard slow(1000ms);
+        slow.notePing(Millis{0});
+        QCOMPARE(slow.notePing(Millis{100}), PingGuard::Verdict::TooFast);
+        QCOMPARE(slow.notePing(Millis{200}), PingGuard::Verdict::TooFast);
+        QCOMPARE(slow.notePing(Millis{70000}), PingGuard::Verdict::Accept);
+        QCOMPARE(slow.notePing(Millis{70100}), PingGuard::Verdict::TooFast);
+        QCOMPARE(slow.strikes(), 1);
+
+        PingGuard off(Millis{0});
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(off.notePing(Millis{i}), PingGuard::Verdict::Accept);
+    }
+
+    void rateLimiter()
+    {
+        RateLimiter r(3, 10s);
+        QVERIFY(r.tryAcquire(Millis{0}));
+        QVERIFY(r.tryAcquire(Millis{1000}));
+        QVERIFY(r.tryAcquire(Millis{2000}));
+        QVERIFY(!r.tryAcquire(Millis{3000}));
+        QCOMPARE(r.retryAfter(Millis{3000}), Millis{7000});
+        QVERIFY(!r.tryAcquire(Millis{9999}));
+        QVERIFY(r.tryAcquire(Millis{10000})); // the first one left the window
+        QVERIFY(!r.tryAcquire(Millis{10500}));
+        RateLimiter unlimited(0);
+        for (int i = 0; i < 1000; ++i)
+            QVERIFY(unlimited.tryAcquire(Millis{0}));
+    }
+
+    void historyStore()
+    {
+        HistoryStore store;
+        QString error;
+        QVERIFY2(store.open(QStringLiteral(":memory:"), &error), qPrintable(error));
+        QCOMPARE(store.lastSeq(), qint64(0));
+        const QDateTime t = QDateTime::fromMSecsSinceEpoch(1795000000123, Qt::UTC);
+        const auto m1 = store.append("Alice", "alice", "hello", QString(), t, &error);
+        QVERIFY(m1);
+        QCOMPARE(m1->seq, qint64(1));
+        QCOMPARE(m1->time, t);
+        const auto m2 = store.append("Alice", "alice", "with id", "c1", t.addSecs(1), &error);
+        QVERIFY(m2);
+        QCOMPARE(m2->seq, qint64(2));
+        QCOMPARE(store.lastSeq(), qint64(2));
+        QVERIFY(store.findByCid("alice", "c1"));
+        QCOMPARE(store.findByCid("alice", "c1")->seq, qint64(2));
+        QVERIFY(!store.findByCid("bob", "c1"));
+        QVERIFY(!store.findByCid("alice", "c2"));
+        // The same cid twice for one nick is refused by the database too.
+        QVERIFY(!store.append("Alice", "alice", "again", "c1", t, &error));
+        QVERIFY(store.append("Bob", "bob", "bob's c1", "c1", t, &error));
+
+        const HistoryStore::Page all = store.page(0, 10);
+        QCOMPARE(all.messages.size(), 3);
+        QVERIFY(!all.more);
+        QCOMPARE(all.messages.at(1).text, QStringLiteral("with id"));
+        QCOMPARE(all.messages.at(1).nick, QStringLiteral("Alice"));
+        const HistoryStore::Page first = store.page(0, 2);
+        QCOMPARE(first.messages.size(), 2);
+        QVERIFY(first.more);
+        const HistoryStore::Page rest = store.page(first.messages.last().seq, 2);
+        QCOMPARE(rest.messages.size(), 1);
+        QVERIFY(!rest.more);
+        // The refused duplicate used up no sequence number.
+        QCOMPARE(rest.messages.first().seq, qint64(3));
+        QCOMPARE(store.lastSeq(), qint64(3));
+        QVERIFY(store.page(3, 5).messages.isEmpty());
+    }
+
+    void historyStoreReopens()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("h.db"));
+        QString error;
+        {
+            HistoryStore store;
+            QVERIFY2(store.open(path, &error), qPrintable(error));
+            QCOMPARE(store.journalMode(), QStringLiteral("wal"));
+            for (int i = 0; i < 3; ++i)
+                QVERIFY(store.append("a", "a", QString::number(i), "id" + QString::number(i),
+                                     QDateTime::currentDateTimeUtc(), &error));
+        }
+        HistoryStore again;
+        QVERIFY2(again.open(path, &error), qPrintable(error));
+        QCOMPARE(again.lastSeq(), qint64(3));
+        QVERIFY(again.findByCid("a", "id1"));
+        const auto next =
+            again.append("a", "a", "x", QString(), QDateTime::currentDateTimeUtc(), &error);
+        QVERIFY(next);
+        QCOMPARE(next->seq, qint64(4));
+        // Two stores at once (each its own SQL connection) do not clash.
+        HistoryStore other;
+        QVERIFY(other.open(QStringLiteral(":memory:"), &error));
+        QCOMPARE(other.lastSeq(), qint64(0));
+    }
+
+    void logFormat()
+    {
+        QCOMPARE(ServerLog::formatValue("plain"), QStringLiteral("plain"));
+        QCOMPARE(ServerLog::formatValue(""), QStringLiteral("\"\""));
+        QCOMPARE(ServerLog::formatValue("two words"), QStringLiteral("\"two words\""));
+        QCOMPARE(ServerLog::formatValue("a=b"), QStringLiteral("\"a=b\""));
+        QCOMPARE(ServerLog::formatValue("say \"hi\""), QStringLiteral("\"say \\\"hi\\\"\""));
+        QCOMPARE(ServerLog::formatValue("line\nbreak"), QStringLiteral("\"line\\nbreak\""));
+        QCOMPARE(ServerLog::formatValue(QStringLiteral("esc\x1b")), QStringLiteral("\"esc\\x1b\""));
+        QCOMPARE(ServerLog::formatLine("2026-11-23T21:50:00.123Z", "disconnect",
+                                       {{"id", "3"}, {"reason", "heartbeat timeout after 1.00 s"}}),
+                 QStringLiteral("2026-11-23T21:50:00.123Z disconnect id=3 reason=\"heartbeat "
+                                "timeout after 1.00 s\"\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerUnit)
+#include "tst_server_unit.moc"

@@ -18,14 +18,16 @@ bool isClientCommand(const QString &command)
     static const QStringList commands = {QStringLiteral("HELLO"), QStringLiteral("SAY"),
                                          QStringLiteral("SAYID"), QStringLiteral("HISTORY"),
                                          QStringLiteral("WHO"),   QStringLiteral("PING"),
-                                         QStringLiteral("PONG"),  QStringLiteral("QUIT")};
+                                         QStringLiteral("PONG"),  QStringLiteral("QUIT"),
+                                         QStringLiteral("PASS")};
     return commands.contains(command);
 }
 
 // Allowed before HELLO succeeded (docs/protocol.md).
 bool allowedUnregistered(const QString &command)
 {
-    return command == QLatin1String("HELLO") || command == QLatin1String("PING") ||
+    return command == QLatin1String("HELLO") || command == QLatin1String("PASS") ||
+           command == QLatin1String("PING") ||
            command == QLatin1String("PONG") || command == QLatin1String("QUIT");
 }
 
@@ -101,7 +103,9 @@ void ChatRoom::handleLine(ClientSession *session, const QString &text)
         return;
     }
     const protocol::Line &line = *parsed.line;
-    if (command == QLatin1String("HELLO")) {
+    if (command == QLatin1String("PASS")) {
+        onPass(session, line);
+    } else if (command == QLatin1String("HELLO")) {
         onHello(session, line);
     } else if (command == QLatin1String("SAY")) {
         onSay(session, QString(), line.text);
@@ -125,6 +129,15 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
     if (session->state() == ClientSession::State::Registered) {
         sendError(session, ErrorCode::AlreadyRegistered,
                   QStringLiteral("you are registered as %1").arg(session->nick()));
+        return;
+    }
+    if (!m_config.password.isEmpty() && !session->passwordAccepted()) {
+        // Not a hint which part was wrong, and no second try on this
+        // connection: guessing costs a new connection each time.
+        sendError(session, ErrorCode::BadPassword, QStringLiteral("this server needs the right PASS before HELLO"));
+        m_log.event("auth_failed", {{"id", QString::number(session->id())}, {"peer", session->peer()}});
+        const QString reason = QStringLiteral("bad password");
+        session->close(reason, reason);
         return;
     }
     const QString nick = line.words.at(0);
@@ -160,10 +173,26 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
     QList<LogField> fields = {{"id", QString::number(session->id())},
                               {"peer", session->peer()},
                               {"nick", nick},
-                              {"online", QString::number(onlineCount())}};
+                              {"online", QString::number(onlineCount())},
+                              {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")}};
     if (holder)
         fields.append({"replaced_id", QString::number(holder->id())});
     m_log.event("hello", fields);
+}
+
+void ChatRoom::onPass(ClientSession *session, const protocol::Line &line)
+{
+    if (session->state() == ClientSession::State::Registered) {
+        sendError(session, ErrorCode::AlreadyRegistered, QStringLiteral("PASS comes before HELLO"));
+        return;
+    }
+    // Compare in constant time: the reply time must not tell how much matched.
+    const QByteArray given = line.text.toUtf8();
+    const QByteArray expected = m_config.password.toUtf8();
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        diff |= static_cast<unsigned char>(given.at(i) ^ expected.at(i % std::max<qsizetype>(1, expected.size())));
+    session->setPasswordAccepted(m_config.password.isEmpty() || diff == 0);
 }
 
 void ChatRoom::onSay(ClientSession *session, const QString &cid, const QString &text)

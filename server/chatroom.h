@@ -37,6 +37,7 @@ public:
 
 private:
     void onHello(ClientSession *session, const protocol::Line &line);
+    void onPass(ClientSession *session, const protocol::Line &line);
     void onSay(ClientSession *session, const QString &cid, const QString &text);
     void onHistory(ClientSession *session, const protocol::Line &line);
     void onPing(ClientSession *session, const protocol::Line &line);

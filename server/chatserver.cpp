@@ -36,6 +36,9 @@ ChatServer::~ChatServer()
 
 bool ChatServer::listen(QString *error)
 {
+    if (!m_config.tlsCertPath.isEmpty() &&
+        !m_server.loadCertificate(m_config.tlsCertPath, m_config.tlsKeyPath, error))
+        return false;
     m_server.setListenBacklogSize(ListenBacklog);
     // Qt pauses accepting once this many accepted sockets wait for us; we
     // take them all in one go anyway, so let a burst through.
@@ -55,6 +58,10 @@ bool ChatServer::listen(QString *error)
         {"backlog", QString::number(ListenBacklog)}};
     if (dualStack)
         fields.append({"dual_stack", QStringLiteral("1")});
+    fields.append({"tls", m_server.tlsEnabled() ? QStringLiteral("1") : QStringLiteral("0")});
+    if (m_server.tlsEnabled())
+        fields.append({"cert_sha256", m_server.fingerprint()});
+    fields.append({"password", m_config.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")});
     m_log.event("listen", fields);
     return true;
 }

@@ -6,6 +6,7 @@
 #include "chatroom.h"
 #include "clientsession.h"
 #include "serverconfig.h"
+#include "tlsserver.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -67,7 +68,7 @@ private:
     const ServerConfig &m_config;
     ServerLog &m_log;
     ChatRoom m_room;
-    QTcpServer m_server;
+    TlsServer m_server;
     State m_state = State::Idle;
     QHash<quint64, ClientSession *> m_sessions;
     QHash<QHostAddress, int> m_perAddress; // open connections per client address

@@ -2,6 +2,7 @@
 
 #include "protocol.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 
 namespace longline::server {
@@ -183,6 +184,16 @@ void ClientSession::onDead(const DeathVerdict &verdict)
     m_closeTimer.stop();
     QMetaObject::invokeMethod(
         this, [this, verdict] { Q_EMIT ended(verdict); }, Qt::QueuedConnection);
+}
+
+} // namespace longline::server
+
+namespace longline::server {
+
+bool ClientSession::isEncrypted() const
+{
+    const auto *ssl = qobject_cast<const QSslSocket *>(m_socket);
+    return ssl && ssl->isEncrypted();
 }
 
 } // namespace longline::server

@@ -69,6 +69,10 @@ public:
     QString nickKey() const { return m_nickKey; }
     QString sessionKey() const { return m_sessionKey; }
     void setRegistered(const QString &nick, const QString &nickKey, const QString &sessionKey);
+    // The right PASS was given (only meaningful when the server has a password).
+    bool passwordAccepted() const { return m_passwordAccepted; }
+    void setPasswordAccepted(bool accepted) { m_passwordAccepted = accepted; }
+    bool isEncrypted() const;
 
     // Starts reading and the liveness watch (options, heartbeat).
     void start();
@@ -125,6 +129,7 @@ private:
     QString m_sessionKey;
     QString m_localReason;
     Millis m_startedAt{0};
+    bool m_passwordAccepted = false;
 };
 
 } // namespace longline::server

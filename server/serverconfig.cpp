@@ -1,6 +1,7 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QDir>
 #include <QStandardPaths>
 #include <cmath>
@@ -198,9 +199,19 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("Drop a client that leaves more than BYTES of output unread (default "
                        "1048576)."),
         QStringLiteral("BYTES"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     QStringLiteral("PEM certificate (chain) for TLS; needs --tls-key."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
+                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) for TLS."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption passwordFile(
+        QStringLiteral("password-file"),
+        QStringLiteral("Require the password in the first line of FILE (PASS before HELLO)."),
+        QStringLiteral("FILE"));
     parser.addOptions({help, version, listen, keepalive, userTimeout, heartbeat, minPing, maxLine,
                        maxClients, maxPerAddress, rate, db, maxHistory, log, lineTimeout,
-                       maxOutput});
+                       maxOutput, tlsCert, tlsKey, passwordFile});
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText();
@@ -288,6 +299,24 @@ ParsedArguments parseArguments(const QStringList &arguments)
                       &v, &error))
             return result;
         c.maxOutputBytes = v;
+    }
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+        error = QStringLiteral("--tls-cert and --tls-key go together");
+        return result;
+    }
+    c.tlsCertPath = parser.value(tlsCert);
+    c.tlsKeyPath = parser.value(tlsKey);
+    if (parser.isSet(passwordFile)) {
+        QFile f(parser.value(passwordFile));
+        if (!f.open(QIODevice::ReadOnly)) {
+            error = QStringLiteral("--password-file: cannot read '%1'").arg(f.fileName());
+            return result;
+        }
+        c.password = QString::fromUtf8(f.readLine()).trimmed();
+        if (c.password.isEmpty()) {
+            error = QStringLiteral("--password-file: '%1' is empty").arg(f.fileName());
+            return result;
+        }
     }
     if (parser.isSet(db)) {
         c.dbPath = parser.value(db);

@@ -49,6 +49,13 @@ struct ServerConfig
     // --max-output: unsent output a client may leave queued before it is
     // dropped as a slow reader; bounds memory per connection.
     qint64 maxOutputBytes = DefaultMaxOutputBytes;
+    // --tls-cert, --tls-key: PEM certificate (chain) and key; both set = TLS
+    // on the listening port, neither = plain TCP.
+    QString tlsCertPath;
+    QString tlsKeyPath;
+    // --password-file: first line of the file; clients must send it with
+    // PASS before HELLO. Empty = no password. Never logged.
+    QString password;
 
     static constexpr Millis DefaultLineTimeout = 30s;
     static constexpr qint64 DefaultMaxOutputBytes = 1024 * 1024;

@@ -1,0 +1,29 @@
+#pragma once
+// The desktop client's command line.
+
+#include <QCoreApplication>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace longline::app {
+
+struct AppOptions
+{
+    std::optional<QString> host;
+    std::optional<quint16> port;
+    std::optional<QString> nick;
+    bool connectNow = false;  // --connect: connect at start without asking
+    QString language;         // --lang zh_CN; empty: the system locale
+    bool largeFont = false;   // --large-font for projectors
+    QString settingsFile;     // hidden: an INI file instead of the user's settings
+    QString screenshotDir;    // hidden: run the screenshot scenario, write PNGs here
+    QString screenshotSuffix; // hidden: appended to PNG names ("-zh_CN")
+
+    // Parses `arguments` (argv including the program name). On --help or
+    // --version prints and sets *exitCode; on an error sets *error.
+    static std::optional<AppOptions> parse(const QStringList &arguments, QString *error,
+                                           int *exitCode = nullptr);
+};
+
+} // namespace longline::app

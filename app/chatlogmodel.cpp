@@ -1,0 +1,209 @@
+#include "chatlogmodel.h"
+
+namespace longline::app {
+
+QString ChatEntry::plainText() const
+{
+    const QString t = time.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+    if (kind == Kind::Notice)
+        return QStringLiteral("[%1] * %2").arg(t, text);
+    return QStringLiteral("[%1] <%2> %3").arg(t, nick, text);
+}
+
+ChatLogModel::ChatLogModel(QObject *parent) : QAbstractListModel(parent) {}
+
+int ChatLogModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_entries.size());
+}
+
+QVariant ChatLogModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_entries.size())
+        return {};
+    const ChatEntry &e = m_entries.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::AccessibleTextRole:
+        return e.plainText();
+    case Qt::ToolTipRole:
+        if (e.kind == ChatEntry::Kind::Message && e.seq >= 0)
+            return tr("#%1, %2").arg(e.seq).arg(
+                e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
+        return {};
+    default:
+        return {};
+    }
+}
+
+void ChatLogModel::addOwnQueued(const QString &cid, const QString &nick, const QString &text,
+                                const QDateTime &queuedAt)
+{
+    if (m_byCid.contains(cid))
+        return;
+    ChatEntry e;
+    e.kind = ChatEntry::Kind::Message;
+    e.cid = cid;
+    e.nick = protocol::sanitizeForDisplay(nick);
+    e.text = protocol::sanitizeForDisplay(text);
+    e.time = queuedAt;
+    e.delivery = ChatEntry::Delivery::Unsent;
+    insertEntry(static_cast<int>(m_entries.size()), e);
+}
+
+void ChatLogModel::acknowledge(const QString &cid, qint64 seq)
+{
+    const int cidRow = rowForCid(cid);
+    const int seqRow = rowForSeq(seq);
+    if (seqRow >= 0 && seqRow != cidRow) {
+        // Already shown from history (the first ACK was lost with the old
+        // connection): keep that row, drop the queued copy.
+        m_entries[seqRow].cid = cid;
+        m_entries[seqRow].delivery = ChatEntry::Delivery::Sent;
+        m_byCid.insert(cid, seqRow);
+        const QModelIndex idx = index(seqRow);
+        Q_EMIT dataChanged(idx, idx);
+        if (cidRow >= 0)
+            removeEntry(cidRow);
+        return;
+    }
+    if (cidRow < 0)
+        return;
+    ChatEntry &e = m_entries[cidRow];
+    e.seq = seq;
+    e.delivery = ChatEntry::Delivery::Sent;
+    m_bySeq.insert(seq, cidRow);
+    const QModelIndex idx = index(cidRow);
+    Q_EMIT dataChanged(idx, idx);
+}
+
+void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
+                              const QString &ownNick)
+{
+    const bool own = !ownNick.isEmpty() && m.nick.compare(ownNick, Qt::CaseInsensitive) == 0;
+    if (const int row = rowForSeq(m.seq); row >= 0) {
+        // Our own echo after the ACK, or a repeat: refresh with server data.
+        ChatEntry &e = m_entries[row];
+        e.time = m.time;
+        e.text = protocol::sanitizeForDisplay(m.text);
+        if (e.own())
+            e.delivery = ChatEntry::Delivery::Sent;
+        const QModelIndex idx = index(row);
+        Q_EMIT dataChanged(idx, idx);
+        return;
+    }
+    ChatEntry e;
+    e.kind = ChatEntry::Kind::Message;
+    e.seq = m.seq;
+    e.time = m.time;
+    e.nick = protocol::sanitizeForDisplay(m.nick);
+    e.text = protocol::sanitizeForDisplay(m.text);
+    e.delivery = own ? ChatEntry::Delivery::Sent : ChatEntry::Delivery::NotOwn;
+    e.fromHistory = fromHistory;
+    insertEntry(insertionRowForNumbered(), e);
+}
+
+void ChatLogModel::addNotice(const QDateTime &time, ChatEntry::Level level, const QString &text)
+{
+    ChatEntry e;
+    e.kind = ChatEntry::Kind::Notice;
+    e.time = time;
+    e.level = level;
+    e.text = protocol::sanitizeForDisplay(text);
+    insertEntry(insertionRowForNumbered(), e);
+}
+
+void ChatLogModel::clear()
+{
+    beginResetModel();
+    m_entries.clear();
+    m_bySeq.clear();
+    m_byCid.clear();
+    endResetModel();
+}
+
+int ChatLogModel::countMessagesWithText(const QString &text) const
+{
+    int n = 0;
+    for (const ChatEntry &e : m_entries) {
+        if (e.kind == ChatEntry::Kind::Message && e.text == text)
+            ++n;
+    }
+    return n;
+}
+
+int ChatLogModel::unsentCount() const
+{
+    int n = 0;
+    for (const ChatEntry &e : m_entries) {
+        if (e.delivery == ChatEntry::Delivery::Unsent)
+            ++n;
+    }
+    return n;
+}
+
+int ChatLogModel::insertionRowForNumbered() const
+{
+    // Unsent messages stay together at the bottom, below everything the
+    // server has numbered, until they are acknowledged.
+    int row = static_cast<int>(m_entries.size());
+    while (row > 0 && m_entries.at(row - 1).delivery == ChatEntry::Delivery::Unsent)
+        --row;
+    return row;
+}
+
+void ChatLogModel::insertEntry(int row, const ChatEntry &entry)
+{
+    beginInsertRows({}, row, row);
+    m_entries.insert(row, entry);
+    endInsertRows();
+    if (row == m_entries.size() - 1) {
+        if (entry.seq >= 0)
+            m_bySeq.insert(entry.seq, row);
+        if (!entry.cid.isEmpty())
+            m_byCid.insert(entry.cid, row);
+    } else {
+        reindex();
+    }
+    trim();
+}
+
+void ChatLogModel::removeEntry(int row)
+{
+    beginRemoveRows({}, row, row);
+    m_entries.removeAt(row);
+    endRemoveRows();
+    reindex();
+}
+
+void ChatLogModel::reindex()
+{
+    m_bySeq.clear();
+    m_byCid.clear();
+    for (int i = 0; i < m_entries.size(); ++i) {
+        const ChatEntry &e = m_entries.at(i);
+        if (e.seq >= 0)
+            m_bySeq.insert(e.seq, i);
+        if (!e.cid.isEmpty())
+            m_byCid.insert(e.cid, i);
+    }
+}
+
+void ChatLogModel::trim()
+{
+    if (m_entries.size() <= MaxEntries)
+        return;
+    // Never drop unsent messages: they are the user's only copy on screen.
+    int n = 0;
+    while (n < TrimBatch && n < m_entries.size() &&
+           m_entries.at(n).delivery != ChatEntry::Delivery::Unsent)
+        ++n;
+    if (n == 0)
+        return;
+    beginRemoveRows({}, 0, n - 1);
+    m_entries.remove(0, n);
+    endRemoveRows();
+    reindex();
+}
+
+} // namespace longline::app

@@ -1,0 +1,101 @@
+#pragma once
+// The conversation as the chat view shows it: messages keyed by server
+// sequence number and, for the user's own messages, by client id, so a
+// message is shown exactly once whichever way it arrives (live, from
+// history after a reconnect, or as the echo of a resend), plus notices
+// (joins, leaves, connection events).
+
+#include "protocol.h"
+
+#include <QAbstractListModel>
+#include <QDateTime>
+#include <QHash>
+#include <QList>
+
+namespace longline::app {
+
+struct ChatEntry
+{
+    enum class Kind
+    {
+        Message,
+        Notice
+    };
+    // How a notice is drawn.
+    enum class Level
+    {
+        Info,
+        Join,
+        Leave,
+        Good,
+        Warning,
+        Error
+    };
+    // Delivery state of the user's own messages.
+    enum class Delivery
+    {
+        NotOwn,
+        Unsent,
+        Sent
+    };
+
+    Kind kind = Kind::Message;
+    qint64 seq = -1; // -1 until the server numbered it
+    QString cid;     // own messages only
+    QDateTime time;  // server time, or when queued for unsent messages
+    QString nick;    // sanitized
+    QString text;    // sanitized
+    Delivery delivery = Delivery::NotOwn;
+    bool fromHistory = false; // fetched with HISTORY rather than live
+    Level level = Level::Info;
+
+    bool own() const { return delivery != Delivery::NotOwn; }
+    QString plainText() const; // one line for copying
+};
+
+class ChatLogModel : public QAbstractListModel
+{
+    Q_OBJECT
+public:
+    // Oldest entries are dropped beyond this many, in batches.
+    static constexpr int MaxEntries = 5000;
+    static constexpr int TrimBatch = 500;
+
+    explicit ChatLogModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+
+    const ChatEntry &entry(int row) const { return m_entries.at(row); }
+
+    // The user typed a message; it is shown unsent until acknowledged.
+    void addOwnQueued(const QString &cid, const QString &nick, const QString &text,
+                      const QDateTime &queuedAt);
+    // The server stored `cid` as `seq`. If that seq is already shown (it
+    // came through history first) the queued copy is removed.
+    void acknowledge(const QString &cid, qint64 seq);
+    // A MSG or HIST line. `ownNick` marks messages the user sent (also from
+    // an earlier session). Repeats of a shown seq only refresh it.
+    void addMessage(const protocol::ChatMessage &message, bool fromHistory, const QString &ownNick);
+    void addNotice(const QDateTime &time, ChatEntry::Level level, const QString &text);
+    void clear();
+
+    int rowForSeq(qint64 seq) const { return m_bySeq.value(seq, -1); }
+    int rowForCid(const QString &cid) const { return m_byCid.value(cid, -1); }
+    // How many message rows show this text (tests: "shown once").
+    int countMessagesWithText(const QString &text) const;
+    int unsentCount() const;
+
+private:
+    int insertionRowForNumbered() const;
+    void insertEntry(int row, const ChatEntry &entry);
+    void removeEntry(int row);
+    void reindex();
+    void trim();
+
+    QList<ChatEntry> m_entries;
+    QHash<qint64, int> m_bySeq;
+    QHash<QString, int> m_byCid;
+};
+
+} // namespace longline::app

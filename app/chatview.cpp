@@ -1,0 +1,290 @@
+#include "chatview.h"
+
+#include "chatlogmodel.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
+#include <QMenu>
+#include <QPainter>
+#include <QScrollBar>
+#include <QTextLayout>
+
+namespace longline::app {
+
+namespace {
+
+constexpr int PadX = 10;      // left and right margin of a row
+constexpr int PadY = 3;       // above and below a row
+constexpr int ColumnGap = 10; // between time, nick, text and mark
+
+// Lays `text` out in `width`, wrapping at words or, for long unbroken runs
+// (URLs, CJK without spaces), anywhere. Returns the height.
+qreal layoutText(QTextLayout &layout, qreal width)
+{
+    QTextOption option;
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    layout.setTextOption(option);
+    layout.beginLayout();
+    qreal y = 0;
+    for (;;) {
+        QTextLine line = layout.createLine();
+        if (!line.isValid())
+            break;
+        line.setLineWidth(width);
+        line.setPosition(QPointF(0, y));
+        y += line.height();
+    }
+    layout.endLayout();
+    return y;
+}
+
+QColor noticeColor(ChatEntry::Level level, const QPalette &palette)
+{
+    switch (level) {
+    case ChatEntry::Level::Join:
+        return QColor(0x2e, 0x7d, 0x32);
+    case ChatEntry::Level::Leave:
+        return QColor(0x8d, 0x6e, 0x63);
+    case ChatEntry::Level::Good:
+        return QColor(0x1b, 0x5e, 0x20);
+    case ChatEntry::Level::Warning:
+        return QColor(0xb2, 0x6a, 0x00);
+    case ChatEntry::Level::Error:
+        return QColor(0xc6, 0x28, 0x28);
+    case ChatEntry::Level::Info:
+        break;
+    }
+    return palette.color(QPalette::PlaceholderText);
+}
+
+} // namespace
+
+ChatItemDelegate::ChatItemDelegate(QListView *view) : QStyledItemDelegate(view), m_view(view) {}
+
+QColor ChatItemDelegate::nickColor(const QString &nick, const QPalette &palette)
+{
+    // Dark, distinct hues readable on a light background (and a projector).
+    static const QColor colors[] = {
+        QColor(0x1f, 0x5f, 0xbf), QColor(0xa0, 0x30, 0x90), QColor(0x00, 0x7a, 0x6c),
+        QColor(0xb3, 0x40, 0x00), QColor(0x55, 0x4d, 0xc8), QColor(0x8a, 0x6a, 0x00),
+        QColor(0x00, 0x6e, 0xa8), QColor(0xb0, 0x20, 0x40),
+    };
+    const bool dark = palette.color(QPalette::Base).lightness() < 128;
+    const QColor c = colors[qHash(nick.toLower()) % std::size(colors)];
+    return dark ? c.lighter(170) : c;
+}
+
+ChatItemDelegate::Columns ChatItemDelegate::columns(const QFontMetrics &fm) const
+{
+    Columns c;
+    c.time = fm.horizontalAdvance(QStringLiteral("00:00"));
+    // Room for about ten characters, but never more than a fifth of a
+    // narrow view: the text matters more than the nick.
+    c.nick = std::min(fm.horizontalAdvance(QLatin1Char('m')) * 10, availableWidth() / 5);
+    c.status =
+        std::max({fm.horizontalAdvance(tr("unsent")), fm.horizontalAdvance(QStringLiteral("✓")),
+                  fm.horizontalAdvance(tr("history"))});
+    return c;
+}
+
+int ChatItemDelegate::availableWidth() const
+{
+    return std::max(200, m_view->viewport()->width());
+}
+
+const ChatEntry *ChatItemDelegate::entryFor(const QModelIndex &index) const
+{
+    const auto *model = qobject_cast<const ChatLogModel *>(index.model());
+    if (!model || index.row() >= model->rowCount())
+        return nullptr;
+    return &model->entry(index.row());
+}
+
+QSize ChatItemDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const ChatEntry *e = entryFor(index);
+    if (!e)
+        return QStyledItemDelegate::sizeHint(option, index);
+    const QFont font = m_view->font();
+    const QFontMetrics fm(font);
+    const int width = availableWidth();
+    qreal textHeight = 0;
+    if (e->kind == ChatEntry::Kind::Notice) {
+        QFont italic = font;
+        italic.setItalic(true);
+        QTextLayout layout(e->text, italic);
+        textHeight = layoutText(layout, width - 2 * PadX);
+    } else {
+        const Columns c = columns(fm);
+        const int textWidth = width - 2 * PadX - c.time - c.nick - c.status - 3 * ColumnGap;
+        QTextLayout layout(e->text, font);
+        textHeight = layoutText(layout, std::max(40, textWidth));
+    }
+    const int h = std::max(fm.height(), int(std::ceil(textHeight))) + 2 * PadY;
+    return {width, h};
+}
+
+void ChatItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                             const QModelIndex &index) const
+{
+    const ChatEntry *e = entryFor(index);
+    if (!e)
+        return;
+    painter->save();
+    const QPalette &pal = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    if (selected)
+        painter->fillRect(option.rect, pal.color(QPalette::Highlight).lighter(175));
+    else if (e->delivery == ChatEntry::Delivery::Unsent)
+        painter->fillRect(option.rect, QColor(0xff, 0xf4, 0xe0));
+
+    const QFont font = m_view->font();
+    const QFontMetrics fm(font);
+    const QRect r = option.rect.adjusted(PadX, PadY, -PadX, -PadY);
+    const QColor textColor = pal.color(QPalette::Text);
+    const QColor dim = pal.color(QPalette::PlaceholderText);
+
+    if (e->kind == ChatEntry::Kind::Notice) {
+        QFont italic = font;
+        italic.setItalic(true);
+        QTextLayout layout(e->text, italic);
+        layoutText(layout, r.width());
+        // Centre single-line notices; wrapped ones start at the left.
+        qreal x = r.left();
+        if (layout.lineCount() == 1)
+            x += (r.width() - layout.lineAt(0).naturalTextWidth()) / 2.0;
+        painter->setPen(noticeColor(e->level, pal));
+        layout.draw(painter, QPointF(x, r.top()));
+        painter->restore();
+        return;
+    }
+
+    const Columns c = columns(fm);
+    int x = r.left();
+    // Time
+    painter->setFont(font);
+    painter->setPen(dim);
+    const QString time = e->time.toLocalTime().toString(QStringLiteral("HH:mm"));
+    painter->drawText(QRect(x, r.top(), c.time, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                      time);
+    x += c.time + ColumnGap;
+    // Nick, right-aligned against the text column like an IRC client
+    QFont nickFont = font;
+    nickFont.setBold(true);
+    painter->setFont(nickFont);
+    painter->setPen(nickColor(e->nick, pal));
+    const QFontMetrics nfm(nickFont);
+    painter->drawText(QRect(x, r.top(), c.nick, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+                      nfm.elidedText(e->nick, Qt::ElideRight, c.nick));
+    x += c.nick + ColumnGap;
+    // Text
+    const int textWidth = std::max(40, r.right() - x - c.status - ColumnGap);
+    QTextLayout layout(e->text, font);
+    layoutText(layout, textWidth);
+    painter->setFont(font);
+    painter->setPen(e->fromHistory ? textColor.lighter(140) : textColor);
+    if (e->delivery == ChatEntry::Delivery::Unsent)
+        painter->setPen(dim);
+    layout.draw(painter, QPointF(x, r.top()));
+    // Delivery mark
+    const QRect mark(r.right() - c.status, r.top(), c.status, fm.height());
+    if (e->delivery == ChatEntry::Delivery::Unsent) {
+        QFont f = font;
+        f.setItalic(true);
+        painter->setFont(f);
+        painter->setPen(QColor(0xb2, 0x6a, 0x00));
+        painter->drawText(mark, Qt::AlignRight | Qt::AlignVCenter, tr("unsent"));
+    } else if (e->delivery == ChatEntry::Delivery::Sent) {
+        painter->setPen(QColor(0x2e, 0x7d, 0x32));
+        painter->drawText(mark, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("✓"));
+    } else if (e->fromHistory) {
+        QFont f = font;
+        f.setPointSizeF(font.pointSizeF() * 0.85);
+        painter->setFont(f);
+        painter->setPen(dim);
+        painter->drawText(mark, Qt::AlignRight | Qt::AlignVCenter, tr("history"));
+    }
+    painter->restore();
+}
+
+ChatView::ChatView(QWidget *parent) : QListView(parent)
+{
+    setItemDelegate(new ChatItemDelegate(this));
+    setUniformItemSizes(false);
+    setResizeMode(QListView::Adjust);
+    setWordWrap(true);
+    setSelectionMode(QAbstractItemView::ExtendedSelection);
+    setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    setFocusPolicy(Qt::StrongFocus);
+    setAccessibleName(tr("Conversation"));
+}
+
+void ChatView::setChatModel(ChatLogModel *model)
+{
+    m_model = model;
+    setModel(model);
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
+            &ChatView::onRowsAboutToBeInserted);
+    connect(model, &QAbstractItemModel::rowsInserted, this, &ChatView::onRowsInserted);
+}
+
+void ChatView::onRowsAboutToBeInserted()
+{
+    const QScrollBar *bar = verticalScrollBar();
+    m_follow = bar->value() >= bar->maximum() - 4;
+}
+
+void ChatView::onRowsInserted()
+{
+    if (m_follow)
+        QMetaObject::invokeMethod(this, &QListView::scrollToBottom, Qt::QueuedConnection);
+}
+
+QString ChatView::selectedText() const
+{
+    QModelIndexList rows = selectionModel() ? selectionModel()->selectedRows() : QModelIndexList{};
+    std::sort(rows.begin(), rows.end(),
+              [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QStringList lines;
+    for (const QModelIndex &i : rows)
+        lines << i.data(Qt::DisplayRole).toString();
+    return lines.join(QLatin1Char('\n'));
+}
+
+void ChatView::copySelection()
+{
+    const QString text = selectedText();
+    if (!text.isEmpty())
+        QApplication::clipboard()->setText(text);
+}
+
+void ChatView::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu menu(this);
+    QAction *copy = menu.addAction(tr("&Copy"), this, &ChatView::copySelection);
+    copy->setEnabled(selectionModel() && selectionModel()->hasSelection());
+    menu.addAction(tr("Select &All"), this, &QListView::selectAll);
+    menu.exec(event->globalPos());
+}
+
+void ChatView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->matches(QKeySequence::Copy)) {
+        copySelection();
+        return;
+    }
+    QListView::keyPressEvent(event);
+}
+
+void ChatView::changeEvent(QEvent *event)
+{
+    // A new font (View > Larger text) changes every row's height.
+    if (event->type() == QEvent::FontChange)
+        scheduleDelayedItemsLayout();
+    QListView::changeEvent(event);
+}
+
+} // namespace longline::app

@@ -1,0 +1,42 @@
+#pragma once
+// Asks for a server and a nick. The nick is checked against the protocol's
+// rules as the user types, so a bad nick never reaches the server.
+
+#include "settingsstore.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QLineEdit;
+class QSpinBox;
+class QLabel;
+class QPushButton;
+
+namespace longline::app {
+
+class ConnectDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit ConnectDialog(const ConnectionProfile &initial, QWidget *parent = nullptr);
+
+    ConnectionProfile profile() const;
+    // Shown above the fields, e.g. "The nick "bob" is taken."
+    void setMessage(const QString &message);
+    void focusNick();
+
+private:
+    void validate();
+
+    QLineEdit *m_host;
+    QSpinBox *m_port;
+    QLineEdit *m_nick;
+    QLineEdit *m_password;
+    QCheckBox *m_tls;
+    QString m_pinnedSha256; // kept unless the server changes
+    QLabel *m_message;
+    QLabel *m_problem;
+    QPushButton *m_connect;
+};
+
+} // namespace longline::app

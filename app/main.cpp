@@ -1,0 +1,109 @@
+// longline: the desktop client. See README for how to run it against a
+// local server.
+
+#include "appoptions.h"
+#include "mainwindow.h"
+#include "screenshotdirector.h"
+#include "settingsstore.h"
+
+#include <QApplication>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTimer>
+#include <QTranslator>
+#include <cstdio>
+
+using namespace longline::app;
+
+namespace {
+
+// --lang is needed before the parser runs (its help text is translated).
+QString languageArgument(const QStringList &args)
+{
+    for (int i = 0; i < args.size(); ++i) {
+        if (args.at(i) == QLatin1String("--lang") && i + 1 < args.size())
+            return args.at(i + 1);
+        if (args.at(i).startsWith(QLatin1String("--lang=")))
+            return args.at(i).mid(7);
+    }
+    return {};
+}
+
+// Latin text in the desktop's font, Chinese in Noto Sans CJK SC (simplified
+// glyph forms even when fontconfig would pick the Japanese variant first).
+void useCjkFallback()
+{
+    QFont f = QApplication::font();
+    QStringList families{f.family()};
+    families << QStringLiteral("Noto Sans CJK SC") << QStringLiteral("Noto Sans SC")
+             << QStringLiteral("WenQuanYi Micro Hei");
+    f.setFamilies(families);
+    QApplication::setFont(f);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Longline"));
+    QApplication::setApplicationName(QStringLiteral("longline"));
+    QApplication::setApplicationVersion(QStringLiteral(LONGLINE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("longline"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/longline.png")));
+
+    const QString lang = languageArgument(app.arguments());
+    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    QLocale::setDefault(locale);
+    QTranslator appTranslator;
+    if (appTranslator.load(locale, QStringLiteral("longline"), QStringLiteral("_"),
+                           QStringLiteral(":/i18n")))
+        QApplication::installTranslator(&appTranslator);
+    // Qt's own strings (standard dialogs, context menus) when installed.
+    QTranslator qtTranslator;
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QApplication::installTranslator(&qtTranslator);
+    useCjkFallback();
+
+    QString error;
+    const auto options = AppOptions::parse(app.arguments(), &error);
+    if (!options) {
+        std::fprintf(stderr, "longline: %s\n", qPrintable(error));
+        return 1;
+    }
+
+    SettingsStore store(options->settingsFile);
+    ConnectionProfile profile = store.connection();
+    if (options->host)
+        profile.host = *options->host;
+    if (options->port)
+        profile.port = *options->port;
+    if (options->nick)
+        profile.nick = *options->nick;
+    store.setConnection(profile);
+
+    MainWindow window(&store);
+    if (options->largeFont)
+        window.setLargeFont(true);
+
+    if (!options->screenshotDir.isEmpty()) {
+        ScreenshotDirector::Scene scene;
+        scene.host = profile.host;
+        scene.port = profile.port;
+        scene.nick = profile.nick.isEmpty() ? QStringLiteral("alice") : profile.nick;
+        scene.outputDir = options->screenshotDir;
+        scene.suffix = options->screenshotSuffix;
+        scene.chinese = locale.language() == QLocale::Chinese;
+        auto *director = new ScreenshotDirector(&window, scene, &window);
+        QTimer::singleShot(0, director, &ScreenshotDirector::start);
+        return app.exec();
+    }
+
+    window.show();
+    if (options->connectNow && !profile.nick.isEmpty())
+        window.connectTo(profile);
+    else
+        QTimer::singleShot(0, &window, [&window] { window.showConnectDialog(); });
+    return app.exec();
+}

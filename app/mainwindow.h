@@ -1,0 +1,152 @@
+#pragma once
+// The desktop client's window: the conversation in the middle with a
+// connection banner above and the input line below; members, liveness
+// settings and connection status as dock panels. Presents ChatClient and
+// ConnectionLiveness signals; holds no connection logic of its own.
+
+#include "chatclient.h"
+#include "livenessconfig.h"
+#include "settingsstore.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QTimer>
+#include <optional>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+
+namespace longline::app {
+
+class ChatLogModel;
+class ChatView;
+class ConnectionBanner;
+class EventLogModel;
+class SettingsPanel;
+class StatusPanel;
+class TimelineModel;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // How often the reconnect countdown in the banner is redrawn.
+    static constexpr Millis CountdownTick{250};
+    // Kernel sampling while the status pane is visible: a live view.
+    static constexpr Millis LiveSamplePeriod{250};
+    // Width of the member list when the settings dock is closed.
+    static constexpr int MembersWidth = 170;
+    // How long the "reconnected" banner stays.
+    static constexpr Millis SuccessBannerTime{8000};
+
+    explicit MainWindow(SettingsStore *store, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Connects to `profile` (remembered for next time).
+    void connectTo(const ConnectionProfile &profile);
+    // Opens the connect dialog; `message` explains why it is asked again.
+    void showConnectDialog(const QString &message = {});
+    void setLargeFont(bool on);
+    // Sends the text as if typed into the input line and Enter pressed.
+    void sendText(const QString &text);
+    // Shows `config` in the settings panel and applies it, as if chosen there.
+    void applyLivenessConfig(const LivenessConfig &config);
+
+    ChatClient *client() const { return m_client; }
+    ChatLogModel *chatModel() const { return m_chat; }
+    ConnectionBanner *banner() const { return m_banner; }
+    SettingsPanel *settingsPanel() const { return m_settingsPanel; }
+    StatusPanel *statusPanel() const { return m_statusPanel; }
+    TimelineModel *timeline() const { return m_timeline; }
+    EventLogModel *eventLog() const { return m_log; }
+    QLineEdit *input() const { return m_input; }
+    QListWidget *memberList() const { return m_members; }
+    QDockWidget *settingsDock() const { return m_settingsDock; }
+    QDockWidget *statusDock() const { return m_statusDock; }
+    QDockWidget *membersDock() const { return m_membersDock; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void buildActions();
+    void buildUi();
+    QAction *dockToggle(QDockWidget *dock, const QString &text, const QKeySequence &key);
+    void wireClient();
+    void retitle();
+    void updateActions();
+    void updateSampling();
+    QString endpoint() const;
+
+    void onInputReturn();
+    void onDisconnectAction();
+    void onStateChanged(ChatClient::State state);
+    void onWelcomed(const protocol::WelcomeInfo &info);
+    void onConnectionLost(const DeathVerdict &verdict);
+    void onConnectFailed(const QString &error);
+    void onReconnectScheduled(Millis delay, int attempt);
+    void onServerError(int code, const QString &name, const QString &text, bool fatal);
+    void onLivenessDead(const DeathVerdict &verdict);
+    void onTlsVerificationFailed(const QStringList &errors, const QString &fingerprint,
+                                 const QString &subject);
+    void trustPendingCertificate();
+    void onOptionsApplied(const SocketOptionsReport &report);
+    void onKernelSampled(const KernelSocketView &view);
+    void onConfigChanged(const LivenessConfig &config);
+    void onOnlineChanged(const QStringList &nicks);
+    void updateCountdown();
+    void updateStatusBar();
+    void notice(int level, const QString &text, const QDateTime &time = {});
+    void log(const QString &kind, const QString &text);
+
+    SettingsStore *m_store;
+    ChatClient *m_client;
+    ChatLogModel *m_chat;
+    TimelineModel *m_timeline;
+    EventLogModel *m_log;
+
+    ConnectionBanner *m_banner = nullptr;
+    ChatView *m_chatView = nullptr;
+    QLineEdit *m_input = nullptr;
+    QPushButton *m_send = nullptr;
+    QListWidget *m_members = nullptr;
+    SettingsPanel *m_settingsPanel = nullptr;
+    StatusPanel *m_statusPanel = nullptr;
+    QDockWidget *m_membersDock = nullptr;
+    QDockWidget *m_settingsDock = nullptr;
+    QDockWidget *m_statusDock = nullptr;
+    QLabel *m_stateLabel = nullptr;
+    QLabel *m_rttLabel = nullptr;
+    QLabel *m_budgetLabel = nullptr;
+    QLabel *m_whoLabel = nullptr;
+
+    QAction *m_connectAction = nullptr;
+    QAction *m_disconnectAction = nullptr;
+    QAction *m_largeFontAction = nullptr;
+    QAction *m_quitAction = nullptr;
+
+    QFont m_baseFont;
+    ConnectionProfile m_profile;
+    QTimer m_countdown;
+    QTimer m_hideBanner;
+    QElapsedTimer m_retryClock; // started when a retry was scheduled
+    Millis m_retryDelay{0};
+    int m_retryAttempt = 0;
+    QString m_lostTitle; // banner title kept during the countdown
+    QString m_lostDetail;
+    QString m_refusal;             // what the user must change after a refusal
+    QString m_pendingFingerprint;  // of a certificate the user may choose to trust
+    QElapsedTimer m_offlineClock;  // since the connection was lost
+    bool m_lostConnection = false; // a failure happened and no WELCOME since
+    bool m_userDisconnect = false; // the user asked to disconnect
+    bool m_quietWelcome = false;   // "reconnected" already said it
+    std::optional<DeathVerdict> m_lastVerdict;
+};
+
+} // namespace longline::app

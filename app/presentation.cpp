@@ -1,0 +1,141 @@
+#include "presentation.h"
+
+#include <QtMath>
+
+namespace longline::app {
+
+QString Presentation::duration(Millis ms)
+{
+    const qint64 v = ms.count();
+    if (v < 0)
+        return QStringLiteral("-") + duration(Millis{-v});
+    if (v < 1000)
+        return tr("%1 ms").arg(v);
+    if (v < 60000)
+        return tr("%1 s").arg(QString::number(v / 1000.0, 'f', v < 10000 ? 2 : 1));
+    if (v < 3600000) {
+        if ((v % 60000) / 1000 == 0)
+            return tr("%1 min").arg(v / 60000);
+        return tr("%1 min %2 s").arg(v / 60000).arg((v % 60000) / 1000);
+    }
+    if ((v % 3600000) / 60000 == 0)
+        return tr("%1 h").arg(v / 3600000);
+    return tr("%1 h %2 min").arg(v / 3600000).arg((v % 3600000) / 60000);
+}
+
+QString Presentation::axisLabel(Millis ago)
+{
+    const qint64 s = ago.count() / 1000;
+    if (s == 0)
+        return tr("now");
+    if (s % 60 == 0)
+        return tr("−%1 min").arg(s / 60);
+    return tr("−%1 s").arg(s);
+}
+
+QString Presentation::rtt(double ms)
+{
+    if (ms < 1.0 && ms >= 0)
+        return tr("< 1 ms");
+    return tr("%1 ms").arg(QString::number(ms, 'f', ms < 10 ? 1 : 0));
+}
+
+QString Presentation::state(ChatClient::State state)
+{
+    switch (state) {
+    case ChatClient::State::Disconnected:
+        return tr("Disconnected");
+    case ChatClient::State::Connecting:
+        return tr("Connecting");
+    case ChatClient::State::Handshaking:
+        return tr("Signing in");
+    case ChatClient::State::Online:
+        return tr("Online");
+    case ChatClient::State::WaitingToReconnect:
+        return tr("Waiting to reconnect");
+    }
+    return tr("Unknown");
+}
+
+QString Presentation::cause(DeathCause cause)
+{
+    switch (cause) {
+    case DeathCause::HeartbeatTimeout:
+        return tr("heartbeat timeout");
+    case DeathCause::KeepaliveTimeout:
+        return tr("kernel keepalive timeout");
+    case DeathCause::UserTimeout:
+        return tr("TCP user timeout");
+    case DeathCause::RetransmitTimeout:
+        return tr("retransmission timeout");
+    case DeathCause::ResetByPeer:
+        return tr("reset by peer");
+    case DeathCause::ClosedByPeer:
+        return tr("closed by peer");
+    case DeathCause::LocalError:
+        return tr("local error");
+    case DeathCause::LocalClose:
+        return tr("closed locally");
+    }
+    return tr("unknown");
+}
+
+QString Presentation::causeExplanation(DeathCause cause)
+{
+    switch (cause) {
+    case DeathCause::HeartbeatTimeout:
+        return tr("Nothing at all arrived from the server, not even an answer to our pings.");
+    case DeathCause::KeepaliveTimeout:
+        return tr("The kernel's keepalive probes went unanswered.");
+    case DeathCause::UserTimeout:
+        return tr("Sent data stayed unacknowledged longer than the TCP user timeout.");
+    case DeathCause::RetransmitTimeout:
+        return tr("The kernel gave up retransmitting unacknowledged data.");
+    case DeathCause::ResetByPeer:
+        return tr("The server or a device on the path answered with a reset.");
+    case DeathCause::ClosedByPeer:
+        return tr("The server closed the connection.");
+    case DeathCause::LocalError:
+        return tr("The network stack on this computer reported an error.");
+    case DeathCause::LocalClose:
+        return tr("You closed the connection.");
+    }
+    return {};
+}
+
+QString Presentation::verdict(const DeathVerdict &v)
+{
+    if (!v.budget)
+        return tr("%1 after %2").arg(cause(v.cause), duration(v.detection));
+    // Same half-second grace as DeathVerdict::describe(): timers and
+    // sampling add a little to every detection.
+    const bool within = v.withinBudget(Millis{500});
+    return (within ? tr("%1 after %2 (budget %3, within budget)")
+                   : tr("%1 after %2 (budget %3, exceeded)"))
+        .arg(cause(v.cause), duration(v.detection), duration(*v.budget));
+}
+
+QString Presentation::timer(KernelSocketView::Timer t)
+{
+    switch (t) {
+    case KernelSocketView::Timer::None:
+        return tr("none");
+    case KernelSocketView::Timer::Retransmit:
+        return tr("retransmit");
+    case KernelSocketView::Timer::Keepalive:
+        return tr("keepalive");
+    case KernelSocketView::Timer::TimeWait:
+        return tr("time-wait");
+    case KernelSocketView::Timer::ZeroWindowProbe:
+        return tr("zero-window probe");
+    }
+    return tr("none");
+}
+
+QString Presentation::tcpState(int state)
+{
+    // Names as the kernel and ss(8) spell them; not translated.
+    return KernelSocketView::stateName(state);
+}
+
+} // namespace longline::app

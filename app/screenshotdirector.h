@@ -1,0 +1,62 @@
+#pragma once
+// A hidden mode for scripts/screenshots.sh: drives the real window through a
+// scripted scenario against a real server and grabs it to PNG files:
+// chat.png (a conversation with two other people), settings.png (the
+// settings panel with a NAT warning), status-dead.png (the status pane and
+// banner after a silent cut was detected) and reconnected.png. Other chat
+// participants are in-process ChatClients; the silent cut is a TcpRelay
+// between the window and the server.
+
+#include "chatclient.h"
+
+#include <QObject>
+#include <QTimer>
+#include <functional>
+
+namespace longline::app {
+
+class MainWindow;
+class TcpRelay;
+
+class ScreenshotDirector : public QObject
+{
+    Q_OBJECT
+public:
+    struct Scene
+    {
+        QString host;
+        quint16 port = 0;
+        QString nick;
+        QString outputDir;
+        QString suffix; // appended to file names, e.g. "-zh_CN"
+        bool chinese = false;
+    };
+    // Each step of the scenario waits at most this long for its condition.
+    static constexpr int StepTimeoutMs = 20000;
+
+    ScreenshotDirector(MainWindow *window, const Scene &scene, QObject *parent = nullptr);
+    void start();
+
+private:
+    using Condition = std::function<bool()>;
+    using Action = std::function<void()>;
+    // Runs `then` once `ready` holds (polled), fails the run on timeout.
+    void when(const QString &what, Condition ready, Action then);
+    void after(int ms, Action then);
+    void shoot(const QString &name);
+    void fail(const QString &why);
+    QString line(const char *english, const char *chinese) const;
+
+    void sceneChat();
+    void sceneSettings();
+    void sceneDeath();
+    void sceneReconnect();
+
+    MainWindow *m_window;
+    Scene m_scene;
+    TcpRelay *m_relay;
+    ChatClient *m_bob;
+    ChatClient *m_carol;
+};
+
+} // namespace longline::app

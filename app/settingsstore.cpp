@@ -1,0 +1,106 @@
+#include "settingsstore.h"
+
+namespace longline::app {
+
+namespace {
+// Bumped when the meaning of stored keys changes.
+constexpr int SettingsVersion = 1;
+} // namespace
+
+SettingsStore::SettingsStore(const QString &iniPath)
+    : m_settings(iniPath.isEmpty() ? std::make_unique<QSettings>()
+                                   : std::make_unique<QSettings>(iniPath, QSettings::IniFormat))
+{
+    m_settings->setValue(QStringLiteral("version"), SettingsVersion);
+}
+
+LivenessConfig SettingsStore::liveness() const
+{
+    LivenessConfig c = defaultLivenessConfig();
+    const QSettings &s = *m_settings;
+    if (const auto mode = modeFromKey(s.value(QStringLiteral("liveness/mode")).toString()))
+        c.mode = *mode;
+    if (const auto ka =
+            KeepaliveOptions::parse(s.value(QStringLiteral("liveness/keepalive")).toString());
+        ka && ka->enabled)
+        c.keepalive = *ka;
+    bool ok = false;
+    const qint64 ut = s.value(QStringLiteral("liveness/userTimeoutMs")).toLongLong(&ok);
+    if (ok && ut >= 0)
+        c.userTimeout = Millis{ut};
+    if (const auto hb =
+            HeartbeatOptions::parse(s.value(QStringLiteral("liveness/heartbeat")).toString());
+        hb && hb->enabled)
+        c.heartbeat = *hb;
+    const int nat = s.value(QStringLiteral("liveness/natTimeoutS")).toInt(&ok);
+    if (ok && nat >= 0)
+        c.natTimeoutS = nat;
+    return c;
+}
+
+void SettingsStore::setLiveness(const LivenessConfig &c)
+{
+    QSettings &s = *m_settings;
+    s.setValue(QStringLiteral("liveness/mode"), modeKey(c.mode));
+    // Stored in the command-line syntax, with the values of a switched-off
+    // mechanism kept (written as if enabled).
+    KeepaliveOptions ka = c.keepalive;
+    ka.enabled = true;
+    s.setValue(QStringLiteral("liveness/keepalive"), ka.toString());
+    s.setValue(QStringLiteral("liveness/userTimeoutMs"), qint64(c.userTimeout.count()));
+    HeartbeatOptions hb = c.heartbeat;
+    hb.enabled = true;
+    s.setValue(QStringLiteral("liveness/heartbeat"), hb.toString());
+    s.setValue(QStringLiteral("liveness/natTimeoutS"), c.natTimeoutS);
+}
+
+ConnectionProfile SettingsStore::connection() const
+{
+    ConnectionProfile p;
+    const QSettings &s = *m_settings;
+    p.host = s.value(QStringLiteral("connection/host"), p.host).toString();
+    const int port = s.value(QStringLiteral("connection/port"), p.port).toInt();
+    if (port > 0 && port < 65536)
+        p.port = static_cast<quint16>(port);
+    p.nick = s.value(QStringLiteral("connection/nick")).toString();
+    p.tls = s.value(QStringLiteral("connection/tls"), false).toBool();
+    p.pinnedSha256 = s.value(QStringLiteral("connection/pinnedSha256")).toString();
+    return p;
+}
+
+void SettingsStore::setConnection(const ConnectionProfile &p)
+{
+    m_settings->setValue(QStringLiteral("connection/host"), p.host);
+    m_settings->setValue(QStringLiteral("connection/port"), p.port);
+    m_settings->setValue(QStringLiteral("connection/nick"), p.nick);
+    m_settings->setValue(QStringLiteral("connection/tls"), p.tls);
+    m_settings->setValue(QStringLiteral("connection/pinnedSha256"), p.pinnedSha256);
+}
+
+bool SettingsStore::largeFont() const
+{
+    return m_settings->value(QStringLiteral("view/largeFont"), false).toBool();
+}
+
+void SettingsStore::setLargeFont(bool on)
+{
+    m_settings->setValue(QStringLiteral("view/largeFont"), on);
+}
+
+QByteArray SettingsStore::windowGeometry() const
+{
+    return m_settings->value(QStringLiteral("window/geometry")).toByteArray();
+}
+
+QByteArray SettingsStore::windowState() const
+{
+    return m_settings->value(QStringLiteral("window/state")).toByteArray();
+}
+
+void SettingsStore::setWindow(const QByteArray &geometry, const QByteArray &state)
+{
+    m_settings->setValue(QStringLiteral("window/geometry"), geometry);
+    m_settings->setValue(QStringLiteral("window/state"), state);
+}
+
+} // namespace longline::app

@@ -1,0 +1,421 @@
+// The real desktop window against the real server (LONGLINE_SERVER_BIN):
+// chat with a second client, liveness settings applied to the open socket,
+// a silent cut detected and shown, the reconnect delivering what was typed
+// while the link was dead (once), a taken nick not retried, a user's
+// disconnect told apart from a failure, and the Chinese translation loaded.
+
+#include "chatlogmodel.h"
+#include "connectionbanner.h"
+#include "guitestsupport.h"
+#include "mainwindow.h"
+#include "presentation.h"
+#include "settingspanel.h"
+#include "settingsstore.h"
+#include "socketoptions.h"
+#include "statuspanel.h"
+#include "tcprelay.h"
+#include "timelinemodel.h"
+
+#include <QApplication>
+#include <QDialog>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QTranslator>
+#include <memory>
+
+using namespace longline;
+using namespace longline::app;
+using namespace longline::guitest;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr int ConnectMs = 5000;
+
+// A chat participant without a window: records what it receives.
+struct Peer
+{
+    ChatClient client;
+    QStringList texts;
+    explicit Peer(const QString &nick, quint16 port)
+    {
+        QObject::connect(&client, &ChatClient::messageReceived,
+                         [this](const protocol::ChatMessage &m, bool) { texts << m.text; });
+        client.connectToServer(QStringLiteral("127.0.0.1"), port, nick);
+    }
+    bool online() const { return client.state() == ChatClient::State::Online; }
+};
+
+// The window with its own settings file, never the user's.
+struct Window
+{
+    QTemporaryDir dir;
+    std::unique_ptr<SettingsStore> store;
+    std::unique_ptr<MainWindow> window;
+    Window()
+    {
+        store = std::make_unique<SettingsStore>(dir.filePath(QStringLiteral("settings.ini")));
+        window = std::make_unique<MainWindow>(store.get());
+        window->show();
+    }
+    MainWindow *operator->() const { return window.get(); }
+    bool online() const { return window->client()->state() == ChatClient::State::Online; }
+};
+
+bool requireServer()
+{
+    return !Server::binary().isEmpty();
+}
+} // namespace
+
+#define REQUIRE_SERVER()                                                                           \
+    do {                                                                                           \
+        if (!requireServer()) {                                                                    \
+            if (qEnvironmentVariableIsSet("CI"))                                                   \
+                QFAIL("LONGLINE_SERVER_BIN is not set (run through ctest)");                       \
+            QSKIP("LONGLINE_SERVER_BIN is not set: run through ctest");                            \
+        }                                                                                          \
+    } while (false)
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void connectSendAndReceive()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        Peer bob(QStringLiteral("bob"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(bob.online(), ConnectMs);
+
+        // Who is online, and the join shown in the conversation.
+        QTRY_COMPARE_WITH_TIMEOUT(w->memberList()->count(), 2, ConnectMs);
+        QVERIFY(!w->memberList()->findItems(QStringLiteral("bob"), Qt::MatchExactly).isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int i = 0; i < w->chatModel()->rowCount(); ++i) {
+                    if (w->chatModel()->entry(i).text == QStringLiteral("bob joined"))
+                        return true;
+                }
+                return false;
+            }(),
+            ConnectMs);
+
+        // Typed into the input line, Enter sends.
+        QTest::keyClicks(w->input(), QStringLiteral("hello from the window"));
+        QTest::keyClick(w->input(), Qt::Key_Return);
+        QVERIFY(w->input()->text().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(bob.texts.contains(QStringLiteral("hello from the window")),
+                                 ConnectMs);
+        const int own =
+            w->chatModel()->rowForCid(w->chatModel()->entry(w->chatModel()->rowCount() - 1).cid);
+        QVERIFY(own >= 0);
+        QTRY_COMPARE_WITH_TIMEOUT(w->chatModel()->entry(own).delivery, ChatEntry::Delivery::Sent,
+                                  ConnectMs);
+        QCOMPARE(w->chatModel()->countMessagesWithText(QStringLiteral("hello from the window")), 1);
+
+        bob.client.send(QStringLiteral("hi alice, 你好"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            w->chatModel()->countMessagesWithText(QStringLiteral("hi alice, 你好")), 1, ConnectMs);
+        const ChatEntry &fromBob = w->chatModel()->entry(w->chatModel()->rowCount() - 1);
+        QCOMPARE(fromBob.nick, QStringLiteral("bob"));
+        QCOMPARE(fromBob.delivery, ChatEntry::Delivery::NotOwn);
+
+        // Leaving shows as a notice.
+        bob.client.disconnectFromServer(QStringLiteral("lunch"));
+        QTRY_COMPARE_WITH_TIMEOUT(w->memberList()->count(), 1, ConnectMs);
+    }
+
+    void settingsPanelAppliesToTheOpenSocket()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("carol")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        QTcpSocket *socket = w->client()->socket();
+        const qintptr fd = socket->socketDescriptor();
+        QVERIFY(fd >= 0);
+
+        SettingsPanel *panel = w->settingsPanel();
+        auto *keepalive = panel->findChild<QRadioButton *>(QStringLiteral("mode_keepalive"));
+        auto *none = panel->findChild<QRadioButton *>(QStringLiteral("mode_none"));
+        auto *idle = panel->findChild<QSpinBox *>(QStringLiteral("keepaliveIdle"));
+        auto *interval = panel->findChild<QSpinBox *>(QStringLiteral("keepaliveInterval"));
+        auto *count = panel->findChild<QSpinBox *>(QStringLiteral("keepaliveCount"));
+        auto *userTimeout = panel->findChild<QSpinBox *>(QStringLiteral("userTimeout"));
+        auto *nat = panel->findChild<QSpinBox *>(QStringLiteral("natTimeout"));
+        QVERIFY(keepalive && none && idle && interval && count && userTimeout && nat);
+
+        keepalive->click();
+        idle->setValue(7);
+        interval->setValue(3);
+        count->setValue(4);
+        userTimeout->setValue(2500);
+        // Applied at once, on the same connection (no reconnect).
+        QCOMPARE(socket->socketDescriptor(), fd);
+        const EffectiveSocketOptions eff = readSocketOptions(fd);
+        QVERIFY(eff.valid);
+        QVERIFY(eff.keepaliveOn);
+        QCOMPARE(eff.idleS, 7);
+        QCOMPARE(eff.intervalS, 3);
+        QCOMPARE(eff.count, 4);
+        QCOMPARE(eff.userTimeoutMs, 2500);
+        QVERIFY2(panel->effectiveText().contains(QLatin1String("7,3,4")),
+                 qPrintable(panel->effectiveText()));
+        QVERIFY(!w->client()->liveness()->settings().heartbeat.enabled);
+        QCOMPARE(w.online(), true);
+
+        // The budget the panel shows follows: with a user timeout the kernel
+        // rule applies.
+        KeepaliveOptions ka;
+        ka.idleS = 7;
+        ka.intervalS = 3;
+        ka.count = 4;
+        QVERIFY2(panel->budgetText().contains(Presentation::duration(ka.detectionBudget(2500ms))),
+                 qPrintable(panel->budgetText()));
+        nat->setValue(5); // shorter than the 7 s idle
+        QVERIFY2(panel->warningText().contains(QLatin1String("NAT")),
+                 qPrintable(panel->warningText()));
+
+        none->click();
+        QVERIFY(!readSocketOptions(fd).keepaliveOn);
+        QVERIFY(panel->budgetText().contains(QLatin1String("never")));
+
+        // Persisted: a new store on the same file reads the same choice.
+        SettingsStore again(w.dir.filePath(QStringLiteral("settings.ini")));
+        w.store->sync();
+        const LivenessConfig saved = again.liveness();
+        QCOMPARE(saved.mode, LivenessMode::None);
+        QCOMPARE(saved.keepalive.idleS, 7);
+        QCOMPARE(saved.userTimeout, Millis(2500));
+        QCOMPARE(saved.natTimeoutS, 5);
+    }
+
+    void silentCutIsDetectedAndTheReconnectDeliversOnce()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        // The client pings every 0.5 s; the server allows it.
+        QVERIFY(server.start({QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        TcpRelay relay;
+        QVERIFY(relay.start(QHostAddress::LocalHost, server.port()));
+        Window w;
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 500ms;
+        config.heartbeat.timeout = 500ms;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), relay.port(), QStringLiteral("dana")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        Peer bob(QStringLiteral("bob"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(bob.online(), ConnectMs);
+        // The path works: round trips are measured and plotted.
+        QTRY_VERIFY_WITH_TIMEOUT(w->client()->liveness()->rtt().count >= 1, ConnectMs);
+        QVERIFY(w->timeline()->count(TimelineEvent::Type::Ping) >= 1);
+
+        QSignalSpy lost(w->client(), &ChatClient::connectionLost);
+        QElapsedTimer sinceCut;
+        relay.setCut(true);
+        sinceCut.start();
+        // Budget 1 s from the last byte; allow poll granularity and a loaded machine.
+        QTRY_VERIFY_WITH_TIMEOUT(w->banner()->isVisible() &&
+                                     w->banner()->severity() == ConnectionBanner::Severity::Error,
+                                 3000);
+        QVERIFY2(sinceCut.elapsed() <= 1000 + 1000,
+                 qPrintable(QString::number(sinceCut.elapsed())));
+        QCOMPARE(lost.size(), 1);
+        const auto verdict = lost.first().first().value<DeathVerdict>();
+        QCOMPARE(verdict.cause, DeathCause::HeartbeatTimeout);
+        QCOMPARE(*verdict.budget, Millis(1000));
+        QVERIFY2(verdict.withinBudget(500ms), qPrintable(verdict.describe()));
+        // The banner says what died, why and against which budget.
+        const QString banner = w->banner()->text();
+        QVERIFY2(banner.contains(Presentation::cause(DeathCause::HeartbeatTimeout)),
+                 qPrintable(banner));
+        QVERIFY2(banner.contains(Presentation::duration(1000ms)), qPrintable(banner));
+        QVERIFY2(banner.contains(QLatin1String("127.0.0.1")), qPrintable(banner));
+        // ... and when it retries.
+        QTRY_VERIFY_WITH_TIMEOUT(w->banner()->detail().contains(QLatin1String("Retrying in")),
+                                 2000);
+        QCOMPARE(w->timeline()->count(TimelineEvent::Type::Dead), 1);
+        QCOMPARE(w->statusPanel()->valueText(QStringLiteral("state")),
+                 Presentation::state(ChatClient::State::WaitingToReconnect));
+
+        // Typed while dead: kept, marked unsent.
+        w->sendText(QStringLiteral("typed while the link was dead"));
+        QCOMPARE(w->chatModel()->unsentCount(), 1);
+        bob.client.send(QStringLiteral("said while dana was away"));
+        QTRY_VERIFY_WITH_TIMEOUT(bob.texts.contains(QStringLiteral("said while dana was away")),
+                                 ConnectMs);
+
+        relay.setCut(false);
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(w->chatModel()->unsentCount(), 0, ConnectMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            bob.texts.contains(QStringLiteral("typed while the link was dead")), ConnectMs);
+        // Missed message fetched from history; everything exactly once.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            w->chatModel()->countMessagesWithText(QStringLiteral("said while dana was away")), 1,
+            ConnectMs);
+        QCOMPARE(
+            w->chatModel()->countMessagesWithText(QStringLiteral("typed while the link was dead")),
+            1);
+        QCOMPARE(bob.texts.count(QStringLiteral("typed while the link was dead")), 1);
+        QCOMPARE(w->banner()->severity(), ConnectionBanner::Severity::Success);
+        QCOMPARE(lost.size(), 1);
+    }
+
+    void takenNickIsNotRetried()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Peer erin(QStringLiteral("erin"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(erin.online(), ConnectMs);
+        Window w;
+        QSignalSpy retries(w->client(), &ChatClient::reconnectScheduled);
+        QSignalSpy errors(w->client(), &ChatClient::serverError);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("erin")});
+        QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, ConnectMs);
+        QVERIFY(errors.first().at(3).toBool()); // fatal
+        QCOMPARE(w->client()->state(), ChatClient::State::Disconnected);
+        QVERIFY(w->banner()->isVisible());
+        QVERIFY2(w->banner()->title().contains(QLatin1String("taken")),
+                 qPrintable(w->banner()->text()));
+        QVERIFY2(w->banner()->detail().contains(QLatin1String("Not retrying")),
+                 qPrintable(w->banner()->text()));
+        // The shortest backoff is 0.8 s; nothing may be scheduled past it.
+        QTest::qWait(1500);
+        QCOMPARE(retries.size(), 0);
+        QCOMPARE(w->client()->state(), ChatClient::State::Disconnected);
+    }
+
+    void userDisconnectIsNotAFailure()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("frank")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        QSignalSpy lost(w->client(), &ChatClient::connectionLost);
+        QSignalSpy retries(w->client(), &ChatClient::reconnectScheduled);
+        w.window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
+        QTest::keyClick(w.window.get(), Qt::Key_D, Qt::ControlModifier); // Ctrl+D
+        QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), ChatClient::State::Disconnected, ConnectMs);
+        QCOMPARE(lost.size(), 0);
+        QCOMPARE(retries.size(), 0);
+        QCOMPARE(w->banner()->severity(), ConnectionBanner::Severity::Info);
+        QCOMPARE(w->timeline()->count(TimelineEvent::Type::Closed), 1);
+        QCOMPARE(w->timeline()->count(TimelineEvent::Type::Dead), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QLatin1String("nick=frank")), ConnectMs);
+    }
+
+    void keyboardShortcutsOpenDialogAndDocks()
+    {
+        Window w;
+        QVERIFY(!w->settingsDock()->isVisible());
+        w.window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
+        QTest::keyClick(w.window.get(), Qt::Key_Comma, Qt::ControlModifier); // Ctrl+,
+        QTRY_VERIFY(w->settingsDock()->isVisible());
+        bool dialogSeen = false;
+        QTimer::singleShot(200, [&dialogSeen] {
+            if (auto *d = qobject_cast<QDialog *>(QApplication::activeModalWidget())) {
+                dialogSeen = true;
+                d->reject();
+            }
+        });
+        // From the input line, which would otherwise take Ctrl+K as "delete
+        // to the end of the line".
+        w->input()->setText(QStringLiteral("draft"));
+        w->input()->setCursorPosition(0);
+        w->input()->setFocus();
+        QTest::keyClick(w->input(), Qt::Key_K, Qt::ControlModifier); // Ctrl+K
+        QTRY_VERIFY(dialogSeen);
+        QCOMPARE(w->input()->text(), QStringLiteral("draft"));
+    }
+
+    void untrustedCertificateIsExplained()
+    {
+        Window w;
+        QSignalSpy retries(w->client(), &ChatClient::reconnectScheduled);
+        Q_EMIT w->client()->tlsVerificationFailed(
+            {QStringLiteral("The certificate is self-signed, and untrusted")},
+            QStringLiteral("AB:CD:EF"), QStringLiteral("longline.test"));
+        QVERIFY(w->banner()->isVisible());
+        QCOMPARE(w->banner()->severity(), ConnectionBanner::Severity::Error);
+        QVERIFY2(w->banner()->title().contains(QLatin1String("not trusted")),
+                 qPrintable(w->banner()->text()));
+        QVERIFY(w->banner()->detail().contains(QLatin1String("AB:CD:EF")));
+        QVERIFY(w->banner()->detail().contains(QLatin1String("self-signed")));
+        QPushButton *trust = nullptr;
+        for (auto *b : w->banner()->findChildren<QPushButton *>()) {
+            if (b->text().contains(QLatin1String("Trust")))
+                trust = b;
+        }
+        QVERIFY(trust && trust->isVisible());
+        QCOMPARE(retries.size(), 0);
+    }
+
+    void largerTextForProjectors()
+    {
+        const qreal base = QApplication::font().pointSizeF();
+        {
+            Window w;
+            QAction *large = nullptr;
+            for (QAction *a : w->actions()) {
+                if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L))
+                    large = a;
+            }
+            QVERIFY(large && large->isCheckable());
+            large->trigger();
+            QCOMPARE(QApplication::font().pointSizeF(), base * 1.5);
+            QTRY_COMPARE(w->input()->font().pointSizeF(), base * 1.5);
+            QVERIFY(w.store->largeFont());
+            large->trigger();
+            QCOMPARE(QApplication::font().pointSizeF(), base);
+            QVERIFY(!w.store->largeFont());
+        }
+        QCOMPARE(QApplication::font().pointSizeF(), base);
+    }
+
+    void chineseTranslationIsUsed()
+    {
+        QTranslator translator;
+        QVERIFY(translator.load(QStringLiteral(":/i18n/longline_zh_CN.qm")));
+        QApplication::installTranslator(&translator);
+        {
+            Window w;
+            const QString menus = [&] {
+                QStringList titles;
+                for (QAction *a : w->menuBar()->actions())
+                    titles << a->text();
+                return titles.join(QLatin1Char(' '));
+            }();
+            QVERIFY2(menus.contains(QStringLiteral("连接")), qPrintable(menus));
+            QCOMPARE(Presentation::cause(DeathCause::HeartbeatTimeout), QStringLiteral("心跳超时"));
+        }
+        QApplication::removeTranslator(&translator);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -7,9 +7,8 @@ namespace longline::bench {
 LoadClient::LoadClient(int index, QObject *parent) : QObject(parent), m_index(index)
 {
     m_clock.start();
-    connect(&m_socket, &QTcpSocket::connected, this, [this] {
-        m_socket.write(protocol::hello(QStringLiteral("load%1").arg(m_index)));
-    });
+    connect(&m_socket, &QTcpSocket::connected, this,
+            [this] { m_socket.write(protocol::hello(QStringLiteral("load%1").arg(m_index))); });
     connect(&m_socket, &QTcpSocket::readyRead, this, &LoadClient::onReadyRead);
     connect(&m_socket, &QTcpSocket::errorOccurred, this, [this] {
         if (m_failure.isEmpty()) {
@@ -19,13 +18,17 @@ LoadClient::LoadClient(int index, QObject *parent) : QObject(parent), m_index(in
     });
 }
 
-void LoadClient::start(const QString &host, quint16 port) { m_socket.connectToHost(host, port); }
+void LoadClient::start(const QString &host, quint16 port)
+{
+    m_socket.connectToHost(host, port);
+}
 
 void LoadClient::sendOne()
 {
     const QString cid = QStringLiteral("c%1-%2").arg(m_index).arg(m_sent);
     m_sentAt.insert(cid, m_clock.elapsed());
-    m_socket.write(protocol::sayWithId(cid, QStringLiteral("message %1 from load%2").arg(m_sent).arg(m_index)));
+    m_socket.write(protocol::sayWithId(
+        cid, QStringLiteral("message %1 from load%2").arg(m_sent).arg(m_index)));
     ++m_sent;
 }
 

@@ -47,13 +47,13 @@ double percentile(QList<double> v, double p)
     if (v.isEmpty())
         return 0;
     std::sort(v.begin(), v.end());
-    const qsizetype rank = std::clamp<qsizetype>(qsizetype(std::ceil(p * double(v.size()))) - 1, 0, v.size() - 1);
+    const qsizetype rank =
+        std::clamp<qsizetype>(qsizetype(std::ceil(p * double(v.size()))) - 1, 0, v.size() - 1);
     return v.at(rank);
 }
 
 // Waits in the event loop until `done` or the deadline; false on timeout.
-template <typename F>
-bool waitUntil(F done, qint64 deadlineMs, const QElapsedTimer &clock)
+template <typename F> bool waitUntil(F done, qint64 deadlineMs, const QElapsedTimer &clock)
 {
     while (!done()) {
         if (clock.elapsed() > deadlineMs)
@@ -70,18 +70,39 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("longline-bench"));
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Holds many concurrent Longline clients and measures delivery, latency and server memory."));
+    parser.setApplicationDescription(
+        QStringLiteral("Holds many concurrent Longline clients and measures delivery, latency and "
+                       "server memory."));
     parser.addHelpOption();
-    const QCommandLineOption hostOpt(QStringLiteral("host"), QStringLiteral("Server address (loopback or a lab namespace only)."), QStringLiteral("HOST"), QStringLiteral("127.0.0.1"));
-    const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("Server port."), QStringLiteral("PORT"), QStringLiteral("9999"));
-    const QCommandLineOption clientsOpt(QStringLiteral("clients"), QStringLiteral("Concurrent clients."), QStringLiteral("N"), QStringLiteral("1000"));
-    const QCommandLineOption messagesOpt(QStringLiteral("messages"), QStringLiteral("Messages each client sends per round."), QStringLiteral("M"), QStringLiteral("1"));
-    const QCommandLineOption roundsOpt(QStringLiteral("rounds"), QStringLiteral("Rounds of chat (memory is sampled after each)."), QStringLiteral("R"), QStringLiteral("6"));
-    const QCommandLineOption spreadOpt(QStringLiteral("spread"), QStringLiteral("Seconds over which a round's messages are sent."), QStringLiteral("S"), QStringLiteral("2"));
-    const QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds in all."), QStringLiteral("S"), QStringLiteral("300"));
-    const QCommandLineOption pidOpt(QStringLiteral("server-pid"), QStringLiteral("PID of the server, to sample its memory."), QStringLiteral("PID"), QStringLiteral("0"));
-    const QCommandLineOption outOpt(QStringLiteral("out"), QStringLiteral("Write the figures as JSON to FILE."), QStringLiteral("FILE"));
-    parser.addOptions({hostOpt, portOpt, clientsOpt, messagesOpt, roundsOpt, spreadOpt, timeoutOpt, pidOpt, outOpt});
+    const QCommandLineOption hostOpt(
+        QStringLiteral("host"),
+        QStringLiteral("Server address (loopback or a lab namespace only)."),
+        QStringLiteral("HOST"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("Server port."),
+                                     QStringLiteral("PORT"), QStringLiteral("9999"));
+    const QCommandLineOption clientsOpt(QStringLiteral("clients"),
+                                        QStringLiteral("Concurrent clients."), QStringLiteral("N"),
+                                        QStringLiteral("1000"));
+    const QCommandLineOption messagesOpt(QStringLiteral("messages"),
+                                         QStringLiteral("Messages each client sends per round."),
+                                         QStringLiteral("M"), QStringLiteral("1"));
+    const QCommandLineOption roundsOpt(
+        QStringLiteral("rounds"), QStringLiteral("Rounds of chat (memory is sampled after each)."),
+        QStringLiteral("R"), QStringLiteral("6"));
+    const QCommandLineOption spreadOpt(
+        QStringLiteral("spread"), QStringLiteral("Seconds over which a round's messages are sent."),
+        QStringLiteral("S"), QStringLiteral("2"));
+    const QCommandLineOption timeoutOpt(QStringLiteral("timeout"),
+                                        QStringLiteral("Give up after this many seconds in all."),
+                                        QStringLiteral("S"), QStringLiteral("300"));
+    const QCommandLineOption pidOpt(QStringLiteral("server-pid"),
+                                    QStringLiteral("PID of the server, to sample its memory."),
+                                    QStringLiteral("PID"), QStringLiteral("0"));
+    const QCommandLineOption outOpt(QStringLiteral("out"),
+                                    QStringLiteral("Write the figures as JSON to FILE."),
+                                    QStringLiteral("FILE"));
+    parser.addOptions({hostOpt, portOpt, clientsOpt, messagesOpt, roundsOpt, spreadOpt, timeoutOpt,
+                       pidOpt, outOpt});
     parser.process(app);
 
     raiseFileLimit();
@@ -105,12 +126,26 @@ int main(int argc, char **argv)
         all.append(c);
         c->start(host, port);
         if ((i + 1) % Wave == 0)
-            waitUntil([&] { return std::all_of(all.begin(), all.end(), [](LoadClient *x) { return x->online() || !x->failure().isEmpty(); }); }, timeoutMs, clock);
+            waitUntil(
+                [&] {
+                    return std::all_of(all.begin(), all.end(), [](LoadClient *x) {
+                        return x->online() || !x->failure().isEmpty();
+                    });
+                },
+                timeoutMs, clock);
     }
-    const bool allOnline = waitUntil([&] { return std::all_of(all.begin(), all.end(), [](LoadClient *x) { return x->online() || !x->failure().isEmpty(); }); }, timeoutMs, clock);
+    const bool allOnline = waitUntil(
+        [&] {
+            return std::all_of(all.begin(), all.end(), [](LoadClient *x) {
+                return x->online() || !x->failure().isEmpty();
+            });
+        },
+        timeoutMs, clock);
     const qint64 connectMs = clock.elapsed();
-    int online = int(std::count_if(all.begin(), all.end(), [](LoadClient *c) { return c->online(); }));
-    std::fprintf(stderr, "bench: %d/%d clients online after %lld ms\n", online, clients, (long long)connectMs);
+    int online =
+        int(std::count_if(all.begin(), all.end(), [](LoadClient *c) { return c->online(); }));
+    std::fprintf(stderr, "bench: %d/%d clients online after %lld ms\n", online, clients,
+                 (long long)connectMs);
 
     QJsonArray roundFigures;
     qint64 expectedPerClient = 0;
@@ -126,21 +161,29 @@ int main(int argc, char **argv)
             QTimer::singleShot(spreadMs * k / std::max(1, total), c, [c] { c->sendOne(); });
         }
         expectedPerClient += total;
-        delivered = waitUntil([&] {
-            return std::all_of(all.begin(), all.end(), [&](LoadClient *c) { return c->received() >= expectedPerClient; });
-        }, timeoutMs, clock);
+        delivered = waitUntil(
+            [&] {
+                return std::all_of(all.begin(), all.end(), [&](LoadClient *c) {
+                    return c->received() >= expectedPerClient;
+                });
+            },
+            timeoutMs, clock);
         const qint64 ms = roundClock.elapsed();
         const qint64 rss = serverPid > 0 ? residentKiB(serverPid) : -1;
-        roundFigures.append(QJsonObject{{QStringLiteral("round"), r + 1},
-                                        {QStringLiteral("messages"), total},
-                                        {QStringLiteral("deliveries"), qint64(total) * clients},
-                                        {QStringLiteral("ms"), ms},
-                                        {QStringLiteral("deliveries_per_s"), ms > 0 ? double(total) * clients * 1000.0 / double(ms) : 0.0},
-                                        {QStringLiteral("server_rss_kib"), rss},
-                                        {QStringLiteral("all_delivered"), delivered}});
-        std::fprintf(stderr, "bench: round %d: %d messages, %lld deliveries in %lld ms, server RSS %lld KiB%s\n",
-                     r + 1, total, (long long)total * clients, (long long)ms, (long long)rss,
-                     delivered ? "" : " (NOT all delivered)");
+        roundFigures.append(
+            QJsonObject{{QStringLiteral("round"), r + 1},
+                        {QStringLiteral("messages"), total},
+                        {QStringLiteral("deliveries"), qint64(total) * clients},
+                        {QStringLiteral("ms"), ms},
+                        {QStringLiteral("deliveries_per_s"),
+                         ms > 0 ? double(total) * clients * 1000.0 / double(ms) : 0.0},
+                        {QStringLiteral("server_rss_kib"), rss},
+                        {QStringLiteral("all_delivered"), delivered}});
+        std::fprintf(
+            stderr,
+            "bench: round %d: %d messages, %lld deliveries in %lld ms, server RSS %lld KiB%s\n",
+            r + 1, total, (long long)total * clients, (long long)ms, (long long)rss,
+            delivered ? "" : " (NOT all delivered)");
     }
 
     qint64 received = 0, outOfOrder = 0, duplicates = 0, acked = 0, sent = 0;
@@ -168,13 +211,15 @@ int main(int argc, char **argv)
     // far larger: even 16 bytes per delivery is 16 MB per round here.
     qint64 firstHalfPeak = -1, secondHalfPeak = -1;
     for (int i = 0; i < roundFigures.size(); ++i) {
-        const qint64 rss = roundFigures.at(i).toObject().value(QStringLiteral("server_rss_kib")).toInteger();
+        const qint64 rss =
+            roundFigures.at(i).toObject().value(QStringLiteral("server_rss_kib")).toInteger();
         qint64 &peak = i < (roundFigures.size() + 1) / 2 ? firstHalfPeak : secondHalfPeak;
         peak = std::max(peak, rss);
     }
     const qint64 firstRss = firstHalfPeak;
     const qint64 lastRss = secondHalfPeak < 0 ? firstHalfPeak : secondHalfPeak;
-    const bool memoryFlat = serverPid <= 0 || (firstRss > 0 && lastRss <= firstRss + firstRss / 4 + 8192);
+    const bool memoryFlat =
+        serverPid <= 0 || (firstRss > 0 && lastRss <= firstRss + firstRss / 4 + 8192);
     const bool ok = delivered && outOfOrder == 0 && duplicates == 0 && acked == sent && memoryFlat;
 
     QJsonObject figures{

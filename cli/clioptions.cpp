@@ -37,13 +37,13 @@ bool parseBoundedInt(const QString &text, int min, int max, int *out)
 ParsedArguments parseArguments(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Longline terminal client: chat lines on stdin and stdout, connection "
-                       "liveness events on stderr.\n"
-                       "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
-                       "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
-                       "3 declared dead by a timeout, 4 closed or reset by the peer or server "
-                       "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Longline terminal client: chat lines on stdin and stdout, connection "
+        "liveness events on stderr.\n"
+        "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
+        "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
+        "3 declared dead by a timeout, 4 closed or reset by the peer or server "
+        "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
@@ -84,12 +84,14 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("MS"));
     const QCommandLineOption tls(QStringLiteral("tls"),
                                  QStringLiteral("Encrypt the connection with TLS."));
-    const QCommandLineOption tlsCa(QStringLiteral("tls-ca"),
-                                   QStringLiteral("Also trust the CA certificates in FILE (PEM); implies --tls."),
-                                   QStringLiteral("FILE"));
+    const QCommandLineOption tlsCa(
+        QStringLiteral("tls-ca"),
+        QStringLiteral("Also trust the CA certificates in FILE (PEM); implies --tls."),
+        QStringLiteral("FILE"));
     const QCommandLineOption tlsPin(
         QStringLiteral("tls-pin"),
-        QStringLiteral("Trust the server certificate with this SHA-256 fingerprint even if it does not verify; implies --tls."),
+        QStringLiteral("Trust the server certificate with this SHA-256 fingerprint even if it does "
+                       "not verify; implies --tls."),
         QStringLiteral("SHA256"));
     const QCommandLineOption passwordFile(
         QStringLiteral("password-file"),
@@ -141,7 +143,8 @@ ParsedArguments parseArguments(const QStringList &arguments)
         hex.remove(QLatin1Char(':'));
         static const QRegularExpression sha256(QStringLiteral("^[0-9A-Fa-f]{64}$"));
         if (!sha256.match(hex).hasMatch())
-            return failure(QStringLiteral("--tls-pin wants a SHA-256 fingerprint (64 hex digits, colons allowed)"));
+            return failure(QStringLiteral(
+                "--tls-pin wants a SHA-256 fingerprint (64 hex digits, colons allowed)"));
     }
     if (!o.tlsCaFile.isEmpty() && !QFileInfo(o.tlsCaFile).isReadable())
         return failure(QStringLiteral("--tls-ca: cannot read '%1'").arg(o.tlsCaFile));

@@ -59,15 +59,18 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
     connect(&m_client, &ChatClient::encrypted, this, [this](const QString &summary) {
         m_events.write(QStringLiteral("encrypted"), {{QStringLiteral("summary"), summary}});
     });
-    connect(&m_client, &ChatClient::tlsVerificationFailed, this,
-            [this](const QStringList &errors, const QString &fingerprint, const QString &subject) {
-                m_events.write(QStringLiteral("tls_untrusted"),
-                               {{QStringLiteral("errors"), errors.join(QStringLiteral("; "))},
-                                {QStringLiteral("fingerprint"), fingerprint},
-                                {QStringLiteral("subject"), subject},
-                                {QStringLiteral("hint"), QStringLiteral("to trust it, run again with --tls-pin %1").arg(fingerprint)}});
-                finish(ExitUntrusted);
-            });
+    connect(
+        &m_client, &ChatClient::tlsVerificationFailed, this,
+        [this](const QStringList &errors, const QString &fingerprint, const QString &subject) {
+            m_events.write(
+                QStringLiteral("tls_untrusted"),
+                {{QStringLiteral("errors"), errors.join(QStringLiteral("; "))},
+                 {QStringLiteral("fingerprint"), fingerprint},
+                 {QStringLiteral("subject"), subject},
+                 {QStringLiteral("hint"),
+                  QStringLiteral("to trust it, run again with --tls-pin %1").arg(fingerprint)}});
+            finish(ExitUntrusted);
+        });
     m_client.setInitialHistory(options.history);
     m_client.setLivenessSettings(options.liveness);
     ConnectionLiveness *liveness = m_client.liveness();

@@ -15,11 +15,10 @@ const QString ServerSoftware = QStringLiteral("longline/" LONGLINE_VERSION);
 
 bool isClientCommand(const QString &command)
 {
-    static const QStringList commands = {QStringLiteral("HELLO"), QStringLiteral("SAY"),
-                                         QStringLiteral("SAYID"), QStringLiteral("HISTORY"),
-                                         QStringLiteral("WHO"),   QStringLiteral("PING"),
-                                         QStringLiteral("PONG"),  QStringLiteral("QUIT"),
-                                         QStringLiteral("PASS")};
+    static const QStringList commands = {
+        QStringLiteral("HELLO"),   QStringLiteral("SAY"),  QStringLiteral("SAYID"),
+        QStringLiteral("HISTORY"), QStringLiteral("WHO"),  QStringLiteral("PING"),
+        QStringLiteral("PONG"),    QStringLiteral("QUIT"), QStringLiteral("PASS")};
     return commands.contains(command);
 }
 
@@ -27,8 +26,8 @@ bool isClientCommand(const QString &command)
 bool allowedUnregistered(const QString &command)
 {
     return command == QLatin1String("HELLO") || command == QLatin1String("PASS") ||
-           command == QLatin1String("PING") ||
-           command == QLatin1String("PONG") || command == QLatin1String("QUIT");
+           command == QLatin1String("PING") || command == QLatin1String("PONG") ||
+           command == QLatin1String("QUIT");
 }
 
 // The command word as typed, safe to echo back in an error text.
@@ -134,8 +133,10 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
     if (!m_config.password.isEmpty() && !session->passwordAccepted()) {
         // Not a hint which part was wrong, and no second try on this
         // connection: guessing costs a new connection each time.
-        sendError(session, ErrorCode::BadPassword, QStringLiteral("this server needs the right PASS before HELLO"));
-        m_log.event("auth_failed", {{"id", QString::number(session->id())}, {"peer", session->peer()}});
+        sendError(session, ErrorCode::BadPassword,
+                  QStringLiteral("this server needs the right PASS before HELLO"));
+        m_log.event("auth_failed",
+                    {{"id", QString::number(session->id())}, {"peer", session->peer()}});
         const QString reason = QStringLiteral("bad password");
         session->close(reason, reason);
         return;
@@ -170,11 +171,12 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
     session->send(protocol::online(onlineNicks()));
     broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
-    QList<LogField> fields = {{"id", QString::number(session->id())},
-                              {"peer", session->peer()},
-                              {"nick", nick},
-                              {"online", QString::number(onlineCount())},
-                              {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")}};
+    QList<LogField> fields = {
+        {"id", QString::number(session->id())},
+        {"peer", session->peer()},
+        {"nick", nick},
+        {"online", QString::number(onlineCount())},
+        {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")}};
     if (holder)
         fields.append({"replaced_id", QString::number(holder->id())});
     m_log.event("hello", fields);
@@ -191,7 +193,8 @@ void ChatRoom::onPass(ClientSession *session, const protocol::Line &line)
     const QByteArray expected = m_config.password.toUtf8();
     unsigned char diff = given.size() == expected.size() ? 0 : 1;
     for (qsizetype i = 0; i < given.size(); ++i)
-        diff |= static_cast<unsigned char>(given.at(i) ^ expected.at(i % std::max<qsizetype>(1, expected.size())));
+        diff |= static_cast<unsigned char>(
+            given.at(i) ^ expected.at(i % std::max<qsizetype>(1, expected.size())));
     session->setPasswordAccepted(m_config.password.isEmpty() || diff == 0);
 }
 

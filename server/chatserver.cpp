@@ -61,7 +61,8 @@ bool ChatServer::listen(QString *error)
     fields.append({"tls", m_server.tlsEnabled() ? QStringLiteral("1") : QStringLiteral("0")});
     if (m_server.tlsEnabled())
         fields.append({"cert_sha256", m_server.fingerprint()});
-    fields.append({"password", m_config.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")});
+    fields.append(
+        {"password", m_config.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")});
     m_log.event("listen", fields);
     return true;
 }

@@ -1,8 +1,8 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
-#include <QFile>
 #include <QDir>
+#include <QFile>
 #include <QStandardPaths>
 #include <cmath>
 
@@ -199,19 +199,21 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("Drop a client that leaves more than BYTES of output unread (default "
                        "1048576)."),
         QStringLiteral("BYTES"));
-    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
-                                     QStringLiteral("PEM certificate (chain) for TLS; needs --tls-key."),
-                                     QStringLiteral("FILE"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
-                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) for TLS."),
-                                    QStringLiteral("FILE"));
+    const QCommandLineOption tlsCert(
+        QStringLiteral("tls-cert"),
+        QStringLiteral("PEM certificate (chain) for TLS; needs --tls-key."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(
+        QStringLiteral("tls-key"),
+        QStringLiteral("PEM private key (RSA or EC, unencrypted) for TLS."),
+        QStringLiteral("FILE"));
     const QCommandLineOption passwordFile(
         QStringLiteral("password-file"),
         QStringLiteral("Require the password in the first line of FILE (PASS before HELLO)."),
         QStringLiteral("FILE"));
     parser.addOptions({help, version, listen, keepalive, userTimeout, heartbeat, minPing, maxLine,
-                       maxClients, maxPerAddress, rate, db, maxHistory, log, lineTimeout,
-                       maxOutput, tlsCert, tlsKey, passwordFile});
+                       maxClients, maxPerAddress, rate, db, maxHistory, log, lineTimeout, maxOutput,
+                       tlsCert, tlsKey, passwordFile});
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText();

@@ -26,7 +26,10 @@ bool TlsServer::loadCertificate(const QString &certPath, const QString &keyPath,
     if (key.isNull())
         key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
     if (key.isNull())
-        return fail(QStringLiteral("no usable RSA or EC private key in '%1' (encrypted keys are not supported)").arg(keyPath));
+        return fail(
+            QStringLiteral(
+                "no usable RSA or EC private key in '%1' (encrypted keys are not supported)")
+                .arg(keyPath));
     m_config = QSslConfiguration::defaultConfiguration();
     m_config.setProtocol(QSsl::TlsV1_2OrLater);
     m_config.setLocalCertificateChain(chain);

@@ -152,7 +152,8 @@ void ChatClient::openSocket()
     m_connectTimer.start(ConnectTimeout);
     if (m_tls.enabled) {
         if (!QSslSocket::supportsSsl()) {
-            connectFailedNow(QStringLiteral("TLS is not available: Qt found no TLS backend (OpenSSL)"));
+            connectFailedNow(
+                QStringLiteral("TLS is not available: Qt found no TLS backend (OpenSSL)"));
             return;
         }
         QSslConfiguration config = QSslConfiguration::defaultConfiguration();
@@ -160,7 +161,8 @@ void ChatClient::openSocket()
         if (!m_tls.caFile.isEmpty()) {
             const auto cas = QSslCertificate::fromPath(m_tls.caFile, QSsl::Pem);
             if (cas.isEmpty())
-                Q_EMIT logEvent(QStringLiteral("no certificate found in CA file %1").arg(m_tls.caFile));
+                Q_EMIT logEvent(
+                    QStringLiteral("no certificate found in CA file %1").arg(m_tls.caFile));
             config.addCaCertificates(cas);
         }
         m_socket->setSslConfiguration(config);
@@ -256,7 +258,10 @@ void ChatClient::sendHello()
     m_socket->write(protocol::hello(wireSafe(m_nick), m_sessionKey));
 }
 
-bool ChatClient::isEncrypted() const { return m_socket->isEncrypted(); }
+bool ChatClient::isEncrypted() const
+{
+    return m_socket->isEncrypted();
+}
 
 QString ChatClient::encryptionSummary() const
 {
@@ -265,9 +270,15 @@ QString ChatClient::encryptionSummary() const
     const QSslCipher cipher = m_socket->sessionCipher();
     QString protocolName;
     switch (m_socket->sessionProtocol()) {
-    case QSsl::TlsV1_2: protocolName = QStringLiteral("TLS 1.2"); break;
-    case QSsl::TlsV1_3: protocolName = QStringLiteral("TLS 1.3"); break;
-    default: protocolName = cipher.protocolString(); break;
+    case QSsl::TlsV1_2:
+        protocolName = QStringLiteral("TLS 1.2");
+        break;
+    case QSsl::TlsV1_3:
+        protocolName = QStringLiteral("TLS 1.3");
+        break;
+    default:
+        protocolName = cipher.protocolString();
+        break;
     }
     return QStringLiteral("%1, %2").arg(protocolName, cipher.name());
 }
@@ -289,7 +300,8 @@ void ChatClient::onSslErrors(const QList<QSslError> &errors)
         normalizedFingerprint(m_tls.pinnedSha256) == normalizedFingerprint(fingerprint)) {
         // The user accepted exactly this certificate before.
         m_socket->ignoreSslErrors(errors);
-        Q_EMIT logEvent(QStringLiteral("certificate %1 trusted by its pinned fingerprint").arg(fingerprint));
+        Q_EMIT logEvent(
+            QStringLiteral("certificate %1 trusted by its pinned fingerprint").arg(fingerprint));
         return;
     }
     QStringList texts;
@@ -312,7 +324,8 @@ void ChatClient::onConnectTimeout()
     if (m_state == State::Handshaking && m_tls.enabled && !m_socket->isEncrypted()) {
         // TCP connected but the TLS handshake hangs (not a TLS server?). The
         // end is reported through liveness, and retried like any failure.
-        Q_EMIT logEvent(QStringLiteral("TLS handshake did not finish within %1").arg(formatMillis(ConnectTimeout)));
+        Q_EMIT logEvent(QStringLiteral("TLS handshake did not finish within %1")
+                            .arg(formatMillis(ConnectTimeout)));
         m_socket->abort();
         return;
     }
@@ -522,9 +535,8 @@ void ChatClient::handleError(const protocol::Line &line, const QString &text)
         return;
     }
     const QString name = line.words.value(1);
-    const bool refused =
-        m_state == State::Handshaking &&
-        (code == BadNickCode || code == NickTakenCode || code == BadPasswordCode);
+    const bool refused = m_state == State::Handshaking &&
+                         (code == BadNickCode || code == NickTakenCode || code == BadPasswordCode);
     if (!refused) {
         if (code == RateLimitedCode && !m_outbox.isEmpty()) {
             // The refused message is still in the outbox; offer it again.

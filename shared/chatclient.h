@@ -34,7 +34,8 @@ class ChatClient : public QObject
 {
     Q_OBJECT
 public:
-    enum class State {
+    enum class State
+    {
         Disconnected,       // idle: never connected, user disconnected, or gave up
         Connecting,         // TCP connect in progress
         Handshaking,        // connected, HELLO sent, waiting for WELCOME
@@ -63,9 +64,9 @@ public:
     // its SHA-256 fingerprint equals `pinnedSha256` (the user accepted it).
     struct TlsOptions
     {
-        bool enabled = false;     // encrypt with TLS (the server must have a certificate)
-        QString caFile;           // extra trusted CA certificates, PEM
-        QString pinnedSha256;     // hex, colons and case ignored; empty = no pin
+        bool enabled = false; // encrypt with TLS (the server must have a certificate)
+        QString caFile;       // extra trusted CA certificates, PEM
+        QString pinnedSha256; // hex, colons and case ignored; empty = no pin
     };
 
     explicit ChatClient(QObject *parent = nullptr);

@@ -22,7 +22,10 @@ ConnectionLiveness::ConnectionLiveness(QTcpSocket *socket, QObject *parent)
     connect(socket, &QAbstractSocket::disconnected, this, &ConnectionLiveness::onDisconnected);
 }
 
-ConnectionLiveness::~ConnectionLiveness() { releaseWitness(); }
+ConnectionLiveness::~ConnectionLiveness()
+{
+    releaseWitness();
+}
 
 void ConnectionLiveness::releaseWitness()
 {
@@ -81,12 +84,15 @@ void ConnectionLiveness::applyOptions()
 {
     if (!m_socket)
         return;
-    m_optionsReport =
-        applySocketOptions(m_socket->socketDescriptor(), m_settings.keepalive, m_settings.userTimeout);
+    m_optionsReport = applySocketOptions(m_socket->socketDescriptor(), m_settings.keepalive,
+                                         m_settings.userTimeout);
     Q_EMIT optionsApplied(m_optionsReport);
 }
 
-void ConnectionLiveness::noteReceived() { m_heartbeat.noteReceived(); }
+void ConnectionLiveness::noteReceived()
+{
+    m_heartbeat.noteReceived();
+}
 
 void ConnectionLiveness::notePong(const QString &token)
 {

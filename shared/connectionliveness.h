@@ -40,8 +40,8 @@ public:
     // when `withTimer` (a netlink round trip each time).
     void setKernelSampling(Millis period, bool withTimer);
 
-    void start();                       // the socket just connected / was accepted
-    void noteReceived();                // bytes arrived (any byte is life)
+    void start();        // the socket just connected / was accepted
+    void noteReceived(); // bytes arrived (any byte is life)
     void notePong(const QString &token);
     // We are about to close on purpose: the end is reported as LocalClose.
     void markLocalClose(const QString &reason);

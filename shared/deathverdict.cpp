@@ -21,14 +21,22 @@ bool DeathVerdict::withinBudget(Millis margin) const
 QString DeathVerdict::causeName(DeathCause cause)
 {
     switch (cause) {
-    case DeathCause::HeartbeatTimeout: return QStringLiteral("heartbeat timeout");
-    case DeathCause::KeepaliveTimeout: return QStringLiteral("kernel keepalive timeout");
-    case DeathCause::UserTimeout: return QStringLiteral("TCP user timeout");
-    case DeathCause::RetransmitTimeout: return QStringLiteral("retransmission timeout");
-    case DeathCause::ResetByPeer: return QStringLiteral("reset by peer");
-    case DeathCause::ClosedByPeer: return QStringLiteral("closed by peer");
-    case DeathCause::LocalError: return QStringLiteral("local error");
-    case DeathCause::LocalClose: return QStringLiteral("closed locally");
+    case DeathCause::HeartbeatTimeout:
+        return QStringLiteral("heartbeat timeout");
+    case DeathCause::KeepaliveTimeout:
+        return QStringLiteral("kernel keepalive timeout");
+    case DeathCause::UserTimeout:
+        return QStringLiteral("TCP user timeout");
+    case DeathCause::RetransmitTimeout:
+        return QStringLiteral("retransmission timeout");
+    case DeathCause::ResetByPeer:
+        return QStringLiteral("reset by peer");
+    case DeathCause::ClosedByPeer:
+        return QStringLiteral("closed by peer");
+    case DeathCause::LocalError:
+        return QStringLiteral("local error");
+    case DeathCause::LocalClose:
+        return QStringLiteral("closed locally");
     }
     return QStringLiteral("unknown");
 }
@@ -36,14 +44,22 @@ QString DeathVerdict::causeName(DeathCause cause)
 QString DeathVerdict::causeKey(DeathCause cause)
 {
     switch (cause) {
-    case DeathCause::HeartbeatTimeout: return QStringLiteral("heartbeat_timeout");
-    case DeathCause::KeepaliveTimeout: return QStringLiteral("keepalive_timeout");
-    case DeathCause::UserTimeout: return QStringLiteral("user_timeout");
-    case DeathCause::RetransmitTimeout: return QStringLiteral("retransmit_timeout");
-    case DeathCause::ResetByPeer: return QStringLiteral("reset_by_peer");
-    case DeathCause::ClosedByPeer: return QStringLiteral("closed_by_peer");
-    case DeathCause::LocalError: return QStringLiteral("local_error");
-    case DeathCause::LocalClose: return QStringLiteral("local_close");
+    case DeathCause::HeartbeatTimeout:
+        return QStringLiteral("heartbeat_timeout");
+    case DeathCause::KeepaliveTimeout:
+        return QStringLiteral("keepalive_timeout");
+    case DeathCause::UserTimeout:
+        return QStringLiteral("user_timeout");
+    case DeathCause::RetransmitTimeout:
+        return QStringLiteral("retransmit_timeout");
+    case DeathCause::ResetByPeer:
+        return QStringLiteral("reset_by_peer");
+    case DeathCause::ClosedByPeer:
+        return QStringLiteral("closed_by_peer");
+    case DeathCause::LocalError:
+        return QStringLiteral("local_error");
+    case DeathCause::LocalClose:
+        return QStringLiteral("local_close");
     }
     return QStringLiteral("unknown");
 }
@@ -88,7 +104,7 @@ DeathVerdict classifySocketError(const ErrorContext &c)
         // still-open socket in CLOSE; a FIN leaves it in CLOSE_WAIT (or Qt
         // has already closed the descriptor, which it does only on EOF).
         v.cause = (c.tcpStateNow && *c.tcpStateNow == TcpStateClose) ? DeathCause::ResetByPeer
-                                                                      : DeathCause::ClosedByPeer;
+                                                                     : DeathCause::ClosedByPeer;
         if (c.tcpStateNow && *c.tcpStateNow == TcpStateCloseWait)
             v.cause = DeathCause::ClosedByPeer;
         break;

@@ -11,7 +11,8 @@
 
 namespace longline {
 
-enum class DeathCause {
+enum class DeathCause
+{
     HeartbeatTimeout,  // no byte within heartbeat interval + timeout
     KeepaliveTimeout,  // the kernel's keepalive probes went unanswered
     UserTimeout,       // sent data stayed unacknowledged past TCP_USER_TIMEOUT
@@ -50,7 +51,7 @@ struct ErrorContext
     QString errorString;
     LivenessSettings settings;
     std::optional<KernelSocketView> lastSample; // latest periodic sample before the error
-    std::optional<int> tcpStateNow;             // TCP_INFO state read at error time, if the fd was open
+    std::optional<int> tcpStateNow; // TCP_INFO state read at error time, if the fd was open
     Millis sinceLastHeard{0};
 };
 

@@ -28,7 +28,12 @@ class HeartbeatMonitor
 public:
     using Clock = std::function<Millis()>;
 
-    enum class Action { None, SendPing, Dead };
+    enum class Action
+    {
+        None,
+        SendPing,
+        Dead
+    };
     struct Decision
     {
         Action action = Action::None;
@@ -43,16 +48,16 @@ public:
     void setOptions(const HeartbeatOptions &options); // takes effect at the next poll
     const HeartbeatOptions &options() const { return m_options; }
 
-    void start();          // the connection is up: silence starts now
-    void noteReceived();   // any byte arrived
+    void start();        // the connection is up: silence starts now
+    void noteReceived(); // any byte arrived
     // A PONG arrived; returns the round trip if the token is one of ours.
     std::optional<Millis> notePong(const QString &token);
     Decision poll();
 
     // How often poll() should run for timely decisions.
     Millis pollPeriod() const;
-    Millis silence() const;              // since the last byte received
-    std::optional<Millis> lag() const;   // age of the oldest unanswered ping
+    Millis silence() const;            // since the last byte received
+    std::optional<Millis> lag() const; // age of the oldest unanswered ping
     int pingsInFlight() const { return static_cast<int>(m_inFlight.size()); }
     Millis lastReceived() const { return m_lastReceived; }
     bool running() const { return m_running; }

@@ -18,9 +18,9 @@ namespace longline {
 
 QString KernelSocketView::stateName(int state)
 {
-    static const char *names[] = {"?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
-                                  "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
-                                  "CLOSE_WAIT", "LAST_ACK",   "LISTEN",     "CLOSING"};
+    static const char *names[] = {"?",          "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+                                  "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+                                  "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
     if (state >= 0 && state < int(sizeof names / sizeof *names))
         return QLatin1String(names[state]);
     return QString::number(state);
@@ -29,11 +29,16 @@ QString KernelSocketView::stateName(int state)
 QString KernelSocketView::timerName(Timer t)
 {
     switch (t) {
-    case Timer::None: return QStringLiteral("off");
-    case Timer::Retransmit: return QStringLiteral("on");
-    case Timer::Keepalive: return QStringLiteral("keepalive");
-    case Timer::TimeWait: return QStringLiteral("timewait");
-    case Timer::ZeroWindowProbe: return QStringLiteral("persist");
+    case Timer::None:
+        return QStringLiteral("off");
+    case Timer::Retransmit:
+        return QStringLiteral("on");
+    case Timer::Keepalive:
+        return QStringLiteral("keepalive");
+    case Timer::TimeWait:
+        return QStringLiteral("timewait");
+    case Timer::ZeroWindowProbe:
+        return QStringLiteral("persist");
     }
     return QStringLiteral("?");
 }
@@ -113,7 +118,8 @@ bool sampleTimer(int fd, KernelSocketView &view)
 
     const int nl = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (nl < 0) {
-        view.error = QStringLiteral("netlink socket: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        view.error =
+            QStringLiteral("netlink socket: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
     timeval tv{0, 200000}; // never block the event loop for long
@@ -146,10 +152,12 @@ bool sampleTimer(int fd, KernelSocketView &view)
                 break;
             }
         } else {
-            view.error = QStringLiteral("sock_diag recv: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+            view.error = QStringLiteral("sock_diag recv: %1")
+                             .arg(QString::fromLocal8Bit(std::strerror(errno)));
         }
     } else {
-        view.error = QStringLiteral("sock_diag send: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        view.error =
+            QStringLiteral("sock_diag send: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
     }
     ::close(nl);
     return found;
@@ -168,7 +176,8 @@ KernelSocketView sampleKernelView(qintptr socket, bool withTimer)
     tcp_info info{};
     socklen_t len = sizeof info;
     if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
-        view.error = QStringLiteral("TCP_INFO: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        view.error =
+            QStringLiteral("TCP_INFO: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
         return view;
     }
     view.valid = true;

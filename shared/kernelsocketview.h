@@ -12,33 +12,40 @@ namespace longline {
 
 struct KernelSocketView
 {
-    enum class Timer { None = 0, Retransmit = 1, Keepalive = 2, TimeWait = 3, ZeroWindowProbe = 4 };
+    enum class Timer
+    {
+        None = 0,
+        Retransmit = 1,
+        Keepalive = 2,
+        TimeWait = 3,
+        ZeroWindowProbe = 4
+    };
 
     bool valid = false;
     QString error;
 
     // From TCP_INFO.
-    int state = 0;                  // TCP_ESTABLISHED = 1, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8 ...
-    quint32 rttUs = 0;              // smoothed round-trip time
+    int state = 0;     // TCP_ESTABLISHED = 1, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8 ...
+    quint32 rttUs = 0; // smoothed round-trip time
     quint32 rttVarUs = 0;
-    quint32 lastDataSentMs = 0;     // since the last data segment sent
-    quint32 lastDataRecvMs = 0;     // since the last data segment received
-    quint32 lastAckRecvMs = 0;      // since the last ACK received (probe answers count)
-    quint8 probes = 0;              // unanswered keepalive / zero-window probes
+    quint32 lastDataSentMs = 0; // since the last data segment sent
+    quint32 lastDataRecvMs = 0; // since the last data segment received
+    quint32 lastAckRecvMs = 0;  // since the last ACK received (probe answers count)
+    quint8 probes = 0;          // unanswered keepalive / zero-window probes
     quint8 backoff = 0;
-    quint8 retransmits = 0;         // retransmissions of the current segment
+    quint8 retransmits = 0; // retransmissions of the current segment
     quint32 totalRetrans = 0;
-    quint32 unacked = 0;            // segments sent and not acknowledged
+    quint32 unacked = 0; // segments sent and not acknowledged
 
     // From NETLINK_SOCK_DIAG.
     bool timerKnown = false;
     Timer timer = Timer::None;
-    quint32 timerExpiresMs = 0;     // time left until the timer fires
-    quint32 timerRetrans = 0;       // for keepalive: probes sent and unanswered
+    quint32 timerExpiresMs = 0; // time left until the timer fires
+    quint32 timerRetrans = 0;   // for keepalive: probes sent and unanswered
 
     static QString stateName(int state);
     static QString timerName(Timer t);
-    QString describe() const;       // one line, like ss -tio
+    QString describe() const; // one line, like ss -tio
 };
 
 // Samples TCP_INFO, and the timer too when `withTimer` (one netlink round trip).

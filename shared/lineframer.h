@@ -13,7 +13,12 @@ namespace longline {
 class LineFramer
 {
 public:
-    enum class Status { Line, TooLong, BadUtf8 };
+    enum class Status
+    {
+        Line,
+        TooLong,
+        BadUtf8
+    };
 
     struct Item
     {

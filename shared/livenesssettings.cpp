@@ -23,7 +23,10 @@ std::optional<Millis> parseSeconds(const QString &s)
     return Millis{static_cast<qint64>(std::llround(v * 1000.0))};
 }
 
-QString secondsText(Millis ms) { return QString::number(ms.count() / 1000.0, 'g', 6); }
+QString secondsText(Millis ms)
+{
+    return QString::number(ms.count() / 1000.0, 'g', 6);
+}
 } // namespace
 
 Millis KeepaliveOptions::detectionBudget(Millis userTimeout) const
@@ -52,7 +55,10 @@ std::optional<KeepaliveOptions> KeepaliveOptions::parse(const QString &text, QSt
     }
     const QStringList parts = t.split(QLatin1Char(','));
     if (parts.size() != 3) {
-        setError(error, QStringLiteral("keepalive wants IDLE,INTVL,CNT (seconds, seconds, count) or off, got '%1'").arg(text));
+        setError(error,
+                 QStringLiteral(
+                     "keepalive wants IDLE,INTVL,CNT (seconds, seconds, count) or off, got '%1'")
+                     .arg(text));
         return std::nullopt;
     }
     bool ok1 = false, ok2 = false, ok3 = false;
@@ -61,7 +67,9 @@ std::optional<KeepaliveOptions> KeepaliveOptions::parse(const QString &text, QSt
     o.count = parts.at(2).toInt(&ok3);
     if (!ok1 || !ok2 || !ok3 || o.idleS < 1 || o.idleS > 32767 || o.intervalS < 1 ||
         o.intervalS > 32767 || o.count < 1 || o.count > 127) {
-        setError(error, QStringLiteral("keepalive values out of range in '%1': idle and interval are whole seconds 1..32767, count 1..127").arg(text));
+        setError(error, QStringLiteral("keepalive values out of range in '%1': idle and interval "
+                                       "are whole seconds 1..32767, count 1..127")
+                            .arg(text));
         return std::nullopt;
     }
     o.enabled = true;
@@ -90,13 +98,18 @@ std::optional<HeartbeatOptions> HeartbeatOptions::parse(const QString &text, QSt
     }
     const QStringList parts = t.split(QLatin1Char(','));
     if (parts.size() != 2) {
-        setError(error, QStringLiteral("heartbeat wants INTERVAL,TIMEOUT in seconds or off, got '%1'").arg(text));
+        setError(error,
+                 QStringLiteral("heartbeat wants INTERVAL,TIMEOUT in seconds or off, got '%1'")
+                     .arg(text));
         return std::nullopt;
     }
     const auto interval = parseSeconds(parts.at(0));
     const auto timeout = parseSeconds(parts.at(1));
     if (!interval || !timeout || interval->count() < 50 || timeout->count() < 50) {
-        setError(error, QStringLiteral("heartbeat values must be numbers of seconds from 0.05 to 604800, got '%1'").arg(text));
+        setError(error,
+                 QStringLiteral(
+                     "heartbeat values must be numbers of seconds from 0.05 to 604800, got '%1'")
+                     .arg(text));
         return std::nullopt;
     }
     o.enabled = true;
@@ -139,7 +152,9 @@ std::optional<Millis> LivenessSettings::parseUserTimeout(const QString &text, QS
     bool ok = false;
     const qlonglong v = t.toLongLong(&ok);
     if (!ok || v < 0 || v > 0x7fffffff) {
-        setError(error, QStringLiteral("user timeout wants milliseconds (0..2147483647) or off, got '%1'").arg(text));
+        setError(error,
+                 QStringLiteral("user timeout wants milliseconds (0..2147483647) or off, got '%1'")
+                     .arg(text));
         return std::nullopt;
     }
     return Millis{v};

@@ -11,8 +11,8 @@ namespace {
 struct Arity
 {
     int minWords;
-    int maxWords;   // -1: any number of words, no text
-    bool text;      // a free text tail follows the words
+    int maxWords; // -1: any number of words, no text
+    bool text;    // a free text tail follows the words
     bool textRequired;
 };
 
@@ -44,7 +44,10 @@ const QHash<QString, Arity> &arities()
     return table;
 }
 
-bool isSeparator(QChar c) { return c == QLatin1Char(' ') || c == QLatin1Char('\t'); }
+bool isSeparator(QChar c)
+{
+    return c == QLatin1Char(' ') || c == QLatin1Char('\t');
+}
 
 // Takes the next word starting at `pos`, skipping leading separators.
 QString nextWord(const QString &s, int &pos)
@@ -57,41 +60,63 @@ QString nextWord(const QString &s, int &pos)
     return s.mid(start, pos - start);
 }
 
-QByteArray lineOf(const QString &s) { return s.toUtf8() + '\n'; }
+QByteArray lineOf(const QString &s)
+{
+    return s.toUtf8() + '\n';
+}
 
-QString fmtSeconds(double s) { return QString::number(s, 'g', 6); }
+QString fmtSeconds(double s)
+{
+    return QString::number(s, 'g', 6);
+}
 
 } // namespace
 
 QString errorName(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::BadLine: return QStringLiteral("BAD_LINE");
-    case ErrorCode::NotRegistered: return QStringLiteral("NOT_REGISTERED");
-    case ErrorCode::UnknownCommand: return QStringLiteral("UNKNOWN_COMMAND");
-    case ErrorCode::AlreadyRegistered: return QStringLiteral("ALREADY_REGISTERED");
-    case ErrorCode::LineTooLong: return QStringLiteral("LINE_TOO_LONG");
-    case ErrorCode::BadEncoding: return QStringLiteral("BAD_ENCODING");
-    case ErrorCode::ControlChars: return QStringLiteral("CONTROL_CHARS");
-    case ErrorCode::BadArgument: return QStringLiteral("BAD_ARGUMENT");
-    case ErrorCode::BadNick: return QStringLiteral("BAD_NICK");
-    case ErrorCode::NickTaken: return QStringLiteral("NICK_TAKEN");
-    case ErrorCode::BadPassword: return QStringLiteral("BAD_PASSWORD");
-    case ErrorCode::PingTooFast: return QStringLiteral("PING_TOO_FAST");
-    case ErrorCode::RateLimited: return QStringLiteral("RATE_LIMITED");
-    case ErrorCode::ServerFull: return QStringLiteral("SERVER_FULL");
-    case ErrorCode::Internal: return QStringLiteral("INTERNAL");
+    case ErrorCode::BadLine:
+        return QStringLiteral("BAD_LINE");
+    case ErrorCode::NotRegistered:
+        return QStringLiteral("NOT_REGISTERED");
+    case ErrorCode::UnknownCommand:
+        return QStringLiteral("UNKNOWN_COMMAND");
+    case ErrorCode::AlreadyRegistered:
+        return QStringLiteral("ALREADY_REGISTERED");
+    case ErrorCode::LineTooLong:
+        return QStringLiteral("LINE_TOO_LONG");
+    case ErrorCode::BadEncoding:
+        return QStringLiteral("BAD_ENCODING");
+    case ErrorCode::ControlChars:
+        return QStringLiteral("CONTROL_CHARS");
+    case ErrorCode::BadArgument:
+        return QStringLiteral("BAD_ARGUMENT");
+    case ErrorCode::BadNick:
+        return QStringLiteral("BAD_NICK");
+    case ErrorCode::NickTaken:
+        return QStringLiteral("NICK_TAKEN");
+    case ErrorCode::BadPassword:
+        return QStringLiteral("BAD_PASSWORD");
+    case ErrorCode::PingTooFast:
+        return QStringLiteral("PING_TOO_FAST");
+    case ErrorCode::RateLimited:
+        return QStringLiteral("RATE_LIMITED");
+    case ErrorCode::ServerFull:
+        return QStringLiteral("SERVER_FULL");
+    case ErrorCode::Internal:
+        return QStringLiteral("INTERNAL");
     }
     return QStringLiteral("UNKNOWN");
 }
 
 std::optional<ErrorCode> errorCodeFromNumber(int code)
 {
-    for (ErrorCode c : {ErrorCode::BadLine, ErrorCode::NotRegistered, ErrorCode::UnknownCommand,
-                        ErrorCode::AlreadyRegistered, ErrorCode::LineTooLong,
-                        ErrorCode::BadEncoding, ErrorCode::ControlChars, ErrorCode::BadArgument,
-                        ErrorCode::BadNick, ErrorCode::NickTaken, ErrorCode::BadPassword, ErrorCode::PingTooFast,
-                        ErrorCode::RateLimited, ErrorCode::ServerFull, ErrorCode::Internal}) {
+    for (ErrorCode c :
+         {ErrorCode::BadLine, ErrorCode::NotRegistered, ErrorCode::UnknownCommand,
+          ErrorCode::AlreadyRegistered, ErrorCode::LineTooLong, ErrorCode::BadEncoding,
+          ErrorCode::ControlChars, ErrorCode::BadArgument, ErrorCode::BadNick, ErrorCode::NickTaken,
+          ErrorCode::BadPassword, ErrorCode::PingTooFast, ErrorCode::RateLimited,
+          ErrorCode::ServerFull, ErrorCode::Internal}) {
         if (static_cast<int>(c) == code)
             return c;
     }
@@ -141,10 +166,10 @@ ParseResult parse(const QString &raw)
             int p = pos;
             const QString extra = nextWord(raw, p);
             if (!extra.isEmpty()) {
-                result.error = ParseError{ErrorCode::BadLine,
-                                          QStringLiteral("%1 takes at most %2 argument(s)")
-                                              .arg(line.command)
-                                              .arg(arity.maxWords)};
+                result.error =
+                    ParseError{ErrorCode::BadLine, QStringLiteral("%1 takes at most %2 argument(s)")
+                                                       .arg(line.command)
+                                                       .arg(arity.maxWords)};
                 return result;
             }
         }
@@ -259,7 +284,10 @@ QByteArray hello(const QString &nick, const QString &sessionKey)
         return lineOf(QStringLiteral("HELLO ") + nick);
     return lineOf(QStringLiteral("HELLO %1 %2").arg(nick, sessionKey));
 }
-QByteArray say(const QString &text) { return lineOf(QStringLiteral("SAY ") + text); }
+QByteArray say(const QString &text)
+{
+    return lineOf(QStringLiteral("SAY ") + text);
+}
 QByteArray sayWithId(const QString &cid, const QString &text)
 {
     return lineOf(QStringLiteral("SAYID %1 %2").arg(cid, text));
@@ -270,13 +298,26 @@ QByteArray historyRequest(qint64 sinceSeq, int max)
         return lineOf(QStringLiteral("HISTORY %1 %2").arg(sinceSeq).arg(max));
     return lineOf(QStringLiteral("HISTORY %1").arg(sinceSeq));
 }
-QByteArray who() { return QByteArrayLiteral("WHO\n"); }
-QByteArray pass(const QString &password) { return lineOf(QStringLiteral("PASS ") + password); }
-QByteArray ping(const QString &token) { return lineOf(QStringLiteral("PING ") + token); }
-QByteArray pong(const QString &token) { return lineOf(QStringLiteral("PONG ") + token); }
+QByteArray who()
+{
+    return QByteArrayLiteral("WHO\n");
+}
+QByteArray pass(const QString &password)
+{
+    return lineOf(QStringLiteral("PASS ") + password);
+}
+QByteArray ping(const QString &token)
+{
+    return lineOf(QStringLiteral("PING ") + token);
+}
+QByteArray pong(const QString &token)
+{
+    return lineOf(QStringLiteral("PONG ") + token);
+}
 QByteArray quit(const QString &reason)
 {
-    return reason.isEmpty() ? QByteArrayLiteral("QUIT\n") : lineOf(QStringLiteral("QUIT ") + reason);
+    return reason.isEmpty() ? QByteArrayLiteral("QUIT\n")
+                            : lineOf(QStringLiteral("QUIT ") + reason);
 }
 
 QByteArray welcome(const WelcomeInfo &info)
@@ -340,8 +381,14 @@ static QByteArray chatLine(const char *cmd, const ChatMessage &m)
                       .arg(formatTime(m.time), m.nick, m.text));
 }
 
-QByteArray msg(const ChatMessage &m) { return chatLine("MSG", m); }
-QByteArray hist(const ChatMessage &m) { return chatLine("HIST", m); }
+QByteArray msg(const ChatMessage &m)
+{
+    return chatLine("MSG", m);
+}
+QByteArray hist(const ChatMessage &m)
+{
+    return chatLine("HIST", m);
+}
 
 std::optional<ChatMessage> parseChatMessage(const Line &line)
 {
@@ -384,8 +431,12 @@ QByteArray online(const QList<QString> &nicks)
 }
 QByteArray error(ErrorCode code, const QString &text)
 {
-    return lineOf(QStringLiteral("ERR %1 %2 %3").arg(static_cast<int>(code)).arg(errorName(code), text));
+    return lineOf(
+        QStringLiteral("ERR %1 %2 %3").arg(static_cast<int>(code)).arg(errorName(code), text));
 }
-QByteArray bye(const QString &reason) { return lineOf(QStringLiteral("BYE ") + reason); }
+QByteArray bye(const QString &reason)
+{
+    return lineOf(QStringLiteral("BYE ") + reason);
+}
 
 } // namespace longline::protocol

@@ -15,7 +15,8 @@ constexpr int MaxNickLength = 24;
 constexpr int MaxTokenLength = 64;
 
 // Stable error codes; see docs/protocol.md. The numeric value is the wire code.
-enum class ErrorCode {
+enum class ErrorCode
+{
     BadLine = 400,
     NotRegistered = 401,
     UnknownCommand = 404,

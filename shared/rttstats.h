@@ -14,8 +14,8 @@ public:
 
     struct Summary
     {
-        int count = 0;      // samples in the window
-        qint64 total = 0;   // samples ever added
+        int count = 0;    // samples in the window
+        qint64 total = 0; // samples ever added
         double lastMs = 0;
         double medianMs = 0;
         double p95Ms = 0;

@@ -18,8 +18,9 @@ QString EffectiveSocketOptions::describe() const
 {
     if (!valid)
         return QStringLiteral("unknown (socket not readable)");
-    QString s = keepaliveOn ? QStringLiteral("keepalive %1,%2,%3").arg(idleS).arg(intervalS).arg(count)
-                            : QStringLiteral("keepalive off");
+    QString s = keepaliveOn
+                    ? QStringLiteral("keepalive %1,%2,%3").arg(idleS).arg(intervalS).arg(count)
+                    : QStringLiteral("keepalive off");
     s += userTimeoutMs > 0 ? QStringLiteral(", user-timeout %1 ms").arg(userTimeoutMs)
                            : QStringLiteral(", user-timeout off");
     return s;
@@ -77,7 +78,8 @@ SocketOptionsReport applySocketOptions(qintptr socket, const KeepaliveOptions &k
     if (keepalive.enabled) {
         // Timers first, so the first probe never runs on the system defaults.
         setInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, keepalive.idleS, "TCP_KEEPIDLE", &report.errors);
-        setInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepalive.intervalS, "TCP_KEEPINTVL", &report.errors);
+        setInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepalive.intervalS, "TCP_KEEPINTVL",
+               &report.errors);
         setInt(fd, IPPROTO_TCP, TCP_KEEPCNT, keepalive.count, "TCP_KEEPCNT", &report.errors);
         setInt(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE", &report.errors);
     } else {
@@ -127,7 +129,8 @@ SocketOptionsReport applySocketOptions(qintptr, const KeepaliveOptions &, Millis
 {
     SocketOptionsReport report;
     report.supported = false;
-    report.errors.append(QStringLiteral("per-socket keepalive timers and TCP_USER_TIMEOUT are not supported on this system"));
+    report.errors.append(QStringLiteral(
+        "per-socket keepalive timers and TCP_USER_TIMEOUT are not supported on this system"));
     return report;
 }
 

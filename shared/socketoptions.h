@@ -30,7 +30,7 @@ struct EffectiveSocketOptions
 struct SocketOptionsReport
 {
     EffectiveSocketOptions effective;
-    QStringList errors; // one entry per failed call, with the errno text
+    QStringList errors;    // one entry per failed call, with the errno text
     bool supported = true; // false on systems without these options
     bool ok() const { return errors.isEmpty(); }
     // True when the read-back values match what was asked for.

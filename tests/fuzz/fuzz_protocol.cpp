@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LineFramer framer(maxLine);
     for (size_t pos = 1; pos < size; pos += chunk) {
         const size_t n = std::min(chunk, size - pos);
-        framer.feed(QByteArray(reinterpret_cast<const char *>(data + pos), static_cast<qsizetype>(n)));
+        framer.feed(
+            QByteArray(reinterpret_cast<const char *>(data + pos), static_cast<qsizetype>(n)));
         if (framer.pendingBytes() > maxLine + 1 + static_cast<qsizetype>(chunk))
             std::abort(); // memory must stay bounded
         while (auto item = framer.next()) {

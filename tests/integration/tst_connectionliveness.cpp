@@ -162,10 +162,10 @@ private Q_SLOTS:
 
         // And ss, the tool an operator would use, agrees.
         QProcess ss;
-        ss.start(QStringLiteral("ss"), {QStringLiteral("-tioH"), QStringLiteral("state"),
-                                        QStringLiteral("established"), QStringLiteral("sport"),
-                                        QStringLiteral("="),
-                                        QStringLiteral(":%1").arg(client.socket.localPort())});
+        ss.start(QStringLiteral("ss"),
+                 {QStringLiteral("-tioH"), QStringLiteral("state"), QStringLiteral("established"),
+                  QStringLiteral("sport"), QStringLiteral("="),
+                  QStringLiteral(":%1").arg(client.socket.localPort())});
         if (!ss.waitForStarted(3000))
             QSKIP("ss (iproute2) is not installed");
         QVERIFY(ss.waitForFinished(5000));

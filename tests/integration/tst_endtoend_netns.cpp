@@ -31,13 +31,17 @@ bool nft(const QString &script)
 
 bool cutPort(quint16 port)
 {
-    return nft(QStringLiteral("table inet e2e_cut {\n"
-                              "  chain input { type filter hook input priority -10; policy accept;\n"
-                              "    tcp dport %1 drop\n    tcp sport %1 drop\n  }\n}\n")
-                   .arg(port));
+    return nft(
+        QStringLiteral("table inet e2e_cut {\n"
+                       "  chain input { type filter hook input priority -10; policy accept;\n"
+                       "    tcp dport %1 drop\n    tcp sport %1 drop\n  }\n}\n")
+            .arg(port));
 }
 
-void restore() { nft(QStringLiteral("delete table inet e2e_cut\n")); }
+void restore()
+{
+    nft(QStringLiteral("delete table inet e2e_cut\n"));
+}
 
 QString bin(const char *var)
 {
@@ -170,7 +174,8 @@ private Q_SLOTS:
                               QStringLiteral("--heartbeat"), QStringLiteral("off")},
                              m_dir.path()));
         Cli alice, bob;
-        alice.start(server.port, QStringLiteral("alice"), {QStringLiteral("--keepalive"), QStringLiteral("1,1,2")});
+        alice.start(server.port, QStringLiteral("alice"),
+                    {QStringLiteral("--keepalive"), QStringLiteral("1,1,2")});
         bob.start(server.port, QStringLiteral("bob"), {});
         QVERIFY(alice.waitFor(QStringLiteral("welcome"), 5000));
         QVERIFY(bob.waitFor(QStringLiteral("welcome"), 5000));
@@ -178,30 +183,40 @@ private Q_SLOTS:
         // The options took effect on the real socket, as read back.
         const auto applied = alice.event(QStringLiteral("options_applied"));
         QVERIFY(applied);
-        const QString effective = applied->value(QStringLiteral("effective")).toVariant().toString() +
-                                  QString::fromUtf8(QJsonDocument(*applied).toJson());
-        QVERIFY2(effective.contains(QLatin1String("1,1,2")) || effective.contains(QLatin1String("\"idle\": 1")), qPrintable(effective));
+        const QString effective =
+            applied->value(QStringLiteral("effective")).toVariant().toString() +
+            QString::fromUtf8(QJsonDocument(*applied).toJson());
+        QVERIFY2(effective.contains(QLatin1String("1,1,2")) ||
+                     effective.contains(QLatin1String("\"idle\": 1")),
+                 qPrintable(effective));
         // ... and the server applied its own to the accepted socket.
-        QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QRegularExpression(QStringLiteral("options .* keepalive=1,1,2 "))), 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QRegularExpression(
+                                     QStringLiteral("options .* keepalive=1,1,2 "))),
+                                 3000);
 
         // Chat works: bob's line reaches alice.
         bob.process.write("hello through the line\n");
-        QTRY_VERIFY_WITH_TIMEOUT((alice.poll(), alice.out.contains("hello through the line")), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT((alice.poll(), alice.out.contains("hello through the line")),
+                                 5000);
 
         QVERIFY(cutPort(server.port));
         // Alice's kernel probes go unanswered: dead within 1 + 1 x 2 = 3 s.
         QVERIFY(alice.waitFor(QStringLiteral("dead"), 3000 + 5000));
         const QJsonObject dead = *alice.event(QStringLiteral("dead"));
-        QCOMPARE(dead.value(QStringLiteral("cause")).toString(), QStringLiteral("keepalive_timeout"));
+        QCOMPARE(dead.value(QStringLiteral("cause")).toString(),
+                 QStringLiteral("keepalive_timeout"));
         QCOMPARE(dead.value(QStringLiteral("budget_ms")).toInt(), 3000);
         const int detection = dead.value(QStringLiteral("detection_ms")).toInt();
-        QVERIFY2(detection >= 2700 && detection <= 3000 + MarginMs, qPrintable(QString::number(detection)));
-        QVERIFY(alice.process.state() == QProcess::NotRunning || alice.process.waitForFinished(5000));
+        QVERIFY2(detection >= 2700 && detection <= 3000 + MarginMs,
+                 qPrintable(QString::number(detection)));
+        QVERIFY(alice.process.state() == QProcess::NotRunning ||
+                alice.process.waitForFinished(5000));
         QCOMPARE(alice.process.exitCode(), 3); // documented: declared dead by a timeout
 
         // The server's keepalive finds both silent clients dead too.
         static const QRegularExpression disconnect(
-            QStringLiteral("disconnect .*nick=alice .*cause=keepalive_timeout .*detection_ms=(\\d+) budget_ms=3000"));
+            QStringLiteral("disconnect .*nick=alice .*cause=keepalive_timeout "
+                           ".*detection_ms=(\\d+) budget_ms=3000"));
         QTRY_VERIFY_WITH_TIMEOUT(disconnect.match(server.log()).hasMatch(), 8000);
         const int serverDetection = disconnect.match(server.log()).captured(1).toInt();
         QVERIFY2(serverDetection <= 3000 + MarginMs, qPrintable(server.log()));
@@ -217,19 +232,23 @@ private Q_SLOTS:
                               QStringLiteral("--min-client-ping"), QStringLiteral("0.5")},
                              m_dir.path()));
         Cli carol;
-        carol.start(server.port, QStringLiteral("carol"), {QStringLiteral("--heartbeat"), QStringLiteral("1,1")});
+        carol.start(server.port, QStringLiteral("carol"),
+                    {QStringLiteral("--heartbeat"), QStringLiteral("1,1")});
         QVERIFY(carol.waitFor(QStringLiteral("welcome"), 5000));
         QVERIFY(carol.waitFor(QStringLiteral("rtt"), 5000)); // round trips measured while idle
         QVERIFY(cutPort(server.port));
         QVERIFY(carol.waitFor(QStringLiteral("dead"), 2000 + 5000));
         const QJsonObject dead = *carol.event(QStringLiteral("dead"));
-        QCOMPARE(dead.value(QStringLiteral("cause")).toString(), QStringLiteral("heartbeat_timeout"));
+        QCOMPARE(dead.value(QStringLiteral("cause")).toString(),
+                 QStringLiteral("heartbeat_timeout"));
         QCOMPARE(dead.value(QStringLiteral("budget_ms")).toInt(), 2000);
         QVERIFY(dead.value(QStringLiteral("detection_ms")).toInt() <= 2000 + MarginMs);
-        QVERIFY(carol.process.state() == QProcess::NotRunning || carol.process.waitForFinished(5000));
+        QVERIFY(carol.process.state() == QProcess::NotRunning ||
+                carol.process.waitForFinished(5000));
         QCOMPARE(carol.process.exitCode(), 3);
         static const QRegularExpression disconnect(
-            QStringLiteral("disconnect .*nick=carol .*cause=heartbeat_timeout .*detection_ms=(\\d+) budget_ms=2000"));
+            QStringLiteral("disconnect .*nick=carol .*cause=heartbeat_timeout "
+                           ".*detection_ms=(\\d+) budget_ms=2000"));
         QTRY_VERIFY_WITH_TIMEOUT(disconnect.match(server.log()).hasMatch(), 6000);
         QVERIFY(disconnect.match(server.log()).captured(1).toInt() <= 2000 + MarginMs);
     }
@@ -239,15 +258,19 @@ private Q_SLOTS:
         Server server;
         QVERIFY(server.start({QStringLiteral("--heartbeat"), QStringLiteral("off")}, m_dir.path()));
         Cli dana;
-        dana.start(server.port, QStringLiteral("dana"), {QStringLiteral("--keepalive"), QStringLiteral("20,5,3")});
+        dana.start(server.port, QStringLiteral("dana"),
+                   {QStringLiteral("--keepalive"), QStringLiteral("20,5,3")});
         QVERIFY(dana.waitFor(QStringLiteral("welcome"), 5000));
         QProcess ss;
-        ss.start(QStringLiteral("ss"), {QStringLiteral("-tioH"), QStringLiteral("state"), QStringLiteral("established"),
-                                        QStringLiteral("dport"), QStringLiteral("="), QStringLiteral(":%1").arg(server.port)});
+        ss.start(QStringLiteral("ss"),
+                 {QStringLiteral("-tioH"), QStringLiteral("state"), QStringLiteral("established"),
+                  QStringLiteral("dport"), QStringLiteral("="),
+                  QStringLiteral(":%1").arg(server.port)});
         QVERIFY(ss.waitForFinished(5000));
         const QString out = QString::fromLocal8Bit(ss.readAllStandardOutput());
         // timer:(keepalive,19sec,0): counting down from the 20 s idle time.
-        static const QRegularExpression timer(QStringLiteral("timer:\\(keepalive,(\\d+)(?:\\.\\d+)?sec,0\\)"));
+        static const QRegularExpression timer(
+            QStringLiteral("timer:\\(keepalive,(\\d+)(?:\\.\\d+)?sec,0\\)"));
         const auto m = timer.match(out);
         QVERIFY2(m.hasMatch(), qPrintable(out));
         QVERIFY(m.captured(1).toInt() <= 20 && m.captured(1).toInt() >= 15);

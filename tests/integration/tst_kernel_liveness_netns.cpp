@@ -42,17 +42,21 @@ bool nft(const QString &script, QString *error = nullptr)
 // Drops every packet to or from `port` on input: the silent cut.
 bool cutPort(quint16 port, QString *error)
 {
-    return nft(QStringLiteral("table inet longline_cut {\n"
-                              "  chain input { type filter hook input priority -10; policy accept;\n"
-                              "    tcp dport %1 drop\n"
-                              "    tcp sport %1 drop\n"
-                              "  }\n"
-                              "}\n")
-                   .arg(port),
-               error);
+    return nft(
+        QStringLiteral("table inet longline_cut {\n"
+                       "  chain input { type filter hook input priority -10; policy accept;\n"
+                       "    tcp dport %1 drop\n"
+                       "    tcp sport %1 drop\n"
+                       "  }\n"
+                       "}\n")
+            .arg(port),
+        error);
 }
 
-void restoreAll() { nft(QStringLiteral("delete table inet longline_cut\n")); }
+void restoreAll()
+{
+    nft(QStringLiteral("delete table inet longline_cut\n"));
+}
 } // namespace
 
 class TestKernelLivenessNetns : public QObject
@@ -105,7 +109,8 @@ private Q_SLOTS:
         while (idle.elapsed() < 6000) {
             QTest::qWait(250);
             if (idle.elapsed() > 3000)
-                lowestAckAge = std::min(lowestAckAge, client.liveness.sampleNow(false).lastAckRecvMs);
+                lowestAckAge =
+                    std::min(lowestAckAge, client.liveness.sampleNow(false).lastAckRecvMs);
         }
         QVERIFY(client.verdicts.isEmpty());
         QCOMPARE(client.socket.state(), QAbstractSocket::ConnectedState);
@@ -134,8 +139,10 @@ private Q_SLOTS:
         const DeathVerdict v = client.verdicts.first();
         QVERIFY2(v.cause == DeathCause::UserTimeout, qPrintable(v.describe()));
         QCOMPARE(*v.budget, Millis(2000ms));
-        QVERIFY2(sinceWrite.elapsed() >= 2000 - 100, qPrintable(QString::number(sinceWrite.elapsed())));
-        QVERIFY2(sinceWrite.elapsed() <= 2000 + 1500, qPrintable(QString::number(sinceWrite.elapsed())));
+        QVERIFY2(sinceWrite.elapsed() >= 2000 - 100,
+                 qPrintable(QString::number(sinceWrite.elapsed())));
+        QVERIFY2(sinceWrite.elapsed() <= 2000 + 1500,
+                 qPrintable(QString::number(sinceWrite.elapsed())));
     }
 
     void withoutMechanismsASilentCutGoesUnnoticed()

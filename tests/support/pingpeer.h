@@ -30,7 +30,8 @@ public:
                             continue;
                         m_lines.append(item->text);
                         const auto parsed = protocol::parse(item->text);
-                        if (m_answerPings && parsed.ok() && parsed.line->command == QLatin1String("PING"))
+                        if (m_answerPings && parsed.ok() &&
+                            parsed.line->command == QLatin1String("PING"))
                             s->write(protocol::pong(parsed.line->words.value(0)));
                         Q_EMIT lineReceived(item->text);
                     }

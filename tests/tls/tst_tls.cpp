@@ -30,7 +30,8 @@ class TestTls : public QObject
     }
     static QString fingerprintFromLog(ServerProcess &server)
     {
-        const auto m = QRegularExpression(QStringLiteral("cert_sha256=([0-9A-F:]+)")).match(server.logText());
+        const auto m =
+            QRegularExpression(QStringLiteral("cert_sha256=([0-9A-F:]+)")).match(server.logText());
         return m.captured(1);
     }
 
@@ -47,9 +48,10 @@ private Q_SLOTS:
         QProcess openssl;
         openssl.start(QStringLiteral("openssl"),
                       {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), m_key,
-                       QStringLiteral("-out"), m_cert, QStringLiteral("-days"), QStringLiteral("2"),
-                       QStringLiteral("-subj"), QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
+                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
+                       QStringLiteral("-keyout"), m_key, QStringLiteral("-out"), m_cert,
+                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
                        QStringLiteral("subjectAltName=DNS:localhost,IP:127.0.0.1")});
         if (!openssl.waitForStarted(5000))
             QFAIL("openssl is not installed (package openssl)");
@@ -80,10 +82,12 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(welcomed.size() == 1, WaitMs);
         QCOMPARE(encrypted.size(), 1);
         QVERIFY(client.isEncrypted());
-        QVERIFY2(client.encryptionSummary().startsWith(QLatin1String("TLS 1.")), qPrintable(client.encryptionSummary()));
+        QVERIFY2(client.encryptionSummary().startsWith(QLatin1String("TLS 1.")),
+                 qPrintable(client.encryptionSummary()));
         client.send(QStringLiteral("secret plans"));
         QTRY_VERIFY_WITH_TIMEOUT(acked.size() == 1, WaitMs);
-        QVERIFY(server.logText().contains(QRegularExpression(QStringLiteral("hello .*nick=tess .*tls=1"))));
+        QVERIFY(server.logText().contains(
+            QRegularExpression(QStringLiteral("hello .*nick=tess .*tls=1"))));
         // Kernel keepalive acts on the TCP socket under TLS.
         const auto e = readSocketOptions(client.socket()->socketDescriptor());
         QVERIFY(e.keepaliveOn);
@@ -127,7 +131,8 @@ private Q_SLOTS:
     void heartbeatDetectsSilentCutThroughTls()
     {
         ServerProcess server;
-        QVERIFY(server.startDefault(tlsArgs() + QStringList{QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        QVERIFY(server.startDefault(
+            tlsArgs() + QStringList{QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
         test::Relay relay(QHostAddress::LocalHost, server.port());
         QVERIFY(relay.listen());
         ChatClient client;
@@ -151,7 +156,8 @@ private Q_SLOTS:
     void passwordIsRequiredAndNeverLogged()
     {
         ServerProcess server;
-        QVERIFY(server.startDefault(tlsArgs() + QStringList{QStringLiteral("--password-file"), m_password}));
+        QVERIFY(server.startDefault(tlsArgs() +
+                                    QStringList{QStringLiteral("--password-file"), m_password}));
         QVERIFY(server.logText().contains(QLatin1String("password=on")));
         // Returns the error code the server answered, or 0 when welcomed.
         auto attempt = [&](const QString &password, const QString &nick) -> int {
@@ -161,7 +167,8 @@ private Q_SLOTS:
             QSignalSpy welcomed(&client, &ChatClient::welcomed);
             QSignalSpy errors(&client, &ChatClient::serverError);
             client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), nick);
-            if (!QTest::qWaitFor([&] { return welcomed.size() == 1 || errors.size() == 1; }, WaitMs))
+            if (!QTest::qWaitFor([&] { return welcomed.size() == 1 || errors.size() == 1; },
+                                 WaitMs))
                 return -1;
             if (errors.isEmpty())
                 return 0;
@@ -178,7 +185,8 @@ private Q_SLOTS:
     void badCertificateFilesStopTheServer()
     {
         ServerProcess server;
-        QVERIFY(!server.startDefault({QStringLiteral("--tls-cert"), m_key, QStringLiteral("--tls-key"), m_key}));
+        QVERIFY(!server.startDefault(
+            {QStringLiteral("--tls-cert"), m_key, QStringLiteral("--tls-key"), m_key}));
         QVERIFY(server.waitForExit());
         QCOMPARE(server.process().exitCode(), 2);
     }

@@ -83,8 +83,10 @@ private Q_SLOTS:
     }
     void namesAndKeysAreStable()
     {
-        QCOMPARE(DeathVerdict::causeKey(DeathCause::KeepaliveTimeout), QStringLiteral("keepalive_timeout"));
-        QCOMPARE(DeathVerdict::causeKey(DeathCause::HeartbeatTimeout), QStringLiteral("heartbeat_timeout"));
+        QCOMPARE(DeathVerdict::causeKey(DeathCause::KeepaliveTimeout),
+                 QStringLiteral("keepalive_timeout"));
+        QCOMPARE(DeathVerdict::causeKey(DeathCause::HeartbeatTimeout),
+                 QStringLiteral("heartbeat_timeout"));
         QCOMPARE(DeathVerdict::causeKey(DeathCause::UserTimeout), QStringLiteral("user_timeout"));
         QCOMPARE(DeathVerdict::causeKey(DeathCause::ResetByPeer), QStringLiteral("reset_by_peer"));
         DeathVerdict v;

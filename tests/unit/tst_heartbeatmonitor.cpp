@@ -31,7 +31,8 @@ class TestHeartbeatMonitor : public QObject
     }
 
     // Advances the clock in poll-period steps until an action or `limit`.
-    static HeartbeatMonitor::Decision runUntilAction(FakeClock &c, HeartbeatMonitor &m, Millis limit)
+    static HeartbeatMonitor::Decision runUntilAction(FakeClock &c, HeartbeatMonitor &m,
+                                                     Millis limit)
     {
         const Millis end = c.now + limit;
         while (c.now < end) {

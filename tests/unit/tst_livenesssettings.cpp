@@ -48,7 +48,7 @@ private Q_SLOTS:
     {
         // The kernel checks the user timeout only when a probe is due.
         KeepaliveOptions k{true, 10, 5, 9};
-        QCOMPARE(k.detectionBudget(3s), Millis(15s));  // first check at idle + interval
+        QCOMPARE(k.detectionBudget(3s), Millis(15s)); // first check at idle + interval
         QCOMPARE(k.detectionBudget(15s), Millis(15s));
         QCOMPARE(k.detectionBudget(16s), Millis(20s)); // next probe tick
         QCOMPARE(k.detectionBudget(30s), Millis(30s));
@@ -70,8 +70,10 @@ private Q_SLOTS:
     }
     void userTimeoutParse()
     {
-        QCOMPARE(LivenessSettings::parseUserTimeout(QStringLiteral("off")), std::optional<Millis>(0ms));
-        QCOMPARE(LivenessSettings::parseUserTimeout(QStringLiteral("2500")), std::optional<Millis>(2500ms));
+        QCOMPARE(LivenessSettings::parseUserTimeout(QStringLiteral("off")),
+                 std::optional<Millis>(0ms));
+        QCOMPARE(LivenessSettings::parseUserTimeout(QStringLiteral("2500")),
+                 std::optional<Millis>(2500ms));
         QVERIFY(!LivenessSettings::parseUserTimeout(QStringLiteral("-5")));
         QVERIFY(!LivenessSettings::parseUserTimeout(QStringLiteral("99999999999")));
     }

@@ -61,7 +61,9 @@ private Q_SLOTS:
         m.text = QStringLiteral("你好, world  with  spaces");
         const QByteArray wire = msg(m);
         QVERIFY(wire.endsWith('\n'));
-        QCOMPARE(wire, QStringLiteral("MSG 42 2026-11-23T21:50:00.123Z 李雷 你好, world  with  spaces\n").toUtf8());
+        QCOMPARE(wire,
+                 QStringLiteral("MSG 42 2026-11-23T21:50:00.123Z 李雷 你好, world  with  spaces\n")
+                     .toUtf8());
         const auto r = parse(QString::fromUtf8(wire.chopped(1)));
         QVERIFY(r.ok());
         const auto back = parseChatMessage(*r.line);
@@ -93,7 +95,8 @@ private Q_SLOTS:
         w.maxHistory = 500;
         w.session = QStringLiteral("abc123");
         const QByteArray wire = welcome(w);
-        QCOMPARE(wire, QByteArray("WELCOME alice server=longline/0.1.0 seq=7 hb=1.5,10 minping=1 maxline=4096 maxhist=500 session=abc123\n"));
+        QCOMPARE(wire, QByteArray("WELCOME alice server=longline/0.1.0 seq=7 hb=1.5,10 minping=1 "
+                                  "maxline=4096 maxhist=500 session=abc123\n"));
         const auto back = parseWelcome(*parse(QString::fromUtf8(wire.chopped(1))).line);
         QVERIFY(back);
         QCOMPARE(back->seq, 7);
@@ -104,7 +107,8 @@ private Q_SLOTS:
     }
     void welcomeHeartbeatOff()
     {
-        const auto back = parseWelcome(*parse(QStringLiteral("WELCOME bob hb=off futurekey=1")).line);
+        const auto back =
+            parseWelcome(*parse(QStringLiteral("WELCOME bob hb=off futurekey=1")).line);
         QVERIFY(back);
         QVERIFY(!back->heartbeatOn);
     }
@@ -143,14 +147,15 @@ private Q_SLOTS:
         QVERIFY(hasControlChars(QStringLiteral("bell\a")));
         QVERIFY(hasControlChars(QStringLiteral("esc \x1b[2J")));
         QVERIFY(hasControlChars(QString(QChar(0))));
-        QVERIFY(hasControlChars(QString(QChar(0x9b)))); // C1 CSI
+        QVERIFY(hasControlChars(QString(QChar(0x9b))));   // C1 CSI
         QVERIFY(hasControlChars(QString(QChar(0x202e)))); // RTL override
         QCOMPARE(sanitizeForDisplay(QStringLiteral("a\x1b[31mb")), QStringLiteral("a\uFFFD[31mb"));
     }
     void seqParsing()
     {
         QCOMPARE(parseSeq(QStringLiteral("0")), std::optional<qint64>(0));
-        QCOMPARE(parseSeq(QStringLiteral("9223372036854775807")), std::optional<qint64>(9223372036854775807LL));
+        QCOMPARE(parseSeq(QStringLiteral("9223372036854775807")),
+                 std::optional<qint64>(9223372036854775807LL));
         QVERIFY(!parseSeq(QStringLiteral("9223372036854775808")));
         QVERIFY(!parseSeq(QStringLiteral("-1")));
         QVERIFY(!parseSeq(QStringLiteral("+1")));

@@ -13,6 +13,10 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <memory>
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
 
 namespace longline::testing {
 
@@ -65,6 +69,11 @@ public:
                                             QStringLiteral("--db"), db} +
                                 extra);
         m_process->setProcessChannelMode(QProcess::SeparateChannels);
+#ifdef Q_OS_LINUX
+        // A test that crashes or is killed by a CTest timeout takes its
+        // server with it instead of leaving it listening.
+        m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+#endif
         m_process->start();
         if (!m_process->waitForStarted(5000))
             return false;

@@ -5,6 +5,7 @@ namespace longline {
 namespace {
 constexpr int TcpStateClose = 7;
 constexpr int TcpStateCloseWait = 8;
+constexpr Millis TcpRtoMin{200};
 } // namespace
 
 bool DeathVerdict::isTimeout() const
@@ -90,7 +91,10 @@ DeathVerdict classifySocketError(const ErrorContext &c)
         const bool dataInFlight = c.lastSample && c.lastSample->valid && c.lastSample->unacked > 0;
         if (s.userTimeout.count() > 0 && (dataInFlight || !s.keepalive.enabled)) {
             v.cause = DeathCause::UserTimeout;
-            v.budget = s.userTimeout;
+            // The kernel counts the user timeout from the first
+            // retransmission, which comes one RTO (at least TCP_RTO_MIN,
+            // 200 ms) after the unacknowledged send.
+            v.budget = s.userTimeout + TcpRtoMin;
         } else if (s.keepalive.enabled && !dataInFlight) {
             v.cause = DeathCause::KeepaliveTimeout;
             v.budget = s.keepalive.detectionBudget(s.userTimeout);

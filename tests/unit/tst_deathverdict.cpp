@@ -46,7 +46,7 @@ private Q_SLOTS:
         c.lastSample = sample(3);
         const auto v = classifySocketError(c);
         QCOMPARE(v.cause, DeathCause::UserTimeout);
-        QCOMPARE(*v.budget, Millis(2000ms));
+        QCOMPARE(*v.budget, Millis(2200ms)); // user timeout + TCP_RTO_MIN
     }
     void timeoutWithUserTimeoutOnlyIsUserTimeout()
     {

@@ -18,19 +18,25 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     setWindowTitle(tr("Connect to a Longline server"));
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
+    m_message->setObjectName(QStringLiteral("message"));
     m_message->hide();
     m_host = new QLineEdit(initial.host, this);
+    m_host->setObjectName(QStringLiteral("host"));
     m_host->setPlaceholderText(tr("host name or address"));
     m_port = new QSpinBox(this);
+    m_port->setObjectName(QStringLiteral("port"));
     m_port->setRange(1, 65535);
     m_port->setValue(initial.port);
     m_nick = new QLineEdit(initial.nick, this);
+    m_nick->setObjectName(QStringLiteral("nick"));
     m_nick->setPlaceholderText(tr("letters, digits, _ - . (up to 24)"));
     m_nick->setMaxLength(protocol::MaxNickLength);
     m_password = new QLineEdit(initial.password, this);
+    m_password->setObjectName(QStringLiteral("password"));
     m_password->setEchoMode(QLineEdit::Password);
     m_password->setPlaceholderText(tr("only if the server has one"));
     m_tls = new QCheckBox(tr("Encrypt with &TLS"), this);
+    m_tls->setObjectName(QStringLiteral("tls"));
     m_tls->setChecked(initial.tls);
     m_pinnedSha256 = initial.pinnedSha256;
     m_problem = new QLabel(this);
@@ -47,6 +53,7 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     auto *buttons = new QDialogButtonBox(this);
     m_connect = buttons->addButton(tr("&Connect"), QDialogButtonBox::AcceptRole);
     buttons->addButton(tr("Cancel"), QDialogButtonBox::RejectRole);
+    m_connect->setObjectName(QStringLiteral("connectButton"));
     m_connect->setDefault(true);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -83,10 +90,11 @@ void ConnectDialog::setMessage(const QString &message)
     m_message->setVisible(!message.isEmpty());
 }
 
-void ConnectDialog::focusNick()
+void ConnectDialog::focusField(Field field)
 {
-    m_nick->setFocus();
-    m_nick->selectAll();
+    QLineEdit *edit = field == Field::Password ? m_password : m_nick;
+    edit->setFocus();
+    edit->selectAll();
 }
 
 void ConnectDialog::validate()

@@ -23,7 +23,14 @@ public:
     ConnectionProfile profile() const;
     // Shown above the fields, e.g. "The nick "bob" is taken."
     void setMessage(const QString &message);
-    void focusNick();
+    // The field a refusal asks the user to change.
+    enum class Field
+    {
+        Nick,
+        Password
+    };
+    // Focuses `field` with its text selected, so typing replaces it.
+    void focusField(Field field);
 
 private:
     void validate();
@@ -33,7 +40,9 @@ private:
     QLineEdit *m_nick;
     QLineEdit *m_password;
     QCheckBox *m_tls;
-    QString m_pinnedSha256; // kept unless the server changes
+    // Carried to whatever server is chosen: a pin matches only that one
+    // certificate, which another server cannot present without its key.
+    QString m_pinnedSha256;
     QLabel *m_message;
     QLabel *m_problem;
     QPushButton *m_connect;

@@ -140,7 +140,7 @@ void MainWindow::buildUi()
     connect(m_banner, &ConnectionBanner::reconnectNowRequested, this,
             [this] { connectTo(m_profile); });
     connect(m_banner, &ConnectionBanner::changeNickRequested, this,
-            [this] { showConnectDialog(m_refusal); });
+            [this] { showConnectDialog(m_refusal, m_refusedField); });
     connect(m_banner, &ConnectionBanner::trustCertificateRequested, this,
             &MainWindow::trustPendingCertificate);
 
@@ -399,7 +399,7 @@ void MainWindow::connectTo(const ConnectionProfile &profile)
     retitle();
 }
 
-void MainWindow::showConnectDialog(const QString &message)
+void MainWindow::showConnectDialog(const QString &message, ConnectDialog::Field focus)
 {
     ConnectionProfile initial = m_profile;
     if (initial.nick.isEmpty())
@@ -407,7 +407,7 @@ void MainWindow::showConnectDialog(const QString &message)
     ConnectDialog dialog(initial, this);
     dialog.setMessage(message);
     if (!message.isEmpty())
-        dialog.focusNick();
+        dialog.focusField(focus);
     if (dialog.exec() == QDialog::Accepted)
         connectTo(dialog.profile());
 }
@@ -637,6 +637,7 @@ void MainWindow::onServerError(int code, const QString &name, const QString &raw
     m_lostConnection = false;
     const QString nick = m_client->nick();
     QString title;
+    m_refusedField = ConnectDialog::Field::Nick;
     if (code == int(protocol::ErrorCode::NickTaken)) {
         title = tr("The nick “%1” is already taken on %2").arg(nick, endpoint());
         m_refusal = tr("Choose another nick.");
@@ -646,6 +647,7 @@ void MainWindow::onServerError(int code, const QString &name, const QString &raw
     } else if (code == int(protocol::ErrorCode::BadPassword)) {
         title = tr("%1 refused the password").arg(endpoint());
         m_refusal = tr("Enter the server's password.");
+        m_refusedField = ConnectDialog::Field::Password;
     } else {
         title = tr("The server refused the connection");
         m_refusal.clear();

@@ -5,6 +5,7 @@
 // ConnectionLiveness signals; holds no connection logic of its own.
 
 #include "chatclient.h"
+#include "connectdialog.h"
 #include "livenessconfig.h"
 #include "settingsstore.h"
 
@@ -48,8 +49,10 @@ public:
 
     // Connects to `profile` (remembered for next time).
     void connectTo(const ConnectionProfile &profile);
-    // Opens the connect dialog; `message` explains why it is asked again.
-    void showConnectDialog(const QString &message = {});
+    // Opens the connect dialog; `message` explains why it is asked again,
+    // and `focus` is the field to change then.
+    void showConnectDialog(const QString &message = {},
+                           ConnectDialog::Field focus = ConnectDialog::Field::Nick);
     void setLargeFont(bool on);
     // Sends the text as if typed into the input line and Enter pressed.
     void sendText(const QString &text);
@@ -140,7 +143,8 @@ private:
     int m_retryAttempt = 0;
     QString m_lostTitle; // banner title kept during the countdown
     QString m_lostDetail;
-    QString m_refusal;             // what the user must change after a refusal
+    QString m_refusal; // what the user must change after a refusal
+    ConnectDialog::Field m_refusedField = ConnectDialog::Field::Nick; // ... in which field
     QString m_pendingFingerprint;  // of a certificate the user may choose to trust
     QElapsedTimer m_offlineClock;  // since the connection was lost
     bool m_lostConnection = false; // a failure happened and no WELCOME since

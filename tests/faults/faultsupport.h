@@ -4,6 +4,7 @@
 // an audit of the server's SQLite file, and a scoped nftables table that is
 // removed even when a test fails half-way. Header-only, no moc needed.
 
+#include "../support/systemtools.h"
 #include "chatclient.h"
 #include "clitestsupport.h"
 
@@ -176,19 +177,7 @@ private:
 // Runs an nftables script (`nft -f -`); false with nft's complaint in *error.
 inline bool nft(const QString &script, QString *error = nullptr)
 {
-    QProcess p;
-    p.start(QStringLiteral("nft"), {QStringLiteral("-f"), QStringLiteral("-")});
-    if (!p.waitForStarted(3000)) {
-        if (error)
-            *error = QStringLiteral("nft did not start: %1").arg(p.errorString());
-        return false;
-    }
-    p.write(script.toUtf8());
-    p.closeWriteChannel();
-    p.waitForFinished(5000);
-    if (error)
-        *error = QString::fromLocal8Bit(p.readAllStandardError());
-    return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    return longline::test::runNft(script, error);
 }
 
 // One nftables table with an input-hook chain holding the test's drop rules.

@@ -6,6 +6,7 @@
 // the socket under TLS with heartbeats inside it, and a wrong password
 // refused once, clearly, without a retry loop.
 
+#include "../support/systemtools.h"
 #include "chatlogmodel.h"
 #include "connectdialog.h"
 #include "connectionbanner.h"
@@ -249,20 +250,9 @@ private Q_SLOTS:
         if (!QSslSocket::supportsSsl())
             QFAIL("Qt has no TLS backend: install libssl3");
         QVERIFY(m_dir.isValid());
-        m_cert = m_dir.filePath(QStringLiteral("cert.pem"));
-        m_key = m_dir.filePath(QStringLiteral("key.pem"));
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
-                       QStringLiteral("-keyout"), m_key, QStringLiteral("-out"), m_cert,
-                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=DNS:localhost,IP:127.0.0.1")});
-        if (!openssl.waitForStarted(5000))
-            QFAIL("openssl is not installed (package openssl)");
-        QVERIFY(openssl.waitForFinished(30000));
-        QCOMPARE(openssl.exitCode(), 0);
+        QString error;
+        QVERIFY2(longline::test::makeSelfSignedCertificate(m_dir.path(), &m_cert, &m_key, &error),
+                 qPrintable(error));
         m_passwordFile = m_dir.filePath(QStringLiteral("password"));
         QFile pw(m_passwordFile);
         QVERIFY(pw.open(QIODevice::WriteOnly));

@@ -4,6 +4,8 @@
 // must detect the death with the mechanism it runs, name the cause and
 // report the detection time next to its budget.
 
+#include "../support/systemtools.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -19,14 +21,7 @@ constexpr int MarginMs = 1500; // scheduling and timer granularity on a loaded 2
 
 bool nft(const QString &script)
 {
-    QProcess p;
-    p.start(QStringLiteral("nft"), {QStringLiteral("-f"), QStringLiteral("-")});
-    if (!p.waitForStarted(3000))
-        return false;
-    p.write(script.toUtf8());
-    p.closeWriteChannel();
-    p.waitForFinished(5000);
-    return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    return longline::test::runNft(script);
 }
 
 bool cutPort(quint16 port)

@@ -7,6 +7,7 @@
 
 #include "livenessclient.h"
 #include "pingpeer.h"
+#include "systemtools.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -24,19 +25,7 @@ constexpr auto Margin = 1500ms;
 
 bool nft(const QString &script, QString *error = nullptr)
 {
-    QProcess p;
-    p.start(QStringLiteral("nft"), {QStringLiteral("-f"), QStringLiteral("-")});
-    if (!p.waitForStarted(3000)) {
-        if (error)
-            *error = QStringLiteral("nft did not start");
-        return false;
-    }
-    p.write(script.toUtf8());
-    p.closeWriteChannel();
-    p.waitForFinished(5000);
-    if (error)
-        *error = QString::fromLocal8Bit(p.readAllStandardError());
-    return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    return test::runNft(script, error);
 }
 
 // Drops every packet to or from `port` on input: the silent cut.

@@ -8,6 +8,7 @@
 #include "chatclient.h"
 #include "relay.h"
 #include "socketoptions.h"
+#include "systemtools.h"
 
 #include <QProcess>
 #include <QSignalSpy>
@@ -43,20 +44,9 @@ private Q_SLOTS:
         if (!QSslSocket::supportsSsl())
             QFAIL("Qt has no TLS backend: install libssl3");
         QVERIFY(m_dir.isValid());
-        m_cert = m_dir.filePath(QStringLiteral("cert.pem"));
-        m_key = m_dir.filePath(QStringLiteral("key.pem"));
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
-                       QStringLiteral("-keyout"), m_key, QStringLiteral("-out"), m_cert,
-                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=DNS:localhost,IP:127.0.0.1")});
-        if (!openssl.waitForStarted(5000))
-            QFAIL("openssl is not installed (package openssl)");
-        QVERIFY(openssl.waitForFinished(30000));
-        QCOMPARE(openssl.exitCode(), 0);
+        QString error;
+        QVERIFY2(test::makeSelfSignedCertificate(m_dir.path(), &m_cert, &m_key, &error),
+                 qPrintable(error));
         m_password = m_dir.filePath(QStringLiteral("password"));
         QFile pw(m_password);
         QVERIFY(pw.open(QIODevice::WriteOnly));

@@ -3,6 +3,7 @@
 // scripted fake server, a TCP relay that can go silent, and a recorder of
 // everything a ChatClient emits. Header-only, no moc needed.
 
+#include "../support/ciskip.h"
 #include "chatclient.h"
 
 #include <QDeadlineTimer>
@@ -30,11 +31,6 @@ template <typename Condition> bool waitFor(Condition condition, int ms)
         QTest::qWait(5);
     }
     return true;
-}
-
-inline bool inCi()
-{
-    return qEnvironmentVariable("CI") == QLatin1String("true");
 }
 
 // A TCP port on 127.0.0.1 that nothing listens on (just released).
@@ -95,8 +91,14 @@ public:
         return false;
     }
 
-    quint16 port() const { return m_port; }
-    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+    quint16 port() const
+    {
+        return m_port;
+    }
+    bool running() const
+    {
+        return m_process && m_process->state() == QProcess::Running;
+    }
 
     // SIGKILL: the kernel closes every client socket, as in a crash.
     void kill()
@@ -362,9 +364,7 @@ struct ClientRecorder
 #define REQUIRE_SERVER()                                                                           \
     do {                                                                                           \
         const QString bin = longline::testing::ServerProcess::binary();                            \
-        if (bin.isEmpty() || !QFileInfo::exists(bin)) {                                            \
-            if (longline::testing::inCi())                                                         \
-                QFAIL("LONGLINE_SERVER_BIN is not set or missing; CI must run this test");         \
-            QSKIP("LONGLINE_SERVER_BIN is not set or missing (build longline-server)");            \
-        }                                                                                          \
+        if (bin.isEmpty() || !QFileInfo::exists(bin))                                              \
+            LONGLINE_SKIP_UNLESS_CI(                                                               \
+                "LONGLINE_SERVER_BIN is not set or missing (build longline-server)");              \
     } while (false)

@@ -123,11 +123,9 @@ QString dump(CliProcess &cli)
 #define REQUIRE_CLI()                                                                              \
     do {                                                                                           \
         const QString bin = qEnvironmentVariable("LONGLINE_CLI_BIN");                              \
-        if (bin.isEmpty() || !QFileInfo::exists(bin)) {                                            \
-            if (inCi())                                                                            \
-                QFAIL("LONGLINE_CLI_BIN is not set or missing; CI must run this test");            \
-            QSKIP("LONGLINE_CLI_BIN is not set or missing (build longline-cli)");                  \
-        }                                                                                          \
+        if (bin.isEmpty() || !QFileInfo::exists(bin))                                              \
+            LONGLINE_SKIP_UNLESS_CI(                                                               \
+                "LONGLINE_CLI_BIN is not set or missing (build longline-cli)");                    \
     } while (false)
 
 class TestCliProcess : public QObject

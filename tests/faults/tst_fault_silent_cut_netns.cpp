@@ -182,21 +182,16 @@ private Q_SLOTS:
         // Firewall rules belong in the private namespace run-in-netns.sh
         // makes (loopback only), never on the host.
         const auto interfaces = QNetworkInterface::allInterfaces();
-        if (interfaces.size() != 1 ||
-            !(interfaces.first().flags() & QNetworkInterface::IsLoopBack)) {
-            if (inCi())
-                QFAIL("not in a private network namespace: run through ctest (run-in-netns.sh)");
-            QSKIP("not in a private network namespace: run through ctest (run-in-netns.sh)");
-        }
+        if (interfaces.size() != 1 || !(interfaces.first().flags() & QNetworkInterface::IsLoopBack))
+            LONGLINE_SKIP_UNLESS_CI(
+                "not in a private network namespace: run through ctest (run-in-netns.sh)");
         QString error;
         ScopedCut probe(QStringLiteral("longline_fault_probe"));
-        if (!probe.apply({}, &error)) {
-            if (inCi())
-                QFAIL(qPrintable(QStringLiteral("nft does not work here: %1").arg(error)));
-            QSKIP(qPrintable(QStringLiteral("nft does not work here (run through ctest, which "
-                                            "uses run-in-netns.sh): %1")
-                                 .arg(error)));
-        }
+        if (!probe.apply({}, &error))
+            LONGLINE_SKIP_UNLESS_CI(QStringLiteral("nft does not work here (run through ctest, "
+                                                   "which uses run-in-netns.sh): %1")
+                                        .arg(error)
+                                        .toUtf8());
     }
 
     void cutBothWaysMessageArrivesOnceAfterRestore()

@@ -2,6 +2,7 @@
 // server side (heartbeat verdicts, kernel keepalive options on accepted
 // sockets), clean shutdown on signals, command-line validation.
 
+#include "../support/ciskip.h"
 #include "serverharness.h"
 
 #include <QStandardPaths>
@@ -20,7 +21,6 @@ private:
     {
         return client.connectTo(server.port()) && !client.hello(nick).isEmpty();
     }
-    static bool inCi() { return qEnvironmentVariableIsSet("CI"); }
 
     struct Run
     {
@@ -48,11 +48,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        if (serverBinary().isEmpty()) {
-            if (inCi())
-                QFAIL("LONGLINE_SERVER_BIN is not set");
-            QSKIP("LONGLINE_SERVER_BIN is not set; run through ctest");
-        }
+        if (serverBinary().isEmpty())
+            LONGLINE_SKIP_UNLESS_CI("LONGLINE_SERVER_BIN is not set; run through ctest");
     }
 
     void historySurvivesKill9()
@@ -157,11 +154,8 @@ private Q_SLOTS:
         QVERIFY2(options->contains(QStringLiteral(" ok=1")), qPrintable(*options));
 
         const QString ss = QStandardPaths::findExecutable(QStringLiteral("ss"));
-        if (ss.isEmpty()) {
-            if (inCi())
-                QFAIL("ss (iproute2) is missing");
-            QSKIP("ss (iproute2) is not installed");
-        }
+        if (ss.isEmpty())
+            LONGLINE_SKIP_UNLESS_CI("ss (iproute2) is not installed");
         // The kernel's own view of the server-side socket (source port =
         // the listening port) shows the keepalive timer running.
         QProcess p;
@@ -327,11 +321,8 @@ private Q_SLOTS:
         // IPv4 clients are logged and counted as IPv4, not ::ffff:127.0.0.1.
         QVERIFY(server.waitForLog(
             QRegularExpression(QStringLiteral(" connect id=1 peer=127\\.0\\.0\\.1:\\d+ "))));
-        if (!v6.connectTo(server.port(), QStringLiteral("::1"))) {
-            if (inCi())
-                QFAIL("no IPv6 loopback");
-            QSKIP("no IPv6 loopback here");
-        }
+        if (!v6.connectTo(server.port(), QStringLiteral("::1")))
+            LONGLINE_SKIP_UNLESS_CI("no IPv6 loopback here");
         QVERIFY(!v6.hello(QStringLiteral("six")).isEmpty());
         REQUIRE_LINE(joined, v4, QStringLiteral("JOIN "));
     }
@@ -339,11 +330,9 @@ private Q_SLOTS:
     void listensOnIpv6()
     {
         ServerProcess server;
-        QVERIFY(server.start({QStringLiteral("--listen"), QStringLiteral("[::1]:0"),
-                              QStringLiteral("--db"), QStringLiteral(":memory:")}) ||
-                !inCi());
-        if (server.port() == 0)
-            QSKIP("no IPv6 loopback here");
+        if (!server.start({QStringLiteral("--listen"), QStringLiteral("[::1]:0"),
+                           QStringLiteral("--db"), QStringLiteral(":memory:")}))
+            LONGLINE_SKIP_UNLESS_CI("no IPv6 loopback here");
         QVERIFY(server.logText().contains(QStringLiteral(" listen address=::1 port=")));
         LineClient alice;
         QVERIFY(alice.connectTo(server.port(), QStringLiteral("::1")));

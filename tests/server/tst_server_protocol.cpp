@@ -1,6 +1,7 @@
 // The server's protocol behaviour, end to end: the real longline-server
 // binary on loopback, driven by raw line clients (docs/protocol.md).
 
+#include "../support/ciskip.h"
 #include "protocol.h"
 #include "serverharness.h"
 
@@ -33,11 +34,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        if (serverBinary().isEmpty()) {
-            if (qEnvironmentVariableIsSet("CI"))
-                QFAIL("LONGLINE_SERVER_BIN is not set");
-            QSKIP("LONGLINE_SERVER_BIN is not set; run through ctest");
-        }
+        if (serverBinary().isEmpty())
+            LONGLINE_SKIP_UNLESS_CI("LONGLINE_SERVER_BIN is not set; run through ctest");
     }
 
     void twoClientsChat()

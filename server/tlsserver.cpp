@@ -1,5 +1,7 @@
 #include "tlsserver.h"
 
+#include "certificatefingerprint.h"
+
 #include <QFile>
 #include <QSslKey>
 #include <QSslSocket>
@@ -35,11 +37,7 @@ bool TlsServer::loadCertificate(const QString &certPath, const QString &keyPath,
     m_config.setLocalCertificateChain(chain);
     m_config.setPrivateKey(key);
     m_config.setPeerVerifyMode(QSslSocket::VerifyNone); // clients have no certificates
-    const QByteArray hex = chain.first().digest(QCryptographicHash::Sha256).toHex().toUpper();
-    QStringList pairs;
-    for (int i = 0; i < hex.size(); i += 2)
-        pairs.append(QString::fromLatin1(hex.mid(i, 2)));
-    m_fingerprint = pairs.join(QLatin1Char(':'));
+    m_fingerprint = certificateFingerprint(chain.first());
     m_tls = true;
     return true;
 }

@@ -1,6 +1,7 @@
 #include "chatclient.h"
 
-#include <QCryptographicHash>
+#include "certificatefingerprint.h"
+
 #include <QRandomGenerator>
 #include <QSslCipher>
 #include <QSslConfiguration>
@@ -24,12 +25,6 @@ constexpr int BadNickCode = static_cast<int>(protocol::ErrorCode::BadNick);
 constexpr int NickTakenCode = static_cast<int>(protocol::ErrorCode::NickTaken);
 constexpr int RateLimitedCode = static_cast<int>(protocol::ErrorCode::RateLimited);
 constexpr int BadPasswordCode = static_cast<int>(protocol::ErrorCode::BadPassword);
-
-QString normalizedFingerprint(QString hex)
-{
-    hex.remove(QLatin1Char(':'));
-    return hex.trimmed().toUpper();
-}
 
 QString randomCidPrefix()
 {
@@ -283,21 +278,11 @@ QString ChatClient::encryptionSummary() const
     return QStringLiteral("%1, %2").arg(protocolName, cipher.name());
 }
 
-QString ChatClient::fingerprintSha256(const QSslCertificate &certificate)
-{
-    const QByteArray hex = certificate.digest(QCryptographicHash::Sha256).toHex().toUpper();
-    QStringList pairs;
-    for (int i = 0; i < hex.size(); i += 2)
-        pairs.append(QString::fromLatin1(hex.mid(i, 2)));
-    return pairs.join(QLatin1Char(':'));
-}
-
 void ChatClient::onSslErrors(const QList<QSslError> &errors)
 {
     const QSslCertificate peer = m_socket->peerCertificate();
-    const QString fingerprint = fingerprintSha256(peer);
-    if (!m_tls.pinnedSha256.isEmpty() &&
-        normalizedFingerprint(m_tls.pinnedSha256) == normalizedFingerprint(fingerprint)) {
+    const QString fingerprint = certificateFingerprint(peer);
+    if (fingerprintsMatch(m_tls.pinnedSha256, fingerprint)) {
         // The user accepted exactly this certificate before.
         m_socket->ignoreSslErrors(errors);
         Q_EMIT logEvent(

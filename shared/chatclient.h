@@ -86,7 +86,6 @@ public:
     void setPassword(const QString &password) { m_password = password; }
     bool isEncrypted() const;
     QString encryptionSummary() const; // "TLS 1.3, TLS_AES_256_GCM_SHA384" or empty
-    static QString fingerprintSha256(const QSslCertificate &certificate); // "AB:CD:..."
     // Messages of recent history to show on the first connect (0 = none).
     void setInitialHistory(int count) { m_initialHistory = count; }
 

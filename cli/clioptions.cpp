@@ -165,24 +165,8 @@ ParsedArguments parseArguments(const QStringList &arguments)
         return failure(QStringLiteral("invalid --nick '%1': %2").arg(o.nick, why));
 
     QString error;
-    if (parser.isSet(keepalive)) {
-        const auto k = KeepaliveOptions::parse(parser.value(keepalive), &error);
-        if (!k)
-            return failure(QStringLiteral("--keepalive: ") + error);
-        o.liveness.keepalive = *k;
-    }
-    if (parser.isSet(userTimeout)) {
-        const auto u = LivenessSettings::parseUserTimeout(parser.value(userTimeout), &error);
-        if (!u)
-            return failure(QStringLiteral("--user-timeout: ") + error);
-        o.liveness.userTimeout = *u;
-    }
-    if (parser.isSet(heartbeat)) {
-        const auto h = HeartbeatOptions::parse(parser.value(heartbeat), &error);
-        if (!h)
-            return failure(QStringLiteral("--heartbeat: ") + error);
-        o.liveness.heartbeat = *h;
-    }
+    if (!readLivenessFlags(parser, keepalive, userTimeout, heartbeat, &o.liveness, &error))
+        return failure(error);
     if (parser.isSet(events)) {
         const QString e = parser.value(events).trimmed().toLower();
         if (e == QLatin1String("text"))

@@ -239,24 +239,8 @@ ParsedArguments parseArguments(const QStringList &arguments)
     QString &error = result.message;
     if (parser.isSet(listen) && !parseListen(parser.value(listen), &c.address, &c.port, &error))
         return result;
-    if (parser.isSet(keepalive)) {
-        const auto k = KeepaliveOptions::parse(parser.value(keepalive), &error);
-        if (!k)
-            return result;
-        c.liveness.keepalive = *k;
-    }
-    if (parser.isSet(userTimeout)) {
-        const auto u = LivenessSettings::parseUserTimeout(parser.value(userTimeout), &error);
-        if (!u)
-            return result;
-        c.liveness.userTimeout = *u;
-    }
-    if (parser.isSet(heartbeat)) {
-        const auto h = HeartbeatOptions::parse(parser.value(heartbeat), &error);
-        if (!h)
-            return result;
-        c.liveness.heartbeat = *h;
-    }
+    if (!readLivenessFlags(parser, keepalive, userTimeout, heartbeat, &c.liveness, &error))
+        return result;
     if (parser.isSet(minPing) &&
         !parseSecondsFlag(QStringLiteral("min-client-ping"), parser.value(minPing), 0, 3600,
                           &c.minClientPing, &error))

@@ -165,6 +165,32 @@ bool LivenessSettings::operator==(const LivenessSettings &o) const
     return keepalive == o.keepalive && userTimeout == o.userTimeout && heartbeat == o.heartbeat;
 }
 
+bool readLivenessFlags(const QCommandLineParser &parser, const QCommandLineOption &keepalive,
+                       const QCommandLineOption &userTimeout, const QCommandLineOption &heartbeat,
+                       LivenessSettings *settings, QString *error)
+{
+    QString why;
+    if (parser.isSet(keepalive)) {
+        const auto k = KeepaliveOptions::parse(parser.value(keepalive), &why);
+        if (!k)
+            return setError(error, QStringLiteral("--keepalive: ") + why);
+        settings->keepalive = *k;
+    }
+    if (parser.isSet(userTimeout)) {
+        const auto u = LivenessSettings::parseUserTimeout(parser.value(userTimeout), &why);
+        if (!u)
+            return setError(error, QStringLiteral("--user-timeout: ") + why);
+        settings->userTimeout = *u;
+    }
+    if (parser.isSet(heartbeat)) {
+        const auto h = HeartbeatOptions::parse(parser.value(heartbeat), &why);
+        if (!h)
+            return setError(error, QStringLiteral("--heartbeat: ") + why);
+        settings->heartbeat = *h;
+    }
+    return true;
+}
+
 QString formatMillis(Millis ms)
 {
     const qint64 v = ms.count();

@@ -3,6 +3,7 @@
 // server, the terminal client and the desktop client, parsed from the same
 // command-line syntax everywhere.
 
+#include <QCommandLineParser>
 #include <QString>
 #include <chrono>
 #include <optional>
@@ -72,5 +73,12 @@ struct LivenessSettings
 };
 
 QString formatMillis(Millis ms); // "1.25 s", "350 ms", "2 min 5 s"
+
+// Reads --keepalive, --user-timeout and --heartbeat (the same syntax on the
+// server and the terminal client) into `settings`, leaving absent flags
+// alone. False with *error naming the flag at the first bad value.
+bool readLivenessFlags(const QCommandLineParser &parser, const QCommandLineOption &keepalive,
+                       const QCommandLineOption &userTimeout, const QCommandLineOption &heartbeat,
+                       LivenessSettings *settings, QString *error);
 
 } // namespace longline

@@ -239,52 +239,6 @@ private:
     int m_disconnects = 0;
 };
 
-// Forwards TCP both ways between its clients and an upstream server, and can
-// be told to go silent: both sockets stay open but nothing passes any more,
-// like a NAT that forgot the mapping.
-class TcpRelay
-{
-public:
-    bool listen(quint16 upstreamPort)
-    {
-        m_upstreamPort = upstreamPort;
-        QObject::connect(&m_server, &QTcpServer::newConnection, [this] { accept(); });
-        return m_server.listen(QHostAddress::LocalHost, 0);
-    }
-    quint16 port() const { return m_server.serverPort(); }
-    void setForwarding(bool on) { m_forwarding = on; }
-    int connections() const { return m_connections; }
-
-private:
-    void accept()
-    {
-        while (QTcpSocket *down = m_server.nextPendingConnection()) {
-            ++m_connections;
-            auto *up = new QTcpSocket(down);
-            up->connectToHost(QHostAddress::LocalHost, m_upstreamPort);
-            pipe(down, up);
-            pipe(up, down);
-        }
-    }
-    void pipe(QTcpSocket *from, QTcpSocket *to)
-    {
-        QObject::connect(from, &QIODevice::readyRead, [this, from, to] {
-            const QByteArray data = from->readAll(); // dropped when silent
-            if (m_forwarding)
-                to->write(data);
-        });
-        QObject::connect(from, &QAbstractSocket::disconnected, [this, to] {
-            if (m_forwarding)
-                to->disconnectFromHost();
-        });
-    }
-
-    QTcpServer m_server;
-    quint16 m_upstreamPort = 0;
-    bool m_forwarding = true;
-    int m_connections = 0;
-};
-
 // Everything one ChatClient emits, in order.
 struct ClientRecorder
 {

@@ -4,6 +4,7 @@
 
 #include "chatclient.h"
 #include "clitestsupport.h"
+#include "relay.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -232,8 +233,8 @@ private Q_SLOTS:
         // The client pings every 0.5 s: allow it.
         QVERIFY(server.start(dbPath("relay.db"), 0,
                              {QStringLiteral("--min-client-ping"), QStringLiteral("0.1")}));
-        TcpRelay relay;
-        QVERIFY(relay.listen(server.port()));
+        longline::test::Relay relay(QHostAddress::LocalHost, server.port());
+        QVERIFY(relay.listen());
         ChatClient client;
         ClientRecorder rec(&client);
         LivenessSettings s;
@@ -247,7 +248,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(rtts.count() >= 2, Timeout);
         QVERIFY(rec.lost.isEmpty());
 
-        relay.setForwarding(false);
+        relay.cut();
         QElapsedTimer sinceSilence;
         sinceSilence.start();
         QTRY_COMPARE_WITH_TIMEOUT(rec.lost.size(), 1, Timeout);

@@ -4,6 +4,7 @@
 
 #include "chatclient.h"
 #include "clitestsupport.h"
+#include "relay.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -346,8 +347,8 @@ private Q_SLOTS:
         ServerProcess server;
         QVERIFY(server.start(db("relay.db"), 0,
                              {QStringLiteral("--min-client-ping"), QStringLiteral("0.1")}));
-        TcpRelay relay;
-        QVERIFY(relay.listen(server.port()));
+        longline::test::Relay relay(QHostAddress::LocalHost, server.port());
+        QVERIFY(relay.listen());
         CliProcess cli({QStringLiteral("127.0.0.1"), port(relay.port()), QStringLiteral("--nick"),
                         QStringLiteral("carol"), QStringLiteral("--events"), QStringLiteral("json"),
                         QStringLiteral("--heartbeat"), QStringLiteral("0.5,0.5"),
@@ -360,7 +361,7 @@ private Q_SLOTS:
              {"rtt_us", "last_ack_recv_ms", "last_data_recv_ms", "probes", "unacked", "retransmits",
               "timer", "timer_expires_ms", "timer_retrans"})
             QVERIFY2(kernel->contains(QLatin1String(key)), key);
-        relay.setForwarding(false);
+        relay.cut();
         QCOMPARE(cli.waitForExit(), 3);
         const auto dead = cli.event(QStringLiteral("dead"));
         QVERIFY2(dead, qPrintable(dump(cli)));

@@ -139,9 +139,6 @@ void ConnectionLiveness::onPollTimer()
         return;
     }
     }
-    // The heartbeat policy may have changed; keep the poll period in step.
-    if (m_pollTimer.intervalAsDuration() != m_heartbeat.pollPeriod())
-        m_pollTimer.start(m_heartbeat.pollPeriod());
 }
 
 KernelSocketView ConnectionLiveness::sampleNow(bool withTimer)

@@ -4,7 +4,6 @@ namespace longline {
 
 namespace {
 constexpr int TcpStateClose = 7;
-constexpr int TcpStateCloseWait = 8;
 constexpr Millis TcpRtoMin{200};
 } // namespace
 
@@ -109,8 +108,6 @@ DeathVerdict classifySocketError(const ErrorContext &c)
         // has already closed the descriptor, which it does only on EOF).
         v.cause = (c.tcpStateNow && *c.tcpStateNow == TcpStateClose) ? DeathCause::ResetByPeer
                                                                      : DeathCause::ClosedByPeer;
-        if (c.tcpStateNow && *c.tcpStateNow == TcpStateCloseWait)
-            v.cause = DeathCause::ClosedByPeer;
         break;
     case QAbstractSocket::NetworkError:
         // ECONNRESET on write, EPIPE, EHOSTUNREACH and friends.

@@ -45,10 +45,10 @@ std::optional<Millis> HeartbeatMonitor::notePong(const QString &token)
     const auto it = m_inFlight.find(token);
     if (it == m_inFlight.end())
         return std::nullopt;
-    const Millis rtt = m_clock() - it.value();
+    const Millis sentAt = it.value();
+    const Millis rtt = m_clock() - sentAt;
     m_inFlight.erase(it);
     // Older pings were answered implicitly: the peer answers in order.
-    const Millis sentAt = m_clock() - rtt;
     for (auto i = m_inFlight.begin(); i != m_inFlight.end();) {
         if (i.value() <= sentAt)
             i = m_inFlight.erase(i);

@@ -188,14 +188,14 @@ void ChatRoom::onPass(ClientSession *session, const protocol::Line &line)
         sendError(session, ErrorCode::AlreadyRegistered, QStringLiteral("PASS comes before HELLO"));
         return;
     }
-    // Compare in constant time: the reply time must not tell how much matched.
-    const QByteArray given = line.text.toUtf8();
-    const QByteArray expected = m_config.password.toUtf8();
-    unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (qsizetype i = 0; i < given.size(); ++i)
-        diff |= static_cast<unsigned char>(
-            given.at(i) ^ expected.at(i % std::max<qsizetype>(1, expected.size())));
-    session->setPasswordAccepted(m_config.password.isEmpty() || diff == 0);
+    // A server without a password takes any PASS (clients may send one
+    // before they know): there is nothing to compare against.
+    if (m_config.password.isEmpty()) {
+        session->setPasswordAccepted(true);
+        return;
+    }
+    session->setPasswordAccepted(
+        protocol::constantTimeEquals(line.text.toUtf8(), m_config.password.toUtf8()));
 }
 
 void ChatRoom::onSay(ClientSession *session, const QString &cid, const QString &text)

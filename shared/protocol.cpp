@@ -236,6 +236,16 @@ bool hasControlChars(const QString &text)
     return false;
 }
 
+bool constantTimeEquals(const QByteArray &given, const QByteArray &expected)
+{
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    if (expected.isEmpty())
+        return given.isEmpty();
+    for (qsizetype i = 0; i < given.size(); ++i)
+        diff |= static_cast<unsigned char>(given.at(i) ^ expected.at(i % expected.size()));
+    return diff == 0;
+}
+
 QString sanitizeForDisplay(const QString &text)
 {
     QString out;

@@ -74,6 +74,9 @@ bool hasControlChars(const QString &text);
 // Replaces control characters by visible U+FFFD so they can be shown safely.
 QString sanitizeForDisplay(const QString &text);
 std::optional<qint64> parseSeq(const QString &word); // 0 .. 2^63-1
+// Compares secrets in time that depends only on `given`'s length, so the
+// reply time does not tell how much of a guess matched.
+bool constantTimeEquals(const QByteArray &given, const QByteArray &expected);
 
 QString formatTime(const QDateTime &utc);
 QDateTime parseTime(const QString &word); // invalid QDateTime on error

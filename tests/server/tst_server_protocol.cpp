@@ -362,6 +362,30 @@ private Q_SLOTS:
         QVERIFY(c.waitClosed());
     }
 
+    // Issue 8, item 1: PASS to a server with no password used to index an
+    // empty password and crash the process (SIGSEGV).
+    void passWithoutServerPasswordKeepsServing()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault());
+        for (const char *pass : {"PASS x", "PASS", "PASS a much longer guess than any"}) {
+            LineClient c;
+            QVERIFY(c.connectTo(server.port()));
+            c.sendLine(QString::fromLatin1(pass));
+            c.sendLine(QStringLiteral("PING after-pass"));
+            // A bare PASS is answered with ERR 400 first; the server lives on.
+            QVERIFY2(c.waitFor(QStringLiteral("PONG after-pass")), qPrintable(c.skipped.join('|')));
+            QVERIFY2(server.process().state() == QProcess::Running, qPrintable(server.logText()));
+        }
+        // A client that sends PASS first (as longline-cli --password-file
+        // does) still registers on a server without a password.
+        LineClient alice;
+        QVERIFY(alice.connectTo(server.port()));
+        alice.sendLine(QStringLiteral("PASS secret"));
+        QVERIFY(!alice.hello(QStringLiteral("alice")).isEmpty());
+        QCOMPARE(server.process().state(), QProcess::Running);
+    }
+
     void randomGarbage()
     {
         ServerProcess server;

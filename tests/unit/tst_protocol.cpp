@@ -179,6 +179,20 @@ private Q_SLOTS:
         QVERIFY(parse(QStringLiteral("HELLO al k1")).ok());
         QCOMPARE(histEnd(9, true), QByteArray("HISTEND 9 1\n"));
     }
+
+    void constantTimeEquals()
+    {
+        using protocol::constantTimeEquals;
+        QVERIFY(constantTimeEquals("secret", "secret"));
+        QVERIFY(!constantTimeEquals("secreT", "secret"));
+        QVERIFY(!constantTimeEquals("secret-and-more", "secret"));
+        QVERIFY(!constantTimeEquals("sec", "secret"));
+        // An empty expected value matches only an empty guess, and never
+        // reads outside either buffer.
+        QVERIFY(!constantTimeEquals("x", QByteArray()));
+        QVERIFY(constantTimeEquals(QByteArray(), QByteArray()));
+        QVERIFY(!constantTimeEquals(QByteArray(), "x"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProtocol)

@@ -24,8 +24,8 @@ QString formatEndpoint(const QHostAddress &address, quint16 port)
 
 ClientSession::ClientSession(quint64 id, QTcpSocket *socket, const LivenessSettings &liveness,
                              const Limits &limits, QObject *parent)
-    : QObject(parent), m_id(id), m_socket(socket), m_limits(limits), m_framer(limits.maxLine),
-      m_liveness(socket), m_pingGuard(limits.minClientPing), m_rateLimiter(limits.ratePer10s)
+    : QObject(parent), Participant(id, limits.minClientPing, limits.ratePer10s), m_socket(socket),
+      m_limits(limits), m_framer(limits.maxLine), m_liveness(socket)
 {
     m_socket->setParent(this);
     m_peerAddress = normalizedAddress(socket->peerAddress());
@@ -36,7 +36,7 @@ ClientSession::ClientSession(quint64 id, QTcpSocket *socket, const LivenessSetti
     m_closeTimer.setSingleShot(true);
     connect(&m_lineTimer, &QTimer::timeout, this, &ClientSession::onLineTimeout);
     connect(&m_closeTimer, &QTimer::timeout, this, [this] {
-        if (m_state != State::Closed)
+        if (state() != State::Closed)
             m_socket->abort();
     });
     connect(&m_liveness, &ConnectionLiveness::dead, this, &ClientSession::onDead);
@@ -48,16 +48,6 @@ ClientSession::~ClientSession()
     // Quietly: the owner already knows the connection is over.
     m_socket->disconnect(this);
     m_socket->disconnect(&m_liveness);
-}
-
-void ClientSession::setRegistered(const QString &nick, const QString &nickKey,
-                                  const QString &sessionKey)
-{
-    m_nick = nick;
-    m_nickKey = nickKey;
-    m_sessionKey = sessionKey;
-    if (m_state == State::Connected)
-        m_state = State::Registered;
 }
 
 void ClientSession::start()
@@ -86,14 +76,14 @@ void ClientSession::send(const QByteArray &line)
     if (unsent > m_limits.maxOutputBytes) {
         // A reader this far behind would only grow our memory. Drop it from
         // the event loop, not from inside the caller's broadcast.
-        m_state = State::Closing;
+        setState(State::Closing);
         m_localReason = QStringLiteral("slow reader");
         m_liveness.markLocalClose(m_localReason);
         QMetaObject::invokeMethod(
             this,
             [this, unsent] {
                 Q_EMIT slowReader(unsent);
-                if (m_state != State::Closed)
+                if (state() != State::Closed)
                     m_socket->abort();
             },
             Qt::QueuedConnection);
@@ -105,7 +95,7 @@ void ClientSession::close(const QString &byeReason, const QString &localReason)
     if (!isOpen())
         return;
     m_socket->write(protocol::bye(byeReason));
-    m_state = State::Closing;
+    setState(State::Closing);
     m_localReason = localReason;
     m_lineTimer.stop();
     m_liveness.markLocalClose(localReason);
@@ -117,19 +107,19 @@ void ClientSession::close(const QString &byeReason, const QString &localReason)
     quiet.heartbeat.enabled = false;
     m_liveness.setSettings(quiet);
     m_socket->disconnectFromHost(); // sends what is queued, then FIN
-    if (m_state != State::Closed)
+    if (state() != State::Closed)
         m_closeTimer.start(CloseGrace);
 }
 
 void ClientSession::abort(const QString &localReason)
 {
-    if (m_state == State::Closed)
+    if (state() == State::Closed)
         return;
     if (isOpen()) {
         m_localReason = localReason;
         m_liveness.markLocalClose(localReason);
     }
-    m_state = State::Closing;
+    setState(State::Closing);
     m_socket->abort();
 }
 
@@ -179,7 +169,7 @@ void ClientSession::onLineTimeout()
 
 void ClientSession::onDead(const DeathVerdict &verdict)
 {
-    m_state = State::Closed;
+    setState(State::Closed);
     m_lineTimer.stop();
     m_closeTimer.stop();
     QMetaObject::invokeMethod(

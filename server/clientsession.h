@@ -7,8 +7,7 @@
 
 #include "connectionliveness.h"
 #include "lineframer.h"
-#include "pingguard.h"
-#include "ratelimiter.h"
+#include "participant.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -27,18 +26,10 @@ QHostAddress normalizedAddress(const QHostAddress &address);
 // "127.0.0.1:40112", "[::1]:40112"
 QString formatEndpoint(const QHostAddress &address, quint16 port);
 
-class ClientSession : public QObject
+class ClientSession : public QObject, public Participant
 {
     Q_OBJECT
 public:
-    enum class State
-    {
-        Connected,  // accepted, no HELLO yet
-        Registered, // HELLO accepted, holds a nick
-        Closing,    // we said BYE (or gave up) and are closing
-        Closed,     // the connection is over; ended() was or will be emitted
-    };
-
     struct Limits
     {
         qsizetype maxLine = 4096;        // framing limit, terminator excluded
@@ -59,20 +50,9 @@ public:
                   const Limits &limits, QObject *parent = nullptr);
     ~ClientSession() override;
 
-    quint64 id() const { return m_id; }
-    QString peer() const { return m_peer; } // "127.0.0.1:40112", "[::1]:40112"
-    QHostAddress peerAddress() const { return m_peerAddress; }
-    State state() const { return m_state; }
-    bool isOpen() const { return m_state == State::Connected || m_state == State::Registered; }
-
-    QString nick() const { return m_nick; }
-    QString nickKey() const { return m_nickKey; }
-    QString sessionKey() const { return m_sessionKey; }
-    void setRegistered(const QString &nick, const QString &nickKey, const QString &sessionKey);
-    // The right PASS was given (only meaningful when the server has a password).
-    bool passwordAccepted() const { return m_passwordAccepted; }
-    void setPasswordAccepted(bool accepted) { m_passwordAccepted = accepted; }
-    bool isEncrypted() const;
+    QString peer() const override { return m_peer; }
+    QHostAddress peerAddress() const override { return m_peerAddress; }
+    bool isEncrypted() const override;
 
     // Starts reading and the liveness watch (options, heartbeat).
     void start();
@@ -80,16 +60,14 @@ public:
     Millis age() const;
     // Queues a line; drops the client as a slow reader when its unsent
     // output passes the limit. Ignored once closing.
-    void send(const QByteArray &line);
+    void send(const QByteArray &line) override;
     // Says "BYE <byeReason>", lets the output drain, then closes.
     // `localReason` is what the disconnect log and LEAVE report.
-    void close(const QString &byeReason, const QString &localReason);
+    void close(const QString &byeReason, const QString &localReason) override;
     // Ends at once without a word (the peer is gone or stuck).
     void abort(const QString &localReason);
-    void notePong(const QString &token);
+    void notePong(const QString &token) override;
 
-    PingGuard &pingGuard() { return m_pingGuard; }
-    RateLimiter &rateLimiter() { return m_rateLimiter; }
     const ConnectionLiveness &liveness() const { return m_liveness; }
     // Why we closed, when we did (empty for deaths the peer caused).
     QString localReason() const { return m_localReason; }
@@ -112,24 +90,16 @@ private:
     void onLineTimeout();
     void updateLineTimer(bool lineCompleted);
 
-    quint64 m_id;
     QTcpSocket *m_socket;
     QString m_peer;
     QHostAddress m_peerAddress;
     Limits m_limits;
-    State m_state = State::Connected;
     LineFramer m_framer;
     ConnectionLiveness m_liveness;
-    PingGuard m_pingGuard;
-    RateLimiter m_rateLimiter;
     QTimer m_lineTimer;
     QTimer m_closeTimer;
-    QString m_nick;
-    QString m_nickKey;
-    QString m_sessionKey;
     QString m_localReason;
     Millis m_startedAt{0};
-    bool m_passwordAccepted = false;
 };
 
 } // namespace longline::server

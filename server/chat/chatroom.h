@@ -1,7 +1,7 @@
 #pragma once
 // The chat itself: commands from registered and unregistered clients, the
 // nick registry, broadcasts and history. Knows sessions only through the
-// ClientSession interface and never touches sockets or the listener.
+// Participant interface and never touches sockets or the listener.
 
 #include "historystore.h"
 #include "lineframer.h"
@@ -14,7 +14,7 @@
 
 namespace longline::server {
 
-class ClientSession;
+class Participant;
 
 class ChatRoom
 {
@@ -22,27 +22,27 @@ public:
     ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
 
     // One framed line from a client.
-    void handleLine(ClientSession *session, const QString &line);
+    void handleLine(Participant *session, const QString &line);
     // A line the framer refused (too long, not UTF-8).
-    void handleRejected(ClientSession *session, LineFramer::Status status, qsizetype rawSize);
+    void handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize);
     // Sends ERR and logs it.
-    void sendError(ClientSession *session, protocol::ErrorCode code, const QString &text);
+    void sendError(Participant *session, protocol::ErrorCode code, const QString &text);
     // The session is gone or going: forget its nick and tell the others
     // (LEAVE). Does nothing when it holds no nick (never registered, or
     // already replaced by a newer session).
-    void retire(ClientSession *session, const QString &leaveReason);
+    void retire(Participant *session, const QString &leaveReason);
 
     QList<QString> onlineNicks() const; // ordered by case-folded nick
     int onlineCount() const { return static_cast<int>(m_byNick.size()); }
 
 private:
-    void onHello(ClientSession *session, const protocol::Line &line);
-    void onPass(ClientSession *session, const protocol::Line &line);
-    void onSay(ClientSession *session, const QString &cid, const QString &text);
-    void onHistory(ClientSession *session, const protocol::Line &line);
-    void onPing(ClientSession *session, const protocol::Line &line);
-    void onQuit(ClientSession *session, const protocol::Line &line);
-    void broadcast(const QByteArray &line, const ClientSession *except = nullptr);
+    void onHello(Participant *session, const protocol::Line &line);
+    void onPass(Participant *session, const protocol::Line &line);
+    void onSay(Participant *session, const QString &cid, const QString &text);
+    void onHistory(Participant *session, const protocol::Line &line);
+    void onPing(Participant *session, const protocol::Line &line);
+    void onQuit(Participant *session, const protocol::Line &line);
+    void broadcast(const QByteArray &line, const Participant *except = nullptr);
     protocol::WelcomeInfo welcomeFor(const QString &nick, const QString &sessionKey) const;
     static QString newSessionKey();
 
@@ -50,7 +50,7 @@ private:
     HistoryStore &m_store;
     ServerLog &m_log;
     // Case-folded nick -> its session. Ordered, so ONLINE needs no sort per HELLO.
-    QMap<QString, ClientSession *> m_byNick;
+    QMap<QString, Participant *> m_byNick;
 };
 
 } // namespace longline::server

@@ -1,6 +1,7 @@
 #include "chatroom.h"
 
-#include "clientsession.h"
+#include "heartbeatmonitor.h"
+#include "participant.h"
 
 #include <QRandomGenerator>
 #include <algorithm>
@@ -57,7 +58,7 @@ ChatRoom::ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &l
 {
 }
 
-void ChatRoom::sendError(ClientSession *session, ErrorCode code, const QString &text)
+void ChatRoom::sendError(Participant *session, ErrorCode code, const QString &text)
 {
     session->send(protocol::error(code, text));
     m_log.event("error", {{"id", QString::number(session->id())},
@@ -68,7 +69,7 @@ void ChatRoom::sendError(ClientSession *session, ErrorCode code, const QString &
                           {"text", text}});
 }
 
-void ChatRoom::handleRejected(ClientSession *session, LineFramer::Status status, qsizetype rawSize)
+void ChatRoom::handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize)
 {
     if (status == LineFramer::Status::TooLong)
         sendError(session, ErrorCode::LineTooLong,
@@ -80,7 +81,7 @@ void ChatRoom::handleRejected(ClientSession *session, LineFramer::Status status,
                   QStringLiteral("line discarded: it is not valid UTF-8"));
 }
 
-void ChatRoom::handleLine(ClientSession *session, const QString &text)
+void ChatRoom::handleLine(Participant *session, const QString &text)
 {
     if (text.trimmed().isEmpty())
         return; // empty lines are ignored (docs/protocol.md, Framing)
@@ -93,7 +94,7 @@ void ChatRoom::handleLine(ClientSession *session, const QString &text)
                   QStringLiteral("unknown command '%1'").arg(commandWordForDisplay(text)));
         return;
     }
-    if (session->state() != ClientSession::State::Registered && !allowedUnregistered(command)) {
+    if (session->state() != Participant::State::Registered && !allowedUnregistered(command)) {
         sendError(session, ErrorCode::NotRegistered, QStringLiteral("say HELLO <nick> first"));
         return;
     }
@@ -123,9 +124,9 @@ void ChatRoom::handleLine(ClientSession *session, const QString &text)
     }
 }
 
-void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
+void ChatRoom::onHello(Participant *session, const protocol::Line &line)
 {
-    if (session->state() == ClientSession::State::Registered) {
+    if (session->state() == Participant::State::Registered) {
         sendError(session, ErrorCode::AlreadyRegistered,
                   QStringLiteral("you are registered as %1").arg(session->nick()));
         return;
@@ -153,7 +154,7 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
         return;
     }
     const QString nickKey = nick.toCaseFolded();
-    ClientSession *holder = m_byNick.value(nickKey);
+    Participant *holder = m_byNick.value(nickKey);
     if (holder && (key.isEmpty() || key != holder->sessionKey())) {
         sendError(session, ErrorCode::NickTaken,
                   QStringLiteral("%1 is online already").arg(holder->nick()));
@@ -182,9 +183,9 @@ void ChatRoom::onHello(ClientSession *session, const protocol::Line &line)
     m_log.event("hello", fields);
 }
 
-void ChatRoom::onPass(ClientSession *session, const protocol::Line &line)
+void ChatRoom::onPass(Participant *session, const protocol::Line &line)
 {
-    if (session->state() == ClientSession::State::Registered) {
+    if (session->state() == Participant::State::Registered) {
         sendError(session, ErrorCode::AlreadyRegistered, QStringLiteral("PASS comes before HELLO"));
         return;
     }
@@ -198,7 +199,7 @@ void ChatRoom::onPass(ClientSession *session, const protocol::Line &line)
         protocol::constantTimeEquals(line.text.toUtf8(), m_config.password.toUtf8()));
 }
 
-void ChatRoom::onSay(ClientSession *session, const QString &cid, const QString &text)
+void ChatRoom::onSay(Participant *session, const QString &cid, const QString &text)
 {
     if (!cid.isEmpty() && !protocol::isValidToken(cid)) {
         sendError(session, ErrorCode::BadArgument,
@@ -242,7 +243,7 @@ void ChatRoom::onSay(ClientSession *session, const QString &cid, const QString &
     broadcast(protocol::msg(*stored));
 }
 
-void ChatRoom::onHistory(ClientSession *session, const protocol::Line &line)
+void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
 {
     const auto since = protocol::parseSeq(line.words.at(0));
     if (!since) {
@@ -274,7 +275,7 @@ void ChatRoom::onHistory(ClientSession *session, const protocol::Line &line)
     session->send(protocol::histEnd(last, page.more));
 }
 
-void ChatRoom::onPing(ClientSession *session, const protocol::Line &line)
+void ChatRoom::onPing(Participant *session, const protocol::Line &line)
 {
     const QString token = line.words.at(0);
     if (!protocol::isValidToken(token)) {
@@ -307,7 +308,7 @@ void ChatRoom::onPing(ClientSession *session, const protocol::Line &line)
     }
 }
 
-void ChatRoom::onQuit(ClientSession *session, const protocol::Line &line)
+void ChatRoom::onQuit(Participant *session, const protocol::Line &line)
 {
     // The reason is echoed to everyone: never let control characters through.
     const QString said = protocol::sanitizeForDisplay(line.text.trimmed());
@@ -317,7 +318,7 @@ void ChatRoom::onQuit(ClientSession *session, const protocol::Line &line)
     session->close(reason, reason);
 }
 
-void ChatRoom::retire(ClientSession *session, const QString &leaveReason)
+void ChatRoom::retire(Participant *session, const QString &leaveReason)
 {
     const auto it = m_byNick.constFind(session->nickKey());
     if (session->nickKey().isEmpty() || it == m_byNick.constEnd() || it.value() != session)
@@ -331,16 +332,16 @@ QList<QString> ChatRoom::onlineNicks() const
 {
     QList<QString> nicks;
     nicks.reserve(m_byNick.size());
-    for (const ClientSession *s : m_byNick)
+    for (const Participant *s : m_byNick)
         nicks.append(s->nick());
     return nicks;
 }
 
-void ChatRoom::broadcast(const QByteArray &line, const ClientSession *except)
+void ChatRoom::broadcast(const QByteArray &line, const Participant *except)
 {
     // send() never re-enters the room (a slow reader is dropped later, from
     // the event loop), so iterating the registry directly is safe.
-    for (ClientSession *s : std::as_const(m_byNick)) {
+    for (Participant *s : std::as_const(m_byNick)) {
         if (s != except)
             s->send(line);
     }

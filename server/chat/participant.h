@@ -1,0 +1,85 @@
+#pragma once
+// What the chat room knows of a connection: who it is, the chat state the
+// room keeps for it, and the three things the room may do to it (send a
+// line, close it, hand it a PONG). The connection layer implements the
+// virtual part; the room never sees a socket, a timer or a thread.
+
+#include "pingguard.h"
+#include "ratelimiter.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+
+namespace longline::server {
+
+class Participant
+{
+public:
+    enum class State
+    {
+        Connected,  // accepted, no HELLO yet
+        Registered, // HELLO accepted, holds a nick
+        Closing,    // we said BYE (or gave up) and are closing
+        Closed,     // the connection is over
+    };
+
+    Participant(quint64 id, Millis minClientPing, int ratePer10s)
+        : m_id(id), m_pingGuard(minClientPing), m_rateLimiter(ratePer10s)
+    {
+    }
+    virtual ~Participant() = default;
+    Participant(const Participant &) = delete;
+    Participant &operator=(const Participant &) = delete;
+
+    quint64 id() const { return m_id; }
+    State state() const { return m_state; }
+    bool isOpen() const { return m_state == State::Connected || m_state == State::Registered; }
+
+    // "127.0.0.1:40112", "[::1]:40112"
+    virtual QString peer() const = 0;
+    // IPv4 clients of a dual-stack listener are given as plain IPv4.
+    virtual QHostAddress peerAddress() const = 0;
+    virtual bool isEncrypted() const = 0;
+    // Queues a line. Never re-enters the room: a reader too slow to take it
+    // is dropped later, from the connection's own event loop.
+    virtual void send(const QByteArray &line) = 0;
+    // Says "BYE <byeReason>", lets the output drain, then closes.
+    // `localReason` is what the disconnect log reports.
+    virtual void close(const QString &byeReason, const QString &localReason) = 0;
+    // A PONG for one of the connection's own heartbeat PINGs (or not).
+    virtual void notePong(const QString &token) = 0;
+
+    // Chat state, owned by the room's rules.
+    QString nick() const { return m_nick; }
+    QString nickKey() const { return m_nickKey; }
+    QString sessionKey() const { return m_sessionKey; }
+    void setRegistered(const QString &nick, const QString &nickKey, const QString &sessionKey)
+    {
+        m_nick = nick;
+        m_nickKey = nickKey;
+        m_sessionKey = sessionKey;
+        if (m_state == State::Connected)
+            m_state = State::Registered;
+    }
+    // The right PASS was given (only meaningful when the server has a password).
+    bool passwordAccepted() const { return m_passwordAccepted; }
+    void setPasswordAccepted(bool accepted) { m_passwordAccepted = accepted; }
+    PingGuard &pingGuard() { return m_pingGuard; }
+    RateLimiter &rateLimiter() { return m_rateLimiter; }
+
+protected:
+    void setState(State state) { m_state = state; }
+
+private:
+    quint64 m_id;
+    State m_state = State::Connected;
+    QString m_nick;
+    QString m_nickKey;
+    QString m_sessionKey;
+    PingGuard m_pingGuard;
+    RateLimiter m_rateLimiter;
+    bool m_passwordAccepted = false;
+};
+
+} // namespace longline::server

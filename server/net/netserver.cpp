@@ -56,8 +56,8 @@ NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistorySt
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
-    m_limits.registrationTimeout = RegistrationTimeout;
-    m_limits.handshakeTimeout = HandshakeTimeout;
+    m_limits.registrationTimeout = config.registrationTimeout;
+    m_limits.handshakeTimeout = config.handshakeTimeout;
     m_limits.maxOutputBytes = config.maxOutputBytes;
     m_limits.minClientPing = config.minClientPing;
     m_limits.ratePer10s = config.ratePer10s;
@@ -251,9 +251,9 @@ void NetServer::lineTimedOut(Connection &c)
 
 void NetServer::registrationTimedOut(Connection &c)
 {
-    m_room.sendError(
-        &c, protocol::ErrorCode::NotRegistered,
-        QStringLiteral("no HELLO within %1; closing").arg(formatMillis(RegistrationTimeout)));
+    m_room.sendError(&c, protocol::ErrorCode::NotRegistered,
+                     QStringLiteral("no HELLO within %1; closing")
+                         .arg(formatMillis(m_config.registrationTimeout)));
     const QString reason = QStringLiteral("registration timeout");
     c.close(reason, reason);
 }

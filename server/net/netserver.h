@@ -43,10 +43,6 @@ public:
     static constexpr Millis ShutdownGrace = 3s;
     // After the process ran out of descriptors, accepting pauses this long.
     static constexpr Millis AcceptPause = 200ms;
-    // A client that does not say HELLO within this long is closed.
-    static constexpr Millis RegistrationTimeout = 60s;
-    // A TLS client that has not finished its handshake within this long is cut.
-    static constexpr Millis HandshakeTimeout = 10s;
 
     NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
               ServerLog &log);

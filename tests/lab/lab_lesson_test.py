@@ -152,6 +152,41 @@ def ordinary_user_commands(lab):
     check(result.returncode != 0, "nobody: after down the lab is not up")
 
 
+# Runs argv as uid 65534 in a user namespace whose user.max_user_namespaces
+# is 0: a kernel that refuses the lab a user namespace, without changing the
+# host's setting.
+REFUSING_KERNEL = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ready, go = os.pipe(), os.pipe()
+pid = os.fork()
+if pid == 0:
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        os._exit(90)
+    os.write(ready[1], b"u")
+    os.read(go[0], 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        f.write("0\n")
+    os.setgroups([]); os.setgid(65534); os.setuid(65534)
+    os.execv(sys.argv[1], sys.argv[1:])
+os.read(ready[0], 1)
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as f:
+        f.write("0 0 1\n65534 65534 1\n")
+os.write(go[1], b"g")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+def refusal_names_the_setting(lab):
+    argv = [SYSTEM_PYTHON, "-c", REFUSING_KERNEL] + [SYSTEM_PYTHON] + lab.argv(
+        "experiment", "1", "--auto")[1:]
+    result = run(argv, timeout=30)
+    check(result.returncode == 3 and "user.max_user_namespaces is 0" in result.stderr
+          and "sysctl -w user.max_user_namespaces=" in result.stderr,
+          "a kernel that refuses user namespaces: the lab names the setting to change")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: lab_lesson_test.py PATH/TO/longline-lab")
@@ -178,6 +213,7 @@ def main():
         lesson(lab, tmp, "root", lambda argv: argv, in_userns=False)
         check(lab.namespaces() == [], "root: the lesson removed its own lab")
         ordinary_user_commands(lab)
+        refusal_names_the_setting(lab)
         lesson(lab, tmp, "nobody", as_nobody, in_userns=True)
     finally:
         if lab.namespaces():

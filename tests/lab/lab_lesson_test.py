@@ -132,6 +132,32 @@ def capture_names_a_probe(lab, tmp):
         lab.run("down")
 
 
+def recorded_probes_as_nobody(lab):
+    """server, client and capture inside the user namespace; the lab's own
+    recorder writes the file (tcpdump cannot drop privileges there)."""
+    server = LineProcess(as_nobody(lab.argv("server", "--heartbeat", "off")))
+    client = None
+    pcap = os.path.join(tempfile.gettempdir(), f"lab-nobody-{os.getpid()}.pcap")
+    try:
+        check(server.wait_for(lambda l: " listen " in l, 10) is not None, "nobody: server runs")
+        recorder = subprocess.Popen(as_nobody(lab.argv("capture", pcap, "--duration", "4")),
+                                    stdout=subprocess.PIPE, text=True)
+        time.sleep(0.7)  # the recorder opens its socket
+        client = LineProcess(as_nobody(lab.argv("client", "--nick", "nobody", "--keepalive",
+                                                "1,1,3")))
+        client.send("hello")
+        recorder.wait(timeout=20)
+        result = lab.run("capture", "--read", pcap, quiet=True)
+        probes = [l for l in result.stdout.splitlines() if "KEEPALIVE PROBE" in l]
+        check(probes, f"nobody: the recording holds keepalive probes ({len(probes)})")
+    finally:
+        if client:
+            client.stop()
+        server.stop()
+        if os.path.exists(pcap):
+            os.unlink(pcap)
+
+
 def ordinary_user_commands(lab):
     """up, status, watch and down for an ordinary user: the lab lives in a
     user namespace that the host's `ip netns` does not see."""
@@ -145,6 +171,7 @@ def ordinary_user_commands(lab):
         result = run(as_nobody(lab.argv("watch", "--duration", "1", "--plain")), timeout=30)
         check(result.returncode == 0 and "forgets a mapping after 5 s" in result.stdout,
               "nobody: watch shows the gateway")
+        recorded_probes_as_nobody(lab)
     finally:
         result = run(as_nobody(lab.argv("down")), timeout=60)
     check(result.returncode == 0 and "removed" in result.stdout, "nobody: down")

@@ -96,12 +96,11 @@ QString capped(const QString &text, int max)
     return text.left(cut) + QStringLiteral("...");
 }
 
-// Errors with their own policy (rate limits, ping strikes, password
-// delays) do not count against a connection's error budget.
+// Errors with their own policy (rate limits, ping strikes) do not count
+// against a connection's error budget.
 bool countsAsProtocolError(ErrorCode code)
 {
-    return code != ErrorCode::RateLimited && code != ErrorCode::PingTooFast &&
-           code != ErrorCode::BadPassword;
+    return code != ErrorCode::RateLimited && code != ErrorCode::PingTooFast;
 }
 
 } // namespace
@@ -118,7 +117,7 @@ void ChatRoom::sendError(Participant *session, ErrorCode code, const QString &te
     LogThrottle &throttle = session->errorLog();
     if (const int suppressed = throttle.flush(now, m_config.logSummaryInterval))
         logSuppressedErrors(session, suppressed);
-    if (throttle.note(now, m_config.logSummaryInterval))
+    if (throttle.note(now))
         m_log.event("error", {{"id", QString::number(session->id())},
                               {"peer", session->peer()},
                               {"nick", session->nick()},
@@ -149,7 +148,7 @@ void ChatRoom::logSuppressedErrors(const Participant *session, int count)
 void ChatRoom::logAuthEvent(const char *event, QList<LogField> fields, Millis now)
 {
     flushLogSummaries(now);
-    if (m_authLog.note(now, m_config.logSummaryInterval))
+    if (m_authLog.note(now))
         m_log.event(event, fields);
 }
 

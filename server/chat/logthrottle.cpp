@@ -2,15 +2,9 @@
 
 namespace longline::server {
 
-bool LogThrottle::note(Millis now, Millis interval)
+bool LogThrottle::note(Millis now)
 {
-    if (m_state == State::Throttling && now - m_windowStart < interval) {
-        ++m_suppressed;
-        return false;
-    }
     if (m_state == State::Throttling) {
-        // An ended window nobody flushed: keep counting in a new one.
-        m_windowStart = now;
         ++m_suppressed;
         return false;
     }

@@ -13,9 +13,9 @@ class LogThrottle
 {
 public:
     // Counts an event; true when it is to be logged in full (no window was
-    // open). Call flush() first, or an ended window's count is folded into
-    // the new window.
-    bool note(Millis now, Millis interval);
+    // open, so one opens now). Call flush() first: until a window is
+    // flushed, every event is counted in it.
+    bool note(Millis now);
     // The events left unlogged in a window that has ended by `now` (0 when
     // none); closes that window.
     int flush(Millis now, Millis interval);

@@ -50,11 +50,15 @@ bool HistoryStore::checkIntegrity(const QString &path, QString *error)
     if (problems == QStringList{QStringLiteral("ok")})
         return true;
     if (error)
-        *error = QStringLiteral("history database %1 is damaged (quick_check: %2); not starting "
-                                "on it. Stop the server, keep the file, and recover what is "
-                                "readable: sqlite3 '%1' .recover | sqlite3 '%1.recovered', "
-                                "then start with --db '%1.recovered'")
-                     .arg(path, problems.join(QStringLiteral("; ")));
+        *error =
+            QStringLiteral(
+                "history database %1 is damaged (quick_check: %2); not starting on it. Stop the "
+                "server, keep the file, and recover what is readable into a new one: "
+                "sqlite3 '%1' .recover | sqlite3 '%1.recovered' (where .recover fails, as with "
+                "Debian 12's sqlite3 3.40: sqlite3 '%1' .dump | "
+                "sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 '%1.recovered'), "
+                "then start with --db '%1.recovered'")
+                .arg(path, problems.join(QStringLiteral("; ")));
     return false;
 }
 

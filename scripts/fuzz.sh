@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fuzzes with libFuzzer (clang) for a bounded time: the framer and parser
-# (fuzz_protocol) and the client's whole line handling (fuzz_chatclient).
-# FUZZ_SECONDS (default 120) bounds the whole run and is split evenly
+# (fuzz_protocol), the client's whole line handling (fuzz_chatclient) and
+# the server's whole command handling (fuzz_chatroom: ChatRoom with
+# scripted participants). FUZZ_SECONDS (default 180) bounds the whole run and is split evenly
 # between the targets; a crash fails the script and leaves the input that
 # caused it in build-fuzz/.
 set -eu
@@ -9,8 +10,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${SKIP_DEPS:-0}" != 1 ]; then
     "$ROOT/scripts/install-deps.sh"
 fi
-TARGETS="fuzz_protocol fuzz_chatclient"
-TOTAL=${FUZZ_SECONDS:-120}
+TARGETS="fuzz_protocol fuzz_chatclient fuzz_chatroom"
+TOTAL=${FUZZ_SECONDS:-180}
 COUNT=$(echo $TARGETS | wc -w)
 EACH=$((TOTAL / COUNT))
 [ "$EACH" -ge 1 ] || EACH=1
@@ -35,6 +36,8 @@ grep -E '^< ' "$ROOT/docs/protocol.md" | cut -c3- >> "$SESSION"
 grep -E '^< ' "$ROOT/docs/protocol.md" | cut -c3- | while IFS= read -r line; do
     printf '\000%s\n%s\n' "$WELCOME" "$line" > "$BUILD_DIR/corpus/fuzz_chatclient/seed-$(printf '%s' "$line" | cksum | cut -d' ' -f1)"
 done
+# fuzz_chatroom: the documented session as scripts of participants' lines.
+python3 "$ROOT/tests/fuzz/chatroom-seeds.py" "$ROOT/docs/protocol.md" "$BUILD_DIR/corpus/fuzz_chatroom"
 
 cd "$BUILD_DIR"
 for target in $TARGETS; do

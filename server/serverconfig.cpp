@@ -189,6 +189,11 @@ ParsedArguments parseArguments(const QStringList &arguments)
     const QCommandLineOption log(QStringLiteral("log"),
                                  QStringLiteral("Append the event log to FILE (default stderr)."),
                                  QStringLiteral("FILE"));
+    const QCommandLineOption logSummary(
+        QStringLiteral("log-summary-interval"),
+        QStringLiteral("Log the first of a run of errors or failed passwords, then one count per "
+                       "this many s (default 60)."),
+        QStringLiteral("SECONDS"));
     const QCommandLineOption lineTimeout(
         QStringLiteral("line-timeout"),
         QStringLiteral("Drop a client whose unfinished line gets no newline for this many s "
@@ -220,27 +225,11 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("password-file"),
         QStringLiteral("Require the password in the first line of FILE (PASS before HELLO)."),
         QStringLiteral("FILE"));
-    parser.addOptions({help,
-                       version,
-                       listen,
-                       keepalive,
-                       userTimeout,
-                       heartbeat,
-                       minPing,
-                       maxLine,
-                       maxClients,
-                       maxPerAddress,
-                       rate,
-                       db,
-                       maxHistory,
-                       log,
-                       lineTimeout,
-                       maxOutput,
-                       tlsCert,
-                       tlsKey,
-                       passwordFile,
-                       registerTimeout,
-                       handshakeTimeout});
+    parser.addOptions(
+        {help,       version,      listen,          keepalive,       userTimeout, heartbeat,
+         minPing,    maxLine,      maxClients,      maxPerAddress,   rate,        db,
+         maxHistory, log,          logSummary,      lineTimeout,     maxOutput,   tlsCert,
+         tlsKey,     passwordFile, registerTimeout, handshakeTimeout});
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText();
@@ -271,6 +260,10 @@ ParsedArguments parseArguments(const QStringList &arguments)
     if (parser.isSet(minPing) &&
         !parseSecondsFlag(QStringLiteral("min-client-ping"), parser.value(minPing), 0, 3600,
                           &c.minClientPing, &error))
+        return result;
+    if (parser.isSet(logSummary) &&
+        !parseSecondsFlag(QStringLiteral("log-summary-interval"), parser.value(logSummary), 0.05,
+                          86400, &c.logSummaryInterval, &error))
         return result;
     if (parser.isSet(lineTimeout)) {
         if (!parseSecondsFlag(QStringLiteral("line-timeout"), parser.value(lineTimeout), 0.05,

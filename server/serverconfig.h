@@ -43,6 +43,10 @@ struct ServerConfig
     int maxHistory = 500;
     // --log: log file (appended); empty = stderr.
     QString logPath;
+    // --log-summary-interval: a run of alike events (one connection's
+    // errors, failed passwords from anywhere) logs its first line, then one
+    // count per interval.
+    Millis logSummaryInterval = 60s;
     // --line-timeout: a partial line that gets no newline for this long
     // (a slow or stuck sender) ends the connection.
     Millis lineTimeout = DefaultLineTimeout;

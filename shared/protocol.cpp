@@ -1,5 +1,7 @@
 #include "protocol.h"
 
+#include "nickskeleton.h"
+
 #include <QHash>
 #include <limits>
 
@@ -42,6 +44,18 @@ const QHash<QString, Arity> &arities()
         {QStringLiteral("BYE"), {0, 0, true, false}},
     };
     return table;
+}
+
+// Commands are ASCII: only a-z are upper-cased, so no other character
+// (U+017F LATIN SMALL LETTER LONG S upper-cases to 'S') can spell one.
+QString asciiUpper(const QString &word)
+{
+    QString out = word;
+    for (QChar &c : out) {
+        if (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
+            c = QChar(c.unicode() - ('a' - 'A'));
+    }
+    return out;
 }
 
 bool isSeparator(QChar c)
@@ -133,7 +147,7 @@ ParseResult parse(const QString &raw)
         return result;
     }
     Line line;
-    line.command = commandWord.toUpper();
+    line.command = asciiUpper(commandWord);
     const auto it = arities().constFind(line.command);
     if (it == arities().constEnd()) {
         // Unknown: keep all words so the caller can name the command.
@@ -189,6 +203,16 @@ ParseResult parse(const QString &raw)
     return result;
 }
 
+namespace {
+bool isInvisibleInNick(char32_t cp)
+{
+    // Letters (category Lo) that render as nothing: the Hangul fillers.
+    // Format characters, joiners, variation selectors and combining marks
+    // are no letters and fail the letter rule below anyway.
+    return cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0;
+}
+} // namespace
+
 bool isValidNick(const QString &nick, QString *why)
 {
     auto fail = [why](const QString &reason) {
@@ -198,16 +222,27 @@ bool isValidNick(const QString &nick, QString *why)
     };
     if (nick.isEmpty())
         return fail(QStringLiteral("a nick cannot be empty"));
-    const uint codepoints = nick.toUcs4().size();
-    if (codepoints > static_cast<uint>(MaxNickLength))
+    const QList<uint> codepoints = nick.toUcs4();
+    if (codepoints.size() > MaxNickLength)
         return fail(QStringLiteral("a nick has at most %1 characters").arg(MaxNickLength));
-    for (const char32_t cp : nick.toUcs4()) {
+    for (const char32_t cp : codepoints) {
+        if (isInvisibleInNick(cp))
+            return fail(
+                QStringLiteral("a nick may not hold invisible characters (U+%1)")
+                    .arg(QString::number(cp, 16).toUpper().rightJustified(4, QLatin1Char('0'))));
         if (cp == U'_' || cp == U'-' || cp == U'.')
             continue;
         if (QChar::isLetterOrNumber(cp))
             continue;
         return fail(QStringLiteral("a nick may hold only letters, digits, '_', '-' and '.'"));
     }
+    // Fullwidth, mathematical, circled and other compatibility letters look
+    // like plain ones: the nick must be written in its plain form.
+    const QString plain = nick.normalized(QString::NormalizationForm_KC);
+    if (plain != nick)
+        return fail(QStringLiteral("a nick must use plain letters; write it as '%1'").arg(plain));
+    if (!isSingleScriptNick(nick))
+        return fail(QStringLiteral("a nick may not mix scripts (Latin with Cyrillic or Greek)"));
     return true;
 }
 

@@ -42,7 +42,7 @@ std::optional<ErrorCode> errorCodeFromNumber(int code);
 // parse().
 struct Line
 {
-    QString command;      // upper case
+    QString command;      // ASCII letters upper-cased, anything else kept as sent
     QList<QString> words; // fixed arguments
     QString text;         // free text (may contain spaces), empty when absent
     bool hasText = false;

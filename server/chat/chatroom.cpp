@@ -1,6 +1,7 @@
 #include "chatroom.h"
 
 #include "heartbeatmonitor.h"
+#include "nickskeleton.h"
 #include "participant.h"
 
 #include <QRandomGenerator>
@@ -31,13 +32,27 @@ bool allowedUnregistered(const QString &command)
            command == QLatin1String("QUIT");
 }
 
+bool isSeparator(QChar c)
+{
+    return c == QLatin1Char(' ') || c == QLatin1Char('\t');
+}
+
+// Only SP and TAB separate words (docs/protocol.md); U+3000 and other
+// Unicode spaces are characters like any other.
+bool isBlank(const QString &line)
+{
+    return std::all_of(line.cbegin(), line.cend(), isSeparator);
+}
+
 // The command word as typed, safe to echo back in an error text.
 QString commandWordForDisplay(const QString &line)
 {
-    const QString trimmed = line.trimmed();
+    qsizetype start = 0;
+    while (start < line.size() && isSeparator(line.at(start)))
+        ++start;
+    const QString trimmed = line.mid(start);
     qsizetype end = 0;
-    while (end < trimmed.size() && trimmed.at(end) != QLatin1Char(' ') &&
-           trimmed.at(end) != QLatin1Char('\t'))
+    while (end < trimmed.size() && !isSeparator(trimmed.at(end)))
         ++end;
     constexpr qsizetype MaxShown = 32;
     QString word = protocol::sanitizeForDisplay(trimmed.left(std::min(end, MaxShown)));
@@ -51,6 +66,43 @@ QString secondsText(Millis ms)
     return QString::number(ms.count() / 1000.0, 'g', 6);
 }
 
+// Whole seconds, rounded up: "retry in 0 s" would invite a retry too early.
+QString retrySeconds(Millis ms)
+{
+    return QString::number((ms.count() + 999) / 1000);
+}
+
+QString unknownCommandText(const QString &line)
+{
+    const QString word = commandWordForDisplay(line);
+    const auto nonAscii =
+        std::find_if(word.cbegin(), word.cend(), [](QChar c) { return c.unicode() > 0x7e; });
+    if (nonAscii == word.cend())
+        return QStringLiteral("unknown command '%1'").arg(word);
+    return QStringLiteral("unknown command '%1': commands are ASCII letters, U+%2 is not one")
+        .arg(
+            word,
+            QString::number(nonAscii->unicode(), 16).toUpper().rightJustified(4, QLatin1Char('0')));
+}
+
+// At most `max` characters, never splitting a surrogate pair.
+QString capped(const QString &text, int max)
+{
+    if (text.size() <= max)
+        return text;
+    qsizetype cut = max;
+    if (text.at(cut - 1).isHighSurrogate())
+        --cut;
+    return text.left(cut) + QStringLiteral("...");
+}
+
+// Errors with their own policy (rate limits, ping strikes) do not count
+// against a connection's error budget.
+bool countsAsProtocolError(ErrorCode code)
+{
+    return code != ErrorCode::RateLimited && code != ErrorCode::PingTooFast;
+}
+
 } // namespace
 
 ChatRoom::ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log)
@@ -61,12 +113,52 @@ ChatRoom::ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &l
 void ChatRoom::sendError(Participant *session, ErrorCode code, const QString &text)
 {
     session->send(protocol::error(code, text));
-    m_log.event("error", {{"id", QString::number(session->id())},
-                          {"peer", session->peer()},
-                          {"nick", session->nick()},
-                          {"code", QString::number(static_cast<int>(code))},
-                          {"name", protocol::errorName(code)},
-                          {"text", text}});
+    const Millis now = monotonicNow();
+    LogThrottle &throttle = session->errorLog();
+    if (const int suppressed = throttle.flush(now, m_config.logSummaryInterval))
+        logSuppressedErrors(session, suppressed);
+    if (throttle.note(now))
+        m_log.event("error", {{"id", QString::number(session->id())},
+                              {"peer", session->peer()},
+                              {"nick", session->nick()},
+                              {"code", QString::number(static_cast<int>(code))},
+                              {"name", protocol::errorName(code)},
+                              {"text", text}});
+    if (countsAsProtocolError(code) && session->isOpen() &&
+        !session->errorBudget().tryAcquire(now)) {
+        const QString reason = QStringLiteral("too many errors");
+        m_log.event("error_flood", {{"id", QString::number(session->id())},
+                                    {"peer", session->peer()},
+                                    {"nick", session->nick()},
+                                    {"limit", QString::number(Participant::MaxErrors)},
+                                    {"window", formatMillis(Participant::ErrorWindow)}});
+        retire(session, reason);
+        session->close(reason, reason);
+    }
+}
+
+void ChatRoom::logSuppressedErrors(const Participant *session, int count)
+{
+    m_log.event("errors_suppressed", {{"id", QString::number(session->id())},
+                                      {"peer", session->peer()},
+                                      {"nick", session->nick()},
+                                      {"count", QString::number(count)}});
+}
+
+void ChatRoom::logAuthEvent(const char *event, QList<LogField> fields, Millis now)
+{
+    flushLogSummaries(now);
+    if (m_authLog.note(now))
+        m_log.event(event, fields);
+}
+
+void ChatRoom::flushLogSummaries(Millis now)
+{
+    if (const int suppressed = m_authLog.flush(now, m_config.logSummaryInterval))
+        m_log.event("auth_summary",
+                    {{"suppressed", QString::number(suppressed)},
+                     {"interval", formatMillis(m_config.logSummaryInterval)},
+                     {"tracked_addresses", QString::number(m_auth.trackedAddresses())}});
 }
 
 void ChatRoom::handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize)
@@ -83,15 +175,25 @@ void ChatRoom::handleRejected(Participant *session, LineFramer::Status status, q
 
 void ChatRoom::handleLine(Participant *session, const QString &text)
 {
-    if (text.trimmed().isEmpty())
+    if (!session->isOpen())
+        return; // what a closing connection still had in flight
+    flushLogSummaries(monotonicNow());
+    if (session->state() == Participant::State::Connected &&
+        session->noteUnregisteredLine() > MaxLinesBeforeHello) {
+        sendError(session, ErrorCode::NotRegistered,
+                  QStringLiteral("no HELLO in %1 lines; closing").arg(MaxLinesBeforeHello));
+        const QString reason = QStringLiteral("no HELLO");
+        session->close(reason, reason);
+        return;
+    }
+    if (isBlank(text))
         return; // empty lines are ignored (docs/protocol.md, Framing)
 
     const protocol::ParseResult parsed = protocol::parse(text);
     const QString command =
         parsed.ok() ? parsed.line->command : commandWordForDisplay(text).toUpper();
     if (!isClientCommand(command)) {
-        sendError(session, ErrorCode::UnknownCommand,
-                  QStringLiteral("unknown command '%1'").arg(commandWordForDisplay(text)));
+        sendError(session, ErrorCode::UnknownCommand, unknownCommandText(text));
         return;
     }
     if (session->state() != Participant::State::Registered && !allowedUnregistered(command)) {
@@ -131,17 +233,9 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
                   QStringLiteral("you are registered as %1").arg(session->nick()));
         return;
     }
-    if (!m_config.password.isEmpty() && !session->passwordAccepted()) {
-        // Not a hint which part was wrong, and no second try on this
-        // connection: guessing costs a new connection each time.
-        sendError(session, ErrorCode::BadPassword,
-                  QStringLiteral("this server needs the right PASS before HELLO"));
-        m_log.event("auth_failed",
-                    {{"id", QString::number(session->id())}, {"peer", session->peer()}});
-        const QString reason = QStringLiteral("bad password");
-        session->close(reason, reason);
+    const Millis now = monotonicNow();
+    if (!passwordGate(session, now))
         return;
-    }
     const QString nick = line.words.at(0);
     const QString key = line.words.size() > 1 ? line.words.at(1) : QString();
     QString why;
@@ -154,6 +248,15 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
         return;
     }
     const QString nickKey = nick.toCaseFolded();
+    const QString skeleton = protocol::nickSkeleton(nick);
+    if (const auto alike = m_nickGuard.lookAlikeOf(nickKey, skeleton, now)) {
+        sendError(session, ErrorCode::NickTaken,
+                  QStringLiteral("%1 looks like %2, who %3")
+                      .arg(nick, alike->nick,
+                           alike->online ? QStringLiteral("is online")
+                                         : QStringLiteral("was here recently")));
+        return;
+    }
     Participant *holder = m_byNick.value(nickKey);
     if (holder && (key.isEmpty() || key != holder->sessionKey())) {
         sendError(session, ErrorCode::NickTaken,
@@ -169,18 +272,58 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     const QString sessionKey = newSessionKey();
     session->setRegistered(nick, nickKey, sessionKey);
     m_byNick.insert(nickKey, session);
+    m_nickGuard.noteOnline(nick, nickKey, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
     session->send(protocol::online(onlineNicks()));
-    broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
+    const bool announce = m_presence.admitAnnouncement(session->peerAddress(), now);
+    session->setPresenceAnnounced(announce);
+    if (announce)
+        broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
     QList<LogField> fields = {
         {"id", QString::number(session->id())},
         {"peer", session->peer()},
         {"nick", nick},
         {"online", QString::number(onlineCount())},
-        {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")}};
+        {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")},
+        {"announced", announce ? QStringLiteral("1") : QStringLiteral("0")}};
     if (holder)
         fields.append({"replaced_id", QString::number(holder->id())});
     m_log.event("hello", fields);
+}
+
+bool ChatRoom::passwordGate(Participant *session, Millis now)
+{
+    if (m_config.password.isEmpty())
+        return true;
+    QList<LogField> fields = {{"id", QString::number(session->id())}, {"peer", session->peer()}};
+    const Millis wait = m_auth.retryAfter(session->peerAddress(), now);
+    if (wait > Millis{0}) {
+        // The password is not even looked at: a right guess made during
+        // the delay must look like a wrong one.
+        const QString retry = QStringLiteral("retry in %1 s").arg(retrySeconds(wait));
+        session->send(protocol::error(
+            ErrorCode::RateLimited,
+            QStringLiteral("too many wrong passwords from your address; %1").arg(retry)));
+        fields.append({"retry_in", formatMillis(wait)});
+        logAuthEvent("auth_refused", fields, now);
+        session->close(retry, QStringLiteral("password delay"));
+        return false;
+    }
+    if (session->passwordAccepted())
+        return true;
+    // Not a hint which part was wrong, and no second try on this
+    // connection: guessing costs a new connection each time, and after a
+    // few a growing delay (AuthThrottle).
+    const Millis delay = m_auth.noteFailure(session->peerAddress(), now);
+    QString text = QStringLiteral("this server needs the right PASS before HELLO");
+    if (delay > Millis{0})
+        text += QStringLiteral("; retry in %1 s").arg(retrySeconds(delay));
+    session->send(protocol::error(ErrorCode::BadPassword, text));
+    fields.append({"delay", formatMillis(delay)});
+    logAuthEvent("auth_failed", fields, now);
+    const QString reason = QStringLiteral("bad password");
+    session->close(reason, reason);
+    return false;
 }
 
 void ChatRoom::onPass(Participant *session, const protocol::Line &line)
@@ -311,7 +454,8 @@ void ChatRoom::onPing(Participant *session, const protocol::Line &line)
 void ChatRoom::onQuit(Participant *session, const protocol::Line &line)
 {
     // The reason is echoed to everyone: never let control characters through.
-    const QString said = protocol::sanitizeForDisplay(line.text.trimmed());
+    // Capped: everyone gets it, so its length is the sender's to pay.
+    const QString said = capped(protocol::sanitizeForDisplay(line.text.trimmed()), MaxQuitReason);
     const QString reason =
         said.isEmpty() ? QStringLiteral("quit") : QStringLiteral("quit: ") + said;
     retire(session, reason);
@@ -320,12 +464,16 @@ void ChatRoom::onQuit(Participant *session, const protocol::Line &line)
 
 void ChatRoom::retire(Participant *session, const QString &leaveReason)
 {
+    if (const int suppressed = session->errorLog().flushAll())
+        logSuppressedErrors(session, suppressed);
     const auto it = m_byNick.constFind(session->nickKey());
     if (session->nickKey().isEmpty() || it == m_byNick.constEnd() || it.value() != session)
         return;
     m_byNick.erase(it);
-    broadcast(protocol::leave(QDateTime::currentDateTimeUtc(), session->nick(), leaveReason),
-              session);
+    m_nickGuard.noteOffline(protocol::nickSkeleton(session->nick()), monotonicNow());
+    if (session->presenceAnnounced())
+        broadcast(protocol::leave(QDateTime::currentDateTimeUtc(), session->nick(), leaveReason),
+                  session);
 }
 
 QList<QString> ChatRoom::onlineNicks() const

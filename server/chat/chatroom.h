@@ -3,8 +3,12 @@
 // nick registry, broadcasts and history. Knows sessions only through the
 // Participant interface and never touches sockets or the listener.
 
+#include "auththrottle.h"
 #include "historystore.h"
 #include "lineframer.h"
+#include "logthrottle.h"
+#include "nickguard.h"
+#include "presencethrottle.h"
 #include "protocol.h"
 #include "serverconfig.h"
 #include "serverlog.h"
@@ -19,17 +23,27 @@ class Participant;
 class ChatRoom
 {
 public:
+    // Lines a connection may send before it has registered with HELLO;
+    // one more ends it (a client needs PASS, HELLO and a few retries).
+    static constexpr int MaxLinesBeforeHello = 32;
+    // The longest QUIT reason passed on to the others in LEAVE, in
+    // characters.
+    static constexpr int MaxQuitReason = 160;
+
     ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
     // A line the framer refused (too long, not UTF-8).
     void handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize);
-    // Sends ERR and logs it.
+    // Sends ERR and logs it (the first of a run in full, the rest as a
+    // count); closes a connection that errs more than
+    // Participant::MaxErrors times in Participant::ErrorWindow.
     void sendError(Participant *session, protocol::ErrorCode code, const QString &text);
     // The session is gone or going: forget its nick and tell the others
-    // (LEAVE). Does nothing when it holds no nick (never registered, or
-    // already replaced by a newer session).
+    // (LEAVE, if its JOIN was announced). Logs the count of its errors not
+    // logged yet. Does nothing more when it holds no nick (never
+    // registered, or already replaced by a newer session).
     void retire(Participant *session, const QString &leaveReason);
 
     QList<QString> onlineNicks() const; // ordered by case-folded nick
@@ -42,6 +56,13 @@ private:
     void onHistory(Participant *session, const protocol::Line &line);
     void onPing(Participant *session, const protocol::Line &line);
     void onQuit(Participant *session, const protocol::Line &line);
+    // Whether HELLO may go on to the nick: false when the password is
+    // missing or wrong, or the address is waiting out its delay.
+    bool passwordGate(Participant *session, Millis now);
+    void logAuthEvent(const char *event, QList<LogField> fields, Millis now);
+    // Summaries of throttled log events whose interval is over.
+    void flushLogSummaries(Millis now);
+    void logSuppressedErrors(const Participant *session, int count);
     void broadcast(const QByteArray &line, const Participant *except = nullptr);
     protocol::WelcomeInfo welcomeFor(const QString &nick, const QString &sessionKey) const;
     static QString newSessionKey();
@@ -51,6 +72,10 @@ private:
     ServerLog &m_log;
     // Case-folded nick -> its session. Ordered, so ONLINE needs no sort per HELLO.
     QMap<QString, Participant *> m_byNick;
+    NickGuard m_nickGuard;
+    PresenceThrottle m_presence;
+    AuthThrottle m_auth;
+    LogThrottle m_authLog; // all addresses together: one line, then a count
 };
 
 } // namespace longline::server

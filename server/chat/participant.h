@@ -4,6 +4,7 @@
 // line, close it, hand it a PONG). The connection layer implements the
 // virtual part; the room never sees a socket, a timer or a thread.
 
+#include "logthrottle.h"
 #include "pingguard.h"
 #include "ratelimiter.h"
 
@@ -67,6 +68,19 @@ public:
     void setPasswordAccepted(bool accepted) { m_passwordAccepted = accepted; }
     PingGuard &pingGuard() { return m_pingGuard; }
     RateLimiter &rateLimiter() { return m_rateLimiter; }
+    // Whether the others were told of this join; its LEAVE is announced
+    // exactly when its JOIN was (PresenceThrottle).
+    bool presenceAnnounced() const { return m_presenceAnnounced; }
+    void setPresenceAnnounced(bool announced) { m_presenceAnnounced = announced; }
+    // Counts a line received before HELLO succeeded; returns the count.
+    int noteUnregisteredLine() { return ++m_unregisteredLines; }
+    // Which of this connection's errors reach the log (one, then a count).
+    LogThrottle &errorLog() { return m_errorLog; }
+    // Protocol errors this connection may cause in ErrorWindow before it is
+    // closed: a client that only ever errs is a broken or hostile one.
+    static constexpr int MaxErrors = 30;
+    static constexpr Millis ErrorWindow = 10s;
+    RateLimiter &errorBudget() { return m_errorBudget; }
 
 protected:
     void setState(State state) { m_state = state; }
@@ -80,6 +94,10 @@ private:
     PingGuard m_pingGuard;
     RateLimiter m_rateLimiter;
     bool m_passwordAccepted = false;
+    bool m_presenceAnnounced = false;
+    int m_unregisteredLines = 0;
+    LogThrottle m_errorLog;
+    RateLimiter m_errorBudget{MaxErrors, ErrorWindow};
 };
 
 } // namespace longline::server

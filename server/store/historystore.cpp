@@ -34,6 +34,34 @@ bool HistoryStore::exec(const QString &sql, QString *error)
     return false;
 }
 
+bool HistoryStore::checkIntegrity(const QString &path, QString *error)
+{
+    // quick_check reads every page (not the index-to-table cross checks of
+    // integrity_check), so a damaged file is refused at startup instead of
+    // failing every SAYID later.
+    QSqlQuery check(m_db);
+    QStringList problems;
+    if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
+        problems.append(check.lastError().text());
+    } else {
+        while (check.next() && problems.size() < 3)
+            problems.append(check.value(0).toString());
+    }
+    if (problems == QStringList{QStringLiteral("ok")})
+        return true;
+    if (error)
+        *error =
+            QStringLiteral(
+                "history database %1 is damaged (quick_check: %2); not starting on it. Stop the "
+                "server, keep the file, and recover what is readable into a new one: "
+                "sqlite3 '%1' .recover | sqlite3 '%1.recovered' (where .recover fails, as with "
+                "Debian 12's sqlite3 3.40: sqlite3 '%1' .dump | "
+                "sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 '%1.recovered'), "
+                "then start with --db '%1.recovered'")
+                .arg(path, problems.join(QStringLiteral("; ")));
+    return false;
+}
+
 bool HistoryStore::open(const QString &path, QString *error)
 {
     close();
@@ -49,6 +77,10 @@ bool HistoryStore::open(const QString &path, QString *error)
         if (error)
             *error = QStringLiteral("cannot open history database %1: %2")
                          .arg(path, m_db.lastError().text());
+        close();
+        return false;
+    }
+    if (!checkIntegrity(path, error)) {
         close();
         return false;
     }

@@ -51,6 +51,9 @@ public:
 
 private:
     bool exec(const QString &sql, QString *error);
+    // PRAGMA quick_check; false (with the recovery command in *error) when
+    // the file is damaged.
+    bool checkIntegrity(const QString &path, QString *error);
     protocol::ChatMessage messageFrom(const QSqlQuery &query) const;
 
     QString m_connectionName;

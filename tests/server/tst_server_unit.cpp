@@ -1,8 +1,13 @@
 // Unit tests of the server's building blocks: argument parsing, ping and
 // rate policing, the history store and the log line format.
 
+#include "addresskey.h"
+#include "auththrottle.h"
 #include "historystore.h"
+#include "logthrottle.h"
+#include "nickguard.h"
 #include "pingguard.h"
+#include "presencethrottle.h"
 #include "ratelimiter.h"
 #include "serverconfig.h"
 #include "serverlog.h"
@@ -240,6 +245,137 @@ private Q_SLOTS:
             QVERIFY(unlimited.tryAcquire(Millis{0}));
     }
 
+    void addressKeys()
+    {
+        QCOMPARE(addressKey(QHostAddress(QStringLiteral("198.51.100.7"))),
+                 QStringLiteral("198.51.100.7"));
+        // IPv4 through a dual-stack listener counts as IPv4.
+        QCOMPARE(addressKey(QHostAddress(QStringLiteral("::ffff:198.51.100.7"))),
+                 QStringLiteral("198.51.100.7"));
+        // One IPv6 subscriber holds a /64: all of it is one address.
+        QCOMPARE(addressKey(QHostAddress(QStringLiteral("2001:db8:1:2:aaaa::1"))),
+                 addressKey(QHostAddress(QStringLiteral("2001:db8:1:2:bbbb::2"))));
+        QVERIFY(addressKey(QHostAddress(QStringLiteral("2001:db8:1:2::1"))) !=
+                addressKey(QHostAddress(QStringLiteral("2001:db8:1:3::1"))));
+    }
+
+    void presenceThrottle()
+    {
+        PresenceThrottle t;
+        const QHostAddress churner(QStringLiteral("198.51.100.1"));
+        const QHostAddress other(QStringLiteral("198.51.100.2"));
+        Millis now{1000000};
+        for (int i = 0; i < PresenceThrottle::Burst; ++i)
+            QVERIFY(t.admitAnnouncement(churner, now));
+        QVERIFY(!t.admitAnnouncement(churner, now));
+        QVERIFY(!t.admitAnnouncement(churner, now + PresenceThrottle::RefillEvery - 1ms));
+        QVERIFY(t.admitAnnouncement(other, now)); // per address
+        // One more per refill period, not a new burst.
+        now += PresenceThrottle::RefillEvery;
+        QVERIFY(t.admitAnnouncement(churner, now));
+        QVERIFY(!t.admitAnnouncement(churner, now));
+        // A quiet address is forgotten once its budget is full again.
+        QCOMPARE(t.trackedAddresses(), 2);
+        now += PresenceThrottle::RefillEvery * PresenceThrottle::Burst + 60s;
+        QVERIFY(t.admitAnnouncement(QHostAddress(QStringLiteral("198.51.100.3")), now));
+        QCOMPARE(t.trackedAddresses(), 1);
+    }
+
+    void presenceThrottleIsBounded()
+    {
+        PresenceThrottle t;
+        const Millis now{1000000};
+        for (int i = 0; i < PresenceThrottle::MaxTracked; ++i)
+            QVERIFY(t.admitAnnouncement(QHostAddress(quint32(0x0a000000 + i)), now));
+        QCOMPARE(t.trackedAddresses(), PresenceThrottle::MaxTracked);
+        // Full of fresh entries: the newcomer is not announced, not tracked.
+        QVERIFY(!t.admitAnnouncement(QHostAddress(QStringLiteral("203.0.113.9")), now));
+        QCOMPARE(t.trackedAddresses(), PresenceThrottle::MaxTracked);
+    }
+
+    void authThrottle()
+    {
+        AuthThrottle t;
+        const QHostAddress guesser(QStringLiteral("198.51.100.1"));
+        Millis now{1000000};
+        for (int i = 0; i < AuthThrottle::FreeFailures; ++i) {
+            QCOMPARE(t.noteFailure(guesser, now), Millis{0});
+            QCOMPARE(t.retryAfter(guesser, now), Millis{0});
+        }
+        QCOMPARE(t.noteFailure(guesser, now), AuthThrottle::FirstDelay);
+        QCOMPARE(t.retryAfter(guesser, now + 400ms), AuthThrottle::FirstDelay - 400ms);
+        QCOMPARE(t.retryAfter(QHostAddress(QStringLiteral("198.51.100.2")), now), Millis{0});
+        now += AuthThrottle::FirstDelay;
+        QCOMPARE(t.retryAfter(guesser, now), Millis{0});
+        QCOMPARE(t.noteFailure(guesser, now), 2 * AuthThrottle::FirstDelay);
+        now += 2 * AuthThrottle::FirstDelay;
+        QCOMPARE(t.noteFailure(guesser, now), 4 * AuthThrottle::FirstDelay);
+        for (int i = 0; i < 40; ++i)
+            QVERIFY(t.noteFailure(guesser, now) <= AuthThrottle::MaxDelay);
+        QCOMPARE(t.noteFailure(guesser, now), AuthThrottle::MaxDelay);
+        // Quiet long enough past its delay, the address starts afresh.
+        now += AuthThrottle::MaxDelay + AuthThrottle::ForgetAfter;
+        QCOMPARE(t.noteFailure(guesser, now), Millis{0});
+        QCOMPARE(t.trackedAddresses(), 1);
+    }
+
+    void logThrottle()
+    {
+        LogThrottle t;
+        const Millis interval = 10s;
+        Millis now{1000000};
+        QVERIFY(t.note(now));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(!t.note(now + Millis{i}));
+        QCOMPARE(t.flush(now + interval - 1ms, interval), 0); // window still open
+        QVERIFY(!t.note(now + interval - 1ms));
+        QCOMPARE(t.flush(now + interval, interval), 6);
+        QCOMPARE(t.flush(now + interval, interval), 0);
+        now += interval;
+        QVERIFY(t.note(now)); // a new run logs in full again
+        QVERIFY(!t.note(now));
+        QCOMPARE(t.flushAll(), 1);
+        QCOMPARE(t.flushAll(), 0);
+    }
+
+    void nickGuard()
+    {
+        NickGuard g;
+        Millis now{1000000};
+        g.noteOnline(QStringLiteral("cop"), QStringLiteral("cop"), QStringLiteral("cop"));
+        const auto online = g.lookAlikeOf(QStringLiteral("c0p"), QStringLiteral("cop"), now);
+        QVERIFY(online);
+        QCOMPARE(online->nick, QStringLiteral("cop"));
+        QVERIFY(online->online);
+        QVERIFY(!g.lookAlikeOf(QStringLiteral("cop"), QStringLiteral("cop"), now)); // itself
+        g.noteOffline(QStringLiteral("cop"), now);
+        const auto recent = g.lookAlikeOf(QStringLiteral("c0p"), QStringLiteral("cop"), now + 1s);
+        QVERIFY(recent);
+        QVERIFY(!recent->online);
+        QVERIFY(!g.lookAlikeOf(QStringLiteral("c0p"), QStringLiteral("cop"),
+                               now + NickGuard::RememberFor));
+    }
+
+    void nickGuardIsBounded()
+    {
+        NickGuard g;
+        Millis now{1000000};
+        for (int i = 0; i <= NickGuard::MaxRemembered; ++i) {
+            const QString nick = QStringLiteral("n%1").arg(i);
+            g.noteOnline(nick, nick, nick);
+            g.noteOffline(nick, now);
+            now += 1ms;
+        }
+        QCOMPARE(g.remembered(), NickGuard::MaxRemembered);
+        // The oldest went first.
+        QVERIFY(!g.lookAlikeOf(QStringLiteral("x"), QStringLiteral("n0"), now));
+        QVERIFY(g.lookAlikeOf(QStringLiteral("x"), QStringLiteral("n1"), now));
+        // Coming back online takes a nick out of the offline order.
+        g.noteOnline(QStringLiteral("n1"), QStringLiteral("n1"), QStringLiteral("n1"));
+        g.noteOffline(QStringLiteral("n1"), now);
+        QCOMPARE(g.remembered(), NickGuard::MaxRemembered);
+    }
+
     void historyStore()
     {
         HistoryStore store;
@@ -306,6 +442,34 @@ private Q_SLOTS:
         HistoryStore other;
         QVERIFY(other.open(QStringLiteral(":memory:"), &error));
         QCOMPARE(other.lastSeq(), qint64(0));
+    }
+
+    void damagedHistoryIsRefused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("history.db"));
+        {
+            HistoryStore store;
+            QString error;
+            QVERIFY2(store.open(path, &error), qPrintable(error));
+            const QString text(500, QLatin1Char('m'));
+            for (int i = 0; i < 200; ++i)
+                QVERIFY(store.append(QStringLiteral("bob"), QStringLiteral("bob"), text, QString(),
+                                     QDateTime::currentDateTimeUtc(), &error));
+        } // closed: the WAL is checkpointed into the file
+        QFile f(path);
+        QVERIFY(f.size() > 8 * 4096);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.seek(4 * 4096));
+        QVERIFY(f.write(QByteArray(2 * 4096, '\xa5')) == 2 * 4096);
+        f.close();
+        HistoryStore store;
+        QString error;
+        QVERIFY(!store.open(path, &error));
+        QVERIFY2(error.contains(QLatin1String("damaged")) &&
+                     error.contains(QStringLiteral("sqlite3 '%1' .recover").arg(path)),
+                 qPrintable(error));
     }
 
     void logFormat()

@@ -1,3 +1,4 @@
+#include "nickskeleton.h"
 #include "protocol.h"
 
 #include <QTest>
@@ -132,6 +133,29 @@ private Q_SLOTS:
         QTest::newRow("esc") << "a\x1b[31m" << false;
         QTest::newRow("24") << QString(24, QLatin1Char('x')) << true;
         QTest::newRow("25") << QString(25, QLatin1Char('x')) << false;
+        QTest::newRow("cyrillic") << QStringLiteral("\u0431\u043e\u0440\u0438\u0441") << true;
+        QTest::newRow("greek") << QStringLiteral("\u03b1\u03bb\u03c6\u03b1") << true;
+        QTest::newRow("japanese mix") << QStringLiteral("\u5c71\u7530\u305f\u308d\u3046") << true;
+        QTest::newRow("latin and han") << QStringLiteral("li\u96f7") << true;
+        QTest::newRow("accented nfc") << QStringLiteral("z\u00f6e") << true;
+        QTest::newRow("latin + cyrillic a") << QStringLiteral("\u0430lice") << false;
+        QTest::newRow("latin + greek o") << QStringLiteral("b\u03bfb") << false;
+        QTest::newRow("cyrillic + greek") << QStringLiteral("\u0431\u03bb") << false;
+        QTest::newRow("hangul filler") << QStringLiteral("\u3164") << false;
+        QTest::newRow("choseong filler") << QStringLiteral("a\u115f") << false;
+        QTest::newRow("jungseong filler") << QStringLiteral("a\u1160") << false;
+        QTest::newRow("halfwidth filler") << QStringLiteral("a\uffa0") << false;
+        QTest::newRow("zwsp") << QStringLiteral("a\u200bb") << false;
+        QTest::newRow("lrm") << QStringLiteral("a\u200e") << false;
+        QTest::newRow("word joiner") << QStringLiteral("a\u2060") << false;
+        QTest::newRow("invisible plus") << QStringLiteral("a\u2064") << false;
+        QTest::newRow("bom") << QStringLiteral("\ufeffa") << false;
+        QTest::newRow("variation selector") << QStringLiteral("a\ufe0f") << false;
+        QTest::newRow("combining only") << QStringLiteral("\u0301") << false;
+        QTest::newRow("decomposed accent") << QStringLiteral("zo\u0308e") << false;
+        QTest::newRow("fullwidth") << QStringLiteral("\uff41\uff42") << false;
+        QTest::newRow("math bold") << QStringLiteral("\U0001d41a\U0001d41b") << false;
+        QTest::newRow("circled") << QStringLiteral("\u24d0b") << false;
     }
     void nickRules()
     {
@@ -140,6 +164,53 @@ private Q_SLOTS:
         QString why;
         QCOMPARE(isValidNick(nick, &why), valid);
         QCOMPARE(why.isEmpty(), valid);
+    }
+    void skeletons_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<bool>("same");
+        QTest::newRow("case") << "Bob"
+                              << "bOB" << true;
+        QTest::newRow("capital I and l") << "aIice"
+                                         << "alice" << true;
+        QTest::newRow("digits") << "b0b1"
+                                << "bobl" << true;
+        QTest::newRow("rn and m") << "rnary"
+                                  << "mary" << true;
+        QTest::newRow("cyrillic cop") << QStringLiteral("\u0441\u043e\u0440") << "cop" << true;
+        QTest::newRow("cyrillic capitals") << QStringLiteral("\u0412\u041e\u0412") << "bob" << true;
+        QTest::newRow("greek capitals") << QStringLiteral("\u0391\u0392\u0395") << "abe" << true;
+        QTest::newRow("cyrillic yo and e diaeresis")
+            << QStringLiteral("\u0451") << QStringLiteral("\u00eb") << true;
+        QTest::newRow("fullwidth")
+            << QStringLiteral("\uff41\uff4c\uff49\uff43\uff45") << "alice" << true;
+        QTest::newRow("math script") << QStringLiteral("\U0001d4b6lice") << "alice" << true;
+        QTest::newRow("different") << "alice"
+                                   << "alicia" << false;
+        QTest::newRow("i is not l") << "alice"
+                                    << "allce" << false;
+        QTest::newRow("cyrillic boris")
+            << QStringLiteral("\u0431\u043e\u0440\u0438\u0441") << "bopnc" << false;
+    }
+    void skeletons()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(bool, same);
+        QCOMPARE(nickSkeleton(a) == nickSkeleton(b), same);
+    }
+    void commandsAreAscii()
+    {
+        QCOMPARE(parse(QStringLiteral("say hi")).line->command, QStringLiteral("SAY"));
+        // U+017F upper-cases to 'S' in Unicode; it must not spell SAY.
+        const ParseResult longS = parse(QStringLiteral("\u017fay hi"));
+        QVERIFY(longS.ok());
+        QCOMPARE(longS.line->command, QStringLiteral("\u017fAY"));
+        QVERIFY(longS.line->text.isEmpty()); // parsed as unknown: words only
+        QCOMPARE(parse(QStringLiteral("\u3000SAY hi")).line->command, QStringLiteral("\u3000SAY"));
+        // Turkish dotless i and Kelvin sign are no ASCII either.
+        QCOMPARE(parse(QStringLiteral("\u0131nfo")).line->command, QStringLiteral("\u0131NFO"));
     }
     void controlCharacters()
     {

@@ -1,0 +1,179 @@
+// libFuzzer target over the server's whole command handling: a ChatRoom
+// with a real HistoryStore (":memory:") and a few scripted participants
+// that feed it bytes through the same LineFramer a connection uses. The
+// input is a script: the first byte picks the server (password or not,
+// line limit), then each record says which participant acts and how
+// (bytes to send, or the connection going away). Any crash, sanitizer
+// report or broken invariant below is a bug.
+
+#include "chatroom.h"
+#include "historystore.h"
+#include "lineframer.h"
+#include "participant.h"
+#include "protocol.h"
+#include "serverconfig.h"
+#include "serverlog.h"
+
+#include <QCoreApplication>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+using namespace longline;
+using namespace longline::server;
+
+namespace {
+
+// A connection as the room sees it: records what it is sent and whether it
+// was closed, and checks every line as a client would read it.
+class FakeParticipant : public Participant
+{
+public:
+    FakeParticipant(quint64 id, const QHostAddress &address, const ServerConfig &config)
+        : Participant(id, config.minClientPing, config.ratePer10s), m_address(address)
+    {
+    }
+
+    QString peer() const override { return m_address.toString() + QStringLiteral(":4000"); }
+    QHostAddress peerAddress() const override { return m_address; }
+    bool isEncrypted() const override { return false; }
+    void send(const QByteArray &line) override
+    {
+        if (!isOpen())
+            return;
+        checkLine(line);
+        m_received += line.size();
+    }
+    void close(const QString &byeReason, const QString &) override
+    {
+        if (!isOpen())
+            return;
+        checkLine(protocol::bye(byeReason));
+        setState(State::Closing);
+    }
+    void notePong(const QString &) override {}
+    void end() { setState(State::Closed); }
+
+private:
+    static void checkLine(const QByteArray &line)
+    {
+        // One line, newline-terminated, valid UTF-8, no control characters
+        // a terminal would act on, and parseable by a client.
+        if (line.isEmpty() || line.back() != '\n' || line.count('\n') != 1)
+            std::abort();
+        const QByteArray body = line.chopped(1);
+        const QString text = QString::fromUtf8(body);
+        if (text.toUtf8() != body)
+            std::abort();
+        if (protocol::hasControlChars(text))
+            std::abort();
+        if (!protocol::parse(text).ok())
+            std::abort();
+    }
+
+    QHostAddress m_address;
+    qint64 m_received = 0;
+};
+
+struct World
+{
+    ServerLog log;
+    HistoryStore store;
+    ServerConfig plain;
+    ServerConfig withPassword;
+};
+
+World *world()
+{
+    static World *w = [] {
+        static int argc = 1;
+        static char name[] = "fuzz_chatroom";
+        static char *argv[] = {name, nullptr};
+        new QCoreApplication(argc, argv);
+        auto *created = new World;
+        QString error;
+        if (!created->log.open(QStringLiteral("/dev/null"), &error) ||
+            !created->store.open(QStringLiteral(":memory:"), &error))
+            std::abort();
+        created->plain.minClientPing = Millis{0};
+        created->withPassword = created->plain;
+        created->withPassword.password = QStringLiteral("s3cret");
+        return created;
+    }();
+    return w;
+}
+
+constexpr int Slots = 3;
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    World *w = world();
+    ServerConfig config = (data[0] & 1) ? w->withPassword : w->plain;
+    config.maxLine = 64 + (data[0] >> 1) * 8;
+    ChatRoom room(config, w->store, w->log);
+
+    std::array<std::unique_ptr<FakeParticipant>, Slots> slots;
+    std::array<std::unique_ptr<LineFramer>, Slots> framers;
+    quint64 nextId = 1;
+    const std::array<QHostAddress, 2> addresses = {QHostAddress(QStringLiteral("198.51.100.1")),
+                                                   QHostAddress(QStringLiteral("2001:db8::1"))};
+    auto connect = [&](int i) {
+        slots[i] = std::make_unique<FakeParticipant>(nextId, addresses[nextId % 2], config);
+        framers[i] = std::make_unique<LineFramer>(config.maxLine);
+        ++nextId;
+    };
+    auto hangUp = [&](int i) {
+        room.retire(slots[i].get(), QStringLiteral("closed by peer"));
+        slots[i]->end();
+        slots[i].reset();
+    };
+
+    // Records: <op> <length> <bytes...>. op % Slots is the participant;
+    // op / Slots & 3 == 3 hangs it up instead of sending.
+    size_t pos = 1;
+    while (pos + 2 <= size) {
+        const int i = data[pos] % Slots;
+        const bool hang = ((data[pos] / Slots) & 3) == 3;
+        const size_t n = std::min<size_t>(data[pos + 1], size - pos - 2);
+        const QByteArray bytes(reinterpret_cast<const char *>(data + pos + 2),
+                               static_cast<qsizetype>(n));
+        pos += 2 + n;
+        if (!slots[i])
+            connect(i);
+        if (hang) {
+            hangUp(i);
+            continue;
+        }
+        framers[i]->feed(bytes);
+        while (auto item = framers[i]->next()) {
+            if (!slots[i]->isOpen())
+                break;
+            if (item->status == LineFramer::Status::Line)
+                room.handleLine(slots[i].get(), item->text);
+            else
+                room.handleRejected(slots[i].get(), item->status, item->rawSize);
+        }
+        // A connection the room closed goes away, as the real one would.
+        if (!slots[i]->isOpen())
+            hangUp(i);
+        int open = 0;
+        for (const auto &s : slots)
+            open += s && s->state() == Participant::State::Registered ? 1 : 0;
+        if (room.onlineCount() > open)
+            std::abort(); // a nick held by no live connection
+        for (const QString &nick : room.onlineNicks())
+            if (!protocol::isValidNick(nick))
+                std::abort();
+    }
+    for (int i = 0; i < Slots; ++i)
+        if (slots[i])
+            hangUp(i);
+    if (room.onlineCount() != 0)
+        std::abort();
+    return 0;
+}

@@ -158,6 +158,32 @@ def recorded_probes_as_nobody(lab):
             os.unlink(pcap)
 
 
+def watch_follows_a_lesson(lab):
+    """As uid 65534: watch, given the prefix a running experiment prints,
+    enters its private user namespace and shows its keepalive probes."""
+    lesson = LineProcess(as_nobody(lab.argv("experiment", "2", "--auto", "--nat-timeout", "4")))
+    try:
+        hint = lesson.wait_for(lambda l: "watch" in l and "--prefix" in l, 15)
+        check(hint is not None, "nobody: the experiment names the watch command")
+        words = hint.split()
+        prefix = words[words.index("--prefix") + 1]
+        # The experiment's lab comes up just after it prints the hint.
+        deadline = time.monotonic() + 10
+        result = None
+        while time.monotonic() < deadline:
+            result = run(as_nobody([sys.executable, lab.path, "--prefix", prefix, "watch",
+                                    "--plain", "--duration", "4"]), timeout=30)
+            if result.returncode == 0:
+                break
+            time.sleep(0.5)
+        check(result.returncode == 0 and "KEEPALIVE PROBE" in result.stdout,
+              "nobody: watch --prefix shows the running experiment's probes")
+        check(lesson.wait_for(lambda l: "1 of 1 steps as the page predicts" in l, 60) is not None,
+              "nobody: the experiment still passes with a watcher")
+    finally:
+        lesson.stop()
+
+
 def ordinary_user_commands(lab):
     """up, status, watch and down for an ordinary user: the lab lives in a
     user namespace that the host's `ip netns` does not see."""
@@ -241,6 +267,7 @@ def main():
         check(lab.namespaces() == [], "root: the lesson removed its own lab")
         ordinary_user_commands(lab)
         refusal_names_the_setting(lab)
+        watch_follows_a_lesson(lab)
         lesson(lab, tmp, "nobody", as_nobody, in_userns=True)
     finally:
         if lab.namespaces():

@@ -26,18 +26,25 @@ def main(argv):
         results = json.load(f)
     fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 4.2))
     for ax, (key, label) in zip(axes, METRICS):
+        values = []
         for server in results["servers"]:
             points = [(r["n"], r[key]) for r in server["runs"]
                       if r.get(key) is not None and r.get("settled")]
             if not points:
                 continue
             xs, ys = zip(*points)
+            values += [y for y in ys if y > 0]
             ax.plot(xs, ys, marker="o", label=server["name"])
         ax.set_xlabel("connections held (N)")
         ax.set_ylabel(label)
-        ax.set_ylim(bottom=0)
+        # Servers can differ a hundredfold: then only a log scale shows all.
+        if values and max(values) > 20 * min(values):
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend()
+        if values:
+            ax.legend()
     fig.suptitle("longline-bench compare, " + results.get("started_utc", ""))
     fig.tight_layout()
     fig.savefig(argv[2], dpi=110)

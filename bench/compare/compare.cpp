@@ -169,6 +169,15 @@ LatencyFigures pingAtRate(LoadGen &gen, size_t lo, size_t hi, double rate, Secon
     return latencyFigures(std::move(rtts), sent);
 }
 
+// The bench's own CPU time (user + system), all threads.
+double ownCpuSeconds()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 std::string fmt(const char *f, double a)
 {
     char buf[64];
@@ -234,10 +243,14 @@ SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const s
 
     std::mt19937 rng{uint32_t(n)};
     const double ping0 = cpuSeconds(pid);
+    const double self0 = ownCpuSeconds();
     run.pings = pingAtRate(gen, 0, size_t(n), PingRate, ph.pingWindow, ph.drainTimeout, rng);
     const double ping1 = cpuSeconds(pid);
-    if (ping0 >= 0 && ping1 >= 0 && run.pings.answered > 0)
+    const double self1 = ownCpuSeconds();
+    if (ping0 >= 0 && ping1 >= 0 && run.pings.answered > 0) {
         run.cpuPerPingUs = 1e6 * (ping1 - ping0) / run.pings.answered;
+        run.loadgenCpuPerPingUs = 1e6 * (self1 - self0) / run.pings.answered;
+    }
 
     if (program.kind == ServerKind::Longline) {
         gen.resetMessages();
@@ -430,7 +443,7 @@ CompareResults runCompare(const Options &options)
     const long limit = descriptorLimit();
     const std::string scratch = options.outDir + "/servers";
 
-    for (ServerKind kind : {ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis}) {
+    for (ServerKind kind : options.servers) {
         ServerResults s;
         s.program = findProgram(kind, options.longlineServer);
         if (s.program.path.empty()) {
@@ -468,8 +481,11 @@ CompareResults runCompare(const Options &options)
         results.servers.push_back(s);
     }
 
-    const ServerProgram &longline = results.servers.front().program;
-    if (!longline.path.empty() && !options.sizes.empty()) {
+    const auto ll =
+        std::find_if(results.servers.begin(), results.servers.end(),
+                     [](const ServerResults &s) { return s.program.kind == ServerKind::Longline; });
+    if (ll != results.servers.end() && !ll->program.path.empty() && !options.sizes.empty()) {
+        const ServerProgram &longline = ll->program;
         const int largest = *std::max_element(options.sizes.begin(), options.sizes.end());
         const int stormN = int(std::min<long>(largest, limit - StormProbes - DescriptorReserve));
         results.storm = runStorm(longline, stormN, ph, scratch + "/longline-storm");

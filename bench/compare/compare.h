@@ -18,6 +18,7 @@ struct Options
     std::string outDir = "bench-compare";
     std::string longlineServer;
     bool quick = false;
+    std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis};
 };
 
 // Round-trip figures of timed requests. A request never answered counts as
@@ -46,6 +47,7 @@ struct SweepRun
     double idleWindowSeconds = 0;
     LatencyFigures pings;
     std::optional<double> cpuPerPingUs;
+    std::optional<double> loadgenCpuPerPingUs; // the bench's own cost, for comparison
     uint64_t serverErrors = 0;
     uint64_t closedByServer = 0;
     // longline only: one SAY reaching every held connection.

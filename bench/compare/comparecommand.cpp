@@ -18,7 +18,7 @@ constexpr int QuickDefaultSize = 200;
 void usage(FILE *to)
 {
     std::fprintf(to, "Usage: longline-bench compare [--sizes N,N,...] [--out DIR] [--server PATH] "
-                     "[--quick]\n"
+                     "[--servers LIST] [--quick]\n"
                      "Runs the same load against longline-server, mosquitto and redis-server on "
                      "loopback and prints the issue-9 targets.\n"
                      "  --sizes   connection counts (default 1000,5000,10000,19500; --quick: 200)\n"
@@ -26,6 +26,7 @@ void usage(FILE *to)
                      "servers' scratch files (default bench-compare)\n"
                      "  --server  the longline-server binary to measure (default: "
                      "$LONGLINE_SERVER_BIN, else ../server/longline-server next to this program)\n"
+                     "  --servers which servers to run (default longline,mosquitto,redis)\n"
                      "  --quick   short phases, for a smoke run\n");
 }
 
@@ -44,6 +45,26 @@ bool parseSizes(const std::string &text, std::vector<int> &sizes)
         pos = comma + 1;
     }
     return !sizes.empty();
+}
+
+bool parseServers(const std::string &text, std::vector<ServerKind> &servers)
+{
+    servers.clear();
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        const size_t comma = std::min(text.find(',', pos), text.size());
+        const std::string item = text.substr(pos, comma - pos);
+        if (item == "longline")
+            servers.push_back(ServerKind::Longline);
+        else if (item == "mosquitto")
+            servers.push_back(ServerKind::Mosquitto);
+        else if (item == "redis")
+            servers.push_back(ServerKind::Redis);
+        else
+            return false;
+        pos = comma + 1;
+    }
+    return !servers.empty();
 }
 
 std::string defaultServer()
@@ -76,6 +97,12 @@ int compareMain(int argc, char **argv)
                 return 2;
             }
             sizesGiven = true;
+        } else if (arg == "--servers" && hasValue) {
+            if (!parseServers(argv[++i], options.servers)) {
+                std::fprintf(stderr,
+                             "compare: --servers wants names from longline,mosquitto,redis\n");
+                return 2;
+            }
         } else if (arg == "--out" && hasValue) {
             options.outDir = argv[++i];
         } else if (arg == "--server" && hasValue) {

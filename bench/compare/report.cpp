@@ -254,6 +254,7 @@ std::string jsonReport(const CompareResults &r, const std::vector<Target> &targe
                           {"idle_window_s", x.idleWindowSeconds},
                           {"pings", latencyJson(x.pings)},
                           {"cpu_per_ping_us", jv(x.cpuPerPingUs)},
+                          {"loadgen_cpu_per_ping_us", jv(x.loadgenCpuPerPingUs)},
                           {"server_errors", double(x.serverErrors)},
                           {"closed_by_server", double(x.closedByServer)}};
             if (s.program.kind == ServerKind::Longline) {

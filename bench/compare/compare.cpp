@@ -297,7 +297,13 @@ StormRun runStorm(const ServerProgram &program, int n, const Phases &ph, const s
     const auto t0 = Clock::now();
     const int64_t t0Ns = LoadGen::nowNs();
     size_t opened = 0;
-    auto welcomed = [&] { return gen.count(ConnState::Ready) - StormProbes; };
+    // Welcomed: got its WELCOME, whatever happened to it afterwards.
+    auto welcomed = [&] {
+        size_t count = 0;
+        for (size_t i = first; i < gen.size(); ++i)
+            count += gen.conn(i).registeredNs != 0;
+        return count;
+    };
     const double limit = ph.stormSpread.count() + 2 * StormWelcomeTarget;
     // Opening the storm's connections at an even rate over the spread is
     // driven from the stop callback of the probe pings, which poll meanwhile.

@@ -3,6 +3,7 @@
 #include "dialect.h"
 #include "loadgen.h"
 #include "procstats.h"
+#include "profiler.h"
 
 #include <algorithm>
 #include <cmath>
@@ -185,7 +186,8 @@ std::string fmt(const char *f, double a)
     return buf;
 }
 
-SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const std::string &dir)
+SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const std::string &dir,
+                  const std::string &profileBase)
 {
     SweepRun run;
     run.n = n;
@@ -233,6 +235,12 @@ SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const s
     if (run.rssBeforeKiB > 0 && run.rssAfterKiB > 0)
         run.rssPerConnKiB = double(run.rssAfterKiB - run.rssBeforeKiB) / run.registered;
 
+    // Profiled from the idle window to the end of the PINGs: idle cost and
+    // cost per PING both show.
+    Profiler profiler;
+    const bool profiling = !profileBase.empty() && profiler.start(pid, profileBase + ".data");
+    if (!profileBase.empty() && !profiling)
+        run.note += (run.note.empty() ? "" : "; ") + profiler.why();
     const double idle0 = cpuSeconds(pid);
     const auto idleStart = Clock::now();
     serviceFor(gen, ph.idleWindow);
@@ -247,6 +255,8 @@ SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const s
     run.pings = pingAtRate(gen, 0, size_t(n), PingRate, ph.pingWindow, ph.drainTimeout, rng);
     const double ping1 = cpuSeconds(pid);
     const double self1 = ownCpuSeconds();
+    if (profiling && !profiler.stop(profileBase + ".txt"))
+        run.note += (run.note.empty() ? "" : "; ") + profiler.why();
     if (ping0 >= 0 && ping1 >= 0 && run.pings.answered > 0) {
         run.cpuPerPingUs = 1e6 * (ping1 - ping0) / run.pings.answered;
         run.loadgenCpuPerPingUs = 1e6 * (self1 - self0) / run.pings.answered;
@@ -480,7 +490,10 @@ CompareResults runCompare(const Options &options)
                 continue;
             }
             const std::string dir = scratch + "/" + serverName(kind) + "-" + std::to_string(n);
-            s.runs.push_back(runSweep(s.program, n, ph, dir));
+            const std::string profile = options.profile && kind == ServerKind::Longline
+                                            ? options.outDir + "/perf-longline-" + std::to_string(n)
+                                            : std::string();
+            s.runs.push_back(runSweep(s.program, n, ph, dir, profile));
             progress(s, s.runs.back());
             failedSmaller = !s.runs.back().settled;
         }

@@ -18,6 +18,7 @@ struct Options
     std::string outDir = "bench-compare";
     std::string longlineServer;
     bool quick = false;
+    bool profile = false; // perf record longline-server's idle and PING phases
     std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis};
 };
 

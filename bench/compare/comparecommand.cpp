@@ -18,7 +18,7 @@ constexpr int QuickDefaultSize = 200;
 void usage(FILE *to)
 {
     std::fprintf(to, "Usage: longline-bench compare [--sizes N,N,...] [--out DIR] [--server PATH] "
-                     "[--servers LIST] [--quick]\n"
+                     "[--servers LIST] [--quick] [--perf]\n"
                      "Runs the same load against longline-server, mosquitto and redis-server on "
                      "loopback and prints the issue-9 targets.\n"
                      "  --sizes   connection counts (default 1000,5000,10000,19500; --quick: 200)\n"
@@ -27,7 +27,9 @@ void usage(FILE *to)
                      "  --server  the longline-server binary to measure (default: "
                      "$LONGLINE_SERVER_BIN, else ../server/longline-server next to this program)\n"
                      "  --servers which servers to run (default longline,mosquitto,redis)\n"
-                     "  --quick   short phases, for a smoke run\n");
+                     "  --quick   short phases, for a smoke run\n"
+                     "  --perf    perf record longline-server's idle and PING phases into "
+                     "DIR/perf-longline-N.{data,txt} (its CPU figures then include perf's cost)\n");
 }
 
 bool parseSizes(const std::string &text, std::vector<int> &sizes)
@@ -91,6 +93,8 @@ int compareMain(int argc, char **argv)
         const bool hasValue = i + 1 < argc;
         if (arg == "--quick") {
             options.quick = true;
+        } else if (arg == "--perf") {
+            options.profile = true;
         } else if (arg == "--sizes" && hasValue) {
             if (!parseSizes(argv[++i], options.sizes)) {
                 std::fprintf(stderr, "compare: --sizes wants positive numbers like 1000,5000\n");

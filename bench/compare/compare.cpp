@@ -270,10 +270,11 @@ SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const s
         const auto sent = Clock::now();
         if (sender < gen.size() && gen.send(sender, dialect.say())) {
             const bool reached = serviceUntil(
-                gen, [&] { return gen.messages() >= gen.count(ConnState::Ready); }, ph.roomTimeout);
+                gen, [&] { return gen.connectionsWithMessages() >= gen.count(ConnState::Ready); },
+                ph.roomTimeout);
             if (reached)
                 run.roomMessageMs = 1000.0 * since(sent);
-            run.roomReached = int(gen.messages());
+            run.roomReached = int(gen.connectionsWithMessages());
         }
     }
     run.serverErrors = gen.serverErrors();

@@ -271,6 +271,8 @@ void LoadGen::onReadable(size_t index)
             c.keepaliveInFlight = false;
         }
     }
+    if (c.messages == 0 && m_events.messages > 0)
+        ++m_connsWithMessages;
     c.messages += uint32_t(m_events.messages);
     m_messages += uint64_t(m_events.messages);
     m_serverErrors += uint64_t(m_events.errors);
@@ -300,6 +302,7 @@ void LoadGen::resetMessages()
     for (Conn &c : m_conns)
         c.messages = 0;
     m_messages = 0;
+    m_connsWithMessages = 0;
 }
 
 void LoadGen::closeAll()

@@ -71,6 +71,7 @@ public:
     size_t count(ConnState s) const { return m_inState[int(s)]; }
     size_t pingsInFlight() const { return m_pingsInFlight; }
     uint64_t messages() const { return m_messages; }
+    size_t connectionsWithMessages() const { return m_connsWithMessages; } // since resetMessages
     uint64_t serverErrors() const { return m_serverErrors; }
     uint64_t closedByServer() const { return m_closedByServer; }
     const std::string &lastFailure() const { return m_lastFailure; }
@@ -99,6 +100,7 @@ private:
     size_t m_inState[ConnStateCount] = {};
     size_t m_pingsInFlight = 0;
     uint64_t m_messages = 0;
+    size_t m_connsWithMessages = 0;
     uint64_t m_serverErrors = 0;
     uint64_t m_closedByServer = 0;
     std::string m_lastFailure;

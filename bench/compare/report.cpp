@@ -62,6 +62,13 @@ std::string nText(int n)
     return s;
 }
 
+// A note may quote a server's log; a '|' in it would split the table cell.
+std::string cell(std::string s)
+{
+    std::replace(s.begin(), s.end(), '|', '/');
+    return s;
+}
+
 QJsonValue jv(const std::optional<double> &v)
 {
     return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
@@ -227,10 +234,10 @@ std::string markdownReport(const CompareResults &r, const std::vector<Target> &t
                   opt(x.idleCpuPercent) + " | " + opt(x.cpuPerPingUs, "%.1f") + " | " +
                   opt(x.pings.p50Ms, "%.3f") + " | " + opt(x.pings.p99Ms, "%.3f") + " | " +
                   std::to_string(x.pings.answered) + "/" + std::to_string(x.pings.sent) + " | " +
-                  x.note + " |\n";
+                  cell(x.note) + " |\n";
     md += "\n| target | figure | holds |\n| --- | --- | --- |\n";
     for (const Target &t : targets)
-        md += "| " + t.name + " | " + t.figure + " | " +
+        md += "| " + t.name + " | " + cell(t.figure) + " | " +
               (t.holds ? (*t.holds ? "yes" : "**no**") : "n/a") + " |\n";
     return md;
 }

@@ -235,6 +235,34 @@ std::string markdownReport(const CompareResults &r, const std::vector<Target> &t
                   opt(x.pings.p50Ms, "%.3f") + " | " + opt(x.pings.p99Ms, "%.3f") + " | " +
                   std::to_string(x.pings.answered) + "/" + std::to_string(x.pings.sent) + " | " +
                   cell(x.note) + " |\n";
+    for (const ServerResults &s : r.servers)
+        for (const SweepRun &x : s.runs)
+            if (s.program.kind == ServerKind::Longline && x.started)
+                md += "\n- longline-server, N=" + nText(x.n) +
+                      ": one message to the room reached " + nText(x.roomReached) + " of " +
+                      nText(x.registered) +
+                      (x.roomMessageMs ? num(" in %.0f ms", *x.roomMessageMs) : "") + ".";
+    if (r.storm) {
+        const StormRun &st = *r.storm;
+        md += "\n- Mass reconnect: " + nText(st.n) + " clients connecting over " +
+              num("%.0f s", st.spreadSeconds) + ", " + nText(st.welcomed) + " welcomed" +
+              (st.allWelcomedSeconds
+                   ? num(", the last %.2f s after the first connect", *st.allWelcomedSeconds)
+                   : "") +
+              "; probe PINGs answered " + std::to_string(st.probePings.answered) + "/" +
+              std::to_string(st.probePings.sent) + ", p50 " + opt(st.probePings.p50Ms) +
+              " ms, p99 " + opt(st.probePings.p99Ms) + " ms" +
+              (st.note.empty() ? "" : " (" + cell(st.note) + ")") + ".";
+    }
+    if (r.ack) {
+        const AckRun &a = *r.ack;
+        md += "\n- ACK latency: " + nText(a.clients) + " clients, " + num("%.0f", a.ratePerSecond) +
+              " SAYID/s: " + std::to_string(a.acks.answered) + "/" + std::to_string(a.acks.sent) +
+              " acked, p50 " + opt(a.acks.p50Ms) + " ms, p99 " + opt(a.acks.p99Ms) + " ms; " +
+              nText(int(a.deliveriesReceived)) + " of " + nText(int(a.deliveriesExpected)) +
+              " MSG deliveries" + (a.note.empty() ? "" : " (" + cell(a.note) + ")") + ".";
+    }
+    md += "\n";
     md += "\n| target | figure | holds |\n| --- | --- | --- |\n";
     for (const Target &t : targets)
         md += "| " + t.name + " | " + cell(t.figure) + " | " +

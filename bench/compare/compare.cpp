@@ -267,10 +267,13 @@ SweepRun runSweep(const ServerProgram &program, int n, const Phases &ph, const s
         size_t sender = 0;
         while (sender < gen.size() && gen.conn(sender).state != ConnState::Ready)
             ++sender;
+        // The room: every connection registered when the message leaves
+        // (a slow server may still be registering some).
+        run.roomSize = int(gen.count(ConnState::Ready));
         const auto sent = Clock::now();
         if (sender < gen.size() && gen.send(sender, dialect.say())) {
             const bool reached = serviceUntil(
-                gen, [&] { return gen.connectionsWithMessages() >= gen.count(ConnState::Ready); },
+                gen, [&] { return gen.connectionsWithMessages() >= size_t(run.roomSize); },
                 ph.roomTimeout);
             if (reached)
                 run.roomMessageMs = 1000.0 * since(sent);

@@ -53,6 +53,7 @@ struct SweepRun
     uint64_t closedByServer = 0;
     // longline only: one SAY reaching every held connection.
     std::optional<double> roomMessageMs;
+    int roomSize = 0; // connections registered when it was sent
     int roomReached = 0;
 };
 

@@ -196,9 +196,11 @@ std::vector<Target> evaluateTargets(const CompareResults &r)
                  false};
         if (top && top->roomMessageMs)
             x.figure = num("%.0f ms", *top->roomMessageMs);
+        else if (top && !top->started)
+            x.figure = "not measured: " + top->note;
         else if (top)
             x.figure = "reached " + std::to_string(top->roomReached) + " of " +
-                       std::to_string(top->registered);
+                       std::to_string(top->roomSize);
         x.holds = topOk && top->roomMessageMs && *top->roomMessageMs <= RoomMessageMs;
         t.push_back(x);
     }
@@ -240,7 +242,7 @@ std::string markdownReport(const CompareResults &r, const std::vector<Target> &t
             if (s.program.kind == ServerKind::Longline && x.started)
                 md += "\n- longline-server, N=" + nText(x.n) +
                       ": one message to the room reached " + nText(x.roomReached) + " of " +
-                      nText(x.registered) +
+                      nText(x.roomSize) +
                       (x.roomMessageMs ? num(" in %.0f ms", *x.roomMessageMs) : "") + ".";
     if (r.storm) {
         const StormRun &st = *r.storm;
@@ -294,6 +296,7 @@ std::string jsonReport(const CompareResults &r, const std::vector<Target> &targe
                           {"closed_by_server", double(x.closedByServer)}};
             if (s.program.kind == ServerKind::Longline) {
                 o.insert("room_message_ms", jv(x.roomMessageMs));
+                o.insert("room_size", x.roomSize);
                 o.insert("room_reached", x.roomReached);
             }
             runs.append(o);

@@ -128,6 +128,7 @@ void CompareSmoke::longlineExtrasAreMeasured()
                               .toArray()
                               .at(0)
                               .toObject();
+    QCOMPARE(r.value(QStringLiteral("room_size")).toInt(), Connections);
     QCOMPARE(r.value(QStringLiteral("room_reached")).toInt(), Connections);
     QVERIFY(r.value(QStringLiteral("room_message_ms")).toDouble(-1) > 0);
 

@@ -59,7 +59,8 @@ private Q_SLOTS:
         QCOMPARE(server.waitForLine(QStringLiteral("PONG"), 20000),
                  QStringLiteral("PONG after-joins"));
         qInfo("80,000 JOINs and a PING answered by the window in %lld ms", clock.elapsed());
-        QVERIFY2(clock.elapsed() < 3000, qPrintable(QStringLiteral("%1 ms").arg(clock.elapsed())));
+        QVERIFY2(clock.elapsed() < 3000 * BudgetScale,
+                 qPrintable(QStringLiteral("%1 ms").arg(clock.elapsed())));
         // The member list catches up within its refresh interval.
         QTRY_COMPARE_WITH_TIMEOUT(w->memberModel()->rowCount(), Joins + 1, ConnectMs);
         QCOMPARE(w->memberModel()->shownNicks().first(), QStringLiteral("alice"));
@@ -92,7 +93,8 @@ private Q_SLOTS:
         server.send("PING done\n");
         QVERIFY(!server.waitForLine(QStringLiteral("PONG done"), 10000).isNull());
         qInfo("PING after the flood answered in %lld ms", clock.elapsed());
-        QVERIFY2(clock.elapsed() < 3000, qPrintable(QStringLiteral("%1 ms").arg(clock.elapsed())));
+        QVERIFY2(clock.elapsed() < 3000 * BudgetScale,
+                 qPrintable(QStringLiteral("%1 ms").arg(clock.elapsed())));
         maxBytes = std::max(maxBytes, w->chatModel()->textBytes());
         qInfo("conversation text held at most: %lld bytes", static_cast<long long>(maxBytes));
         QVERIFY(maxBytes <= ChatLogModel::MaxTextBytes);

@@ -67,6 +67,33 @@ private Q_SLOTS:
         QVERIFY(w->chatModel()->rowCount() <= ChatLogModel::MaxEntries);
     }
 
+    // A server that floods past a client bound is named in the conversation
+    // and connected to again.
+    void protocolViolationIsShownAndReconnected()
+    {
+        FakeServer server;
+        Window w;
+        w->client()->setInitialHistory(10);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice")});
+        QVERIFY(!server.welcome(100).isNull());
+        QVERIFY(!server.waitForLine(QStringLiteral("HISTORY 90")).isNull());
+        QByteArray flood;
+        for (int i = 0; i <= ChatClient::MaxHeldLiveMessages; ++i)
+            flood += "MSG " + QByteArray::number(101 + i) + " 2026-11-23T21:50:00.000Z bob x\n";
+        server.send(flood);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int i = 0; i < w->chatModel()->rowCount(); ++i) {
+                    if (w->chatModel()->entry(i).text.startsWith(
+                            QStringLiteral("Disconnected: the server sent more than")))
+                        return true;
+                }
+                return false;
+            }(),
+            ConnectMs);
+        QVERIFY(server.waitForAccepted(2, 3000));
+    }
+
     void longMessageFloodStaysInTheTextBudget()
     {
         FakeServer server;

@@ -102,6 +102,12 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
             QStringLiteral("%1 -- online: %2")
                 .arg(clock({}), protocol::sanitizeForDisplay(nicks.join(QStringLiteral(", ")))));
     });
+    connect(&m_client, &ChatClient::memberCountChanged, this, [this](int count) {
+        printChat(QStringLiteral("%1 -- %2 in the room (too many to announce each join and leave; "
+                                 "/who lists them a page at a time)")
+                      .arg(clock({}))
+                      .arg(count));
+    });
     connect(&m_client, &ChatClient::serverError, this, &TerminalClient::onServerError);
     connect(&m_client, &ChatClient::serverBye, this, &TerminalClient::onBye);
     connect(&m_client, &ChatClient::connectionLost, this, &TerminalClient::onConnectionLost);

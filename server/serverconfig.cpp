@@ -199,6 +199,11 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("Drop a client whose unfinished line gets no newline for this many s "
                        "(default 30)."),
         QStringLiteral("SECONDS"));
+    const QCommandLineOption presenceLimit(
+        QStringLiteral("presence-limit"),
+        QStringLiteral("Above N members, send member counts instead of JOIN/LEAVE to everyone "
+                       "(default 200; 0 = always announce)."),
+        QStringLiteral("N"));
     const QCommandLineOption registerTimeout(
         QStringLiteral("register-timeout"),
         QStringLiteral("Close a client that has not said HELLO after this many s (default 60)."),
@@ -226,10 +231,10 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("Require the password in the first line of FILE (PASS before HELLO)."),
         QStringLiteral("FILE"));
     parser.addOptions(
-        {help,       version,      listen,          keepalive,       userTimeout, heartbeat,
-         minPing,    maxLine,      maxClients,      maxPerAddress,   rate,        db,
-         maxHistory, log,          logSummary,      lineTimeout,     maxOutput,   tlsCert,
-         tlsKey,     passwordFile, registerTimeout, handshakeTimeout});
+        {help,       version,      listen,          keepalive,        userTimeout,  heartbeat,
+         minPing,    maxLine,      maxClients,      maxPerAddress,    rate,         db,
+         maxHistory, log,          logSummary,      lineTimeout,      maxOutput,    tlsCert,
+         tlsKey,     passwordFile, registerTimeout, handshakeTimeout, presenceLimit});
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText();
@@ -269,6 +274,13 @@ ParsedArguments parseArguments(const QStringList &arguments)
         if (!parseSecondsFlag(QStringLiteral("line-timeout"), parser.value(lineTimeout), 0.05,
                               86400, &c.lineTimeout, &error))
             return result;
+    }
+    if (parser.isSet(presenceLimit)) {
+        qint64 n = 0;
+        if (!parseInt(QStringLiteral("presence-limit"), parser.value(presenceLimit), 0, 1000000, &n,
+                      &error))
+            return result;
+        c.presenceLimit = static_cast<int>(n);
     }
     if (parser.isSet(registerTimeout) &&
         !parseSecondsFlag(QStringLiteral("register-timeout"), parser.value(registerTimeout), 0.1,

@@ -56,6 +56,11 @@ struct ServerConfig
     // --handshake-timeout: a TLS connection whose handshake is not done this
     // long after it was accepted is cut, whatever the heartbeat settings.
     Millis handshakeTimeout = 10s;
+    // --presence-limit: in a room with more members than this, JOIN and
+    // LEAVE are no longer sent to everyone (a mass reconnect of N clients
+    // would be N^2 lines); members get "MEMBERS <count>" at most once a
+    // second instead and page through WHO. 0 = always announce.
+    int presenceLimit = 200;
     // --max-output: unsent output a client may leave queued before it is
     // dropped as a slow reader; bounds memory per connection.
     qint64 maxOutputBytes = DefaultMaxOutputBytes;

@@ -471,6 +471,15 @@ void ChatClient::handleLine(const QString &text)
                                 .arg(dropped)
                                 .arg(line.words.size()));
         Q_EMIT onlineChanged(m_online.toList());
+    } else if (cmd == QLatin1String("MEMBERS")) {
+        bool ok = false;
+        const int count = line.words.value(0).toInt(&ok);
+        if (!ok || count < 0) {
+            logMalformed(text, QStringLiteral("bad member count"));
+            return;
+        }
+        m_memberCount = count;
+        Q_EMIT memberCountChanged(count);
     } else if (cmd == QLatin1String("ERR")) {
         handleError(line, text);
     } else if (cmd == QLatin1String("BYE")) {
@@ -754,6 +763,7 @@ void ChatClient::onDead(const DeathVerdict &verdict)
     m_heldLiveBytes = 0;
     if (!m_online.isEmpty()) {
         m_online.clear();
+        m_memberCount = 0;
         Q_EMIT onlineChanged({});
     }
     // Qt may still hold the descriptor after an error; close it outside the

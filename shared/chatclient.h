@@ -138,6 +138,9 @@ public:
     // Sorted case-insensitively.
     QStringList online() const { return m_online.toList(); }
     int onlineCount() const { return m_online.size(); }
+    // The room's size from the last MEMBERS, or the list's size when the
+    // server sent none (a room that fits in one ONLINE line).
+    int memberCount() const { return m_memberCount > 0 ? m_memberCount : m_online.size(); }
     // Live messages held back while a history page is pending.
     int heldLiveCount() const { return static_cast<int>(m_heldLive.size()); }
     // How long until the pacer lets the next unsent message out (0 = now
@@ -163,6 +166,9 @@ Q_SIGNALS:
     // A JOIN or LEAVE changed the presence list (repeats do not).
     void memberAdded(const QString &nick);
     void memberRemoved(const QString &nick);
+    // The room is larger than the presence list shows (MEMBERS): its size.
+    // In a room over the server's presence limit this replaces JOIN/LEAVE.
+    void memberCountChanged(int count);
     // An ERR line. `fatal` when the client stopped because of it.
     void serverError(int code, const QString &name, const QString &text, bool fatal);
     void serverBye(const QString &reason);
@@ -248,6 +254,7 @@ private:
     int m_violationStreak = 0; // violations since connectToServer, for the backoff
     bool m_presenceFullLogged = false;
     PresenceList m_online{MaxMembers};
+    int m_memberCount = 0; // from MEMBERS; 0 = none sent
     std::optional<protocol::WelcomeInfo> m_welcome;
 };
 

@@ -26,7 +26,7 @@ const QHash<QString, Arity> &arities()
         {QStringLiteral("SAY"), {0, 0, true, true}},
         {QStringLiteral("SAYID"), {1, 1, true, true}},
         {QStringLiteral("HISTORY"), {1, 2, false, false}},
-        {QStringLiteral("WHO"), {0, 0, false, false}},
+        {QStringLiteral("WHO"), {0, 1, false, false}},
         {QStringLiteral("PASS"), {0, 0, true, true}},
         {QStringLiteral("PING"), {1, 1, false, false}},
         {QStringLiteral("PONG"), {1, 1, false, false}},
@@ -40,6 +40,7 @@ const QHash<QString, Arity> &arities()
         {QStringLiteral("JOIN"), {2, 2, false, false}},
         {QStringLiteral("LEAVE"), {2, 2, true, false}},
         {QStringLiteral("ONLINE"), {0, -1, false, false}},
+        {QStringLiteral("MEMBERS"), {1, 1, false, false}},
         {QStringLiteral("ERR"), {2, 2, true, false}},
         {QStringLiteral("BYE"), {0, 0, true, false}},
     };
@@ -501,6 +502,11 @@ QByteArray leave(const QDateTime &time, const QString &nick, const QString &reas
 {
     return lineOf(QStringLiteral("LEAVE %1 %2 %3").arg(formatTime(time), nick, reason));
 }
+QByteArray members(int count)
+{
+    return lineOf(QStringLiteral("MEMBERS %1").arg(count));
+}
+
 QByteArray online(const QList<QString> &nicks)
 {
     return lineOf(nicks.isEmpty() ? QStringLiteral("ONLINE")

@@ -131,6 +131,8 @@ QByteArray ack(const QString &cid, qint64 seq);
 QByteArray join(const QDateTime &time, const QString &nick);
 QByteArray leave(const QDateTime &time, const QString &nick, const QString &reason);
 QByteArray online(const QList<QString> &nicks);
+// How many are in the room, when the ONLINE list is not all of them.
+QByteArray members(int count);
 QByteArray error(ErrorCode code, const QString &text);
 QByteArray bye(const QString &reason);
 

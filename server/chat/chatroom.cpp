@@ -216,7 +216,7 @@ void ChatRoom::handleLine(Participant *session, const QString &text)
     } else if (command == QLatin1String("HISTORY")) {
         onHistory(session, line);
     } else if (command == QLatin1String("WHO")) {
-        session->send(protocol::online(onlineNicks()));
+        sendOnlinePage(session, line.words.value(0));
     } else if (command == QLatin1String("PING")) {
         onPing(session, line);
     } else if (command == QLatin1String("PONG")) {
@@ -274,8 +274,11 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     m_byNick.insert(nickKey, session);
     m_nickGuard.noteOnline(nick, nickKey, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
-    session->send(protocol::online(onlineNicks()));
-    const bool announce = m_presence.admitAnnouncement(session->peerAddress(), now);
+    sendOnlinePage(session, QString());
+    m_countChanged = true;
+    // In a large room nobody hears of single joins: the count says it.
+    const bool announce =
+        !isAuditorium() && m_presence.admitAnnouncement(session->peerAddress(), now);
     session->setPresenceAnnounced(announce);
     if (announce)
         broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
@@ -469,11 +472,40 @@ void ChatRoom::retire(Participant *session, const QString &leaveReason)
     const auto it = m_byNick.constFind(session->nickKey());
     if (session->nickKey().isEmpty() || it == m_byNick.constEnd() || it.value() != session)
         return;
+    const bool quiet = isAuditorium();
     m_byNick.erase(it);
+    m_countChanged = true;
     m_nickGuard.noteOffline(protocol::nickSkeleton(session->nick()), monotonicNow());
-    if (session->presenceAnnounced())
+    if (session->presenceAnnounced() && !quiet)
         broadcast(protocol::leave(QDateTime::currentDateTimeUtc(), session->nick(), leaveReason),
                   session);
+}
+
+bool ChatRoom::isAuditorium() const
+{
+    return m_config.presenceLimit > 0 && onlineCount() > m_config.presenceLimit;
+}
+
+void ChatRoom::tick(Millis)
+{
+    const bool auditorium = isAuditorium();
+    // Also once when a room shrinks back below the limit, so members know
+    // the count they hold is the last one and JOIN/LEAVE resume.
+    if (m_countChanged && (auditorium || m_wasAuditorium))
+        broadcast(protocol::members(onlineCount()));
+    m_countChanged = false;
+    m_wasAuditorium = auditorium;
+}
+
+void ChatRoom::sendOnlinePage(Participant *session, const QString &after)
+{
+    QList<QString> page;
+    auto it = after.isEmpty() ? m_byNick.constBegin() : m_byNick.upperBound(after.toCaseFolded());
+    for (; it != m_byNick.constEnd() && page.size() < OnlinePageSize; ++it)
+        page.append(it.value()->nick());
+    session->send(protocol::online(page));
+    if (onlineCount() > OnlinePageSize)
+        session->send(protocol::members(onlineCount()));
 }
 
 QList<QString> ChatRoom::onlineNicks() const

@@ -29,6 +29,8 @@ public:
     // The longest QUIT reason passed on to the others in LEAVE, in
     // characters.
     static constexpr int MaxQuitReason = 160;
+    // Most nicks in one ONLINE line; a bigger room is paged with WHO <after>.
+    static constexpr int OnlinePageSize = 100;
 
     ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
 
@@ -48,6 +50,11 @@ public:
 
     QList<QString> onlineNicks() const; // ordered by case-folded nick
     int onlineCount() const { return static_cast<int>(m_byNick.size()); }
+    // Above --presence-limit members JOIN and LEAVE are not broadcast.
+    bool isAuditorium() const;
+    // Called about once a second: sends MEMBERS to everyone when the count
+    // of a large room changed since the last one.
+    void tick(Millis now);
 
 private:
     void onHello(Participant *session, const protocol::Line &line);
@@ -64,6 +71,9 @@ private:
     void flushLogSummaries(Millis now);
     void logSuppressedErrors(const Participant *session, int count);
     void broadcast(const QByteArray &line, const Participant *except = nullptr);
+    // One ONLINE page (nicks after `after`, case-folded order), then MEMBERS
+    // when the room does not fit in one page.
+    void sendOnlinePage(Participant *session, const QString &after);
     protocol::WelcomeInfo welcomeFor(const QString &nick, const QString &sessionKey) const;
     static QString newSessionKey();
 
@@ -75,7 +85,9 @@ private:
     NickGuard m_nickGuard;
     PresenceThrottle m_presence;
     AuthThrottle m_auth;
-    LogThrottle m_authLog; // all addresses together: one line, then a count
+    LogThrottle m_authLog;        // all addresses together: one line, then a count
+    bool m_countChanged = false;  // the room's size changed since the last MEMBERS
+    bool m_wasAuditorium = false; // at the last tick
 };
 
 } // namespace longline::server

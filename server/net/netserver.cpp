@@ -52,7 +52,7 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
                      ServerLog &log)
     : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io),
-      m_batcher(io), m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io)
+      m_batcher(io), m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io), m_roomTick(io)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -117,6 +117,7 @@ bool NetServer::listen(QString *error)
         {"password", m_config.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")});
     m_log.event("listen", fields);
     accept();
+    tickRoom();
     return true;
 }
 
@@ -363,6 +364,7 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
     std::error_code ec;
     m_acceptor.close(ec);
     m_acceptPause.cancel();
+    m_roomTick.cancel();
     const QString bye = QStringLiteral("server shutting down");
     // Every connection turns Closing first, so no LEAVE goes to someone who
     // was already told BYE.
@@ -387,6 +389,16 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
         for (const auto &c : left)
             c->abort(QStringLiteral("server shutting down"));
         asio::post(m_io, [this] { finishShutdown(); });
+    });
+}
+
+void NetServer::tickRoom()
+{
+    m_room.tick(monotonicNow());
+    m_roomTick.expires_after(std::chrono::seconds(1));
+    m_roomTick.async_wait([this](const std::error_code &ec) {
+        if (!ec && m_state == State::Running)
+            tickRoom();
     });
 }
 

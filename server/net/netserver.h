@@ -73,6 +73,7 @@ private:
     void shedOneWaiting();
     void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why);
     void finishShutdown();
+    void tickRoom();
     static QString leaveReason(const DeathVerdict &verdict);
 
     asio::io_context &m_io;
@@ -86,6 +87,7 @@ private:
     asio::ip::tcp::acceptor m_acceptor;
     asio::steady_timer m_acceptPause;
     asio::steady_timer m_shutdownTimer;
+    asio::steady_timer m_roomTick; // one timer for the whole room, not per connection
     quint16 m_port = 0;
     State m_state = State::Idle;
     std::unordered_map<quint64, std::shared_ptr<Connection>> m_connections;

@@ -133,6 +133,49 @@ private Q_SLOTS:
         QVERIFY(server.waitForLog(
             QRegularExpression(QStringLiteral(" disconnect .*tls handshake timeout"))));
     }
+
+    // Issue 9: above --presence-limit a HELLO is not announced to everyone
+    // (N clients joining would be N^2 lines); the room's size comes as
+    // MEMBERS at most about once a second, and ONLINE is paged.
+    void largeRoomSendsCountsNotJoins()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--presence-limit"), QStringLiteral("2")}));
+        LineClient a, b, c;
+        QVERIFY(a.connectTo(server.port()) && !a.hello(QStringLiteral("alice")).isEmpty());
+        QVERIFY(b.connectTo(server.port()) && !b.hello(QStringLiteral("bob")).isEmpty());
+        REQUIRE_LINE(joined, a, QStringLiteral("JOIN "));
+        QVERIFY(joined.endsWith(QStringLiteral(" bob")));
+        // The third member makes the room larger than the limit.
+        QVERIFY(c.connectTo(server.port()) && !c.hello(QStringLiteral("carol")).isEmpty());
+        QElapsedTimer t;
+        t.start();
+        const auto count = a.waitFor(QStringLiteral("MEMBERS "), 3000);
+        QVERIFY2(count, qPrintable(a.skipped.join(QLatin1Char('|'))));
+        QCOMPARE(*count, QStringLiteral("MEMBERS 3"));
+        QVERIFY(t.elapsed() < 2500);
+        QVERIFY2(!a.skipped.join(QLatin1Char('|')).contains(QLatin1String("JOIN")),
+                 qPrintable(a.skipped.join(QLatin1Char('|'))));
+        // A leave in the large room is not announced either, only counted.
+        c.sendLine(QStringLiteral("QUIT"));
+        QVERIFY(c.waitClosed());
+        const auto after = a.waitFor(QStringLiteral("MEMBERS "), 3000);
+        QVERIFY(after);
+        QCOMPARE(*after, QStringLiteral("MEMBERS 2"));
+        QVERIFY(!a.skipped.join(QLatin1Char('|')).contains(QLatin1String("LEAVE")));
+        // Back at the limit, joins are announced again.
+        LineClient d;
+        QVERIFY(d.connectTo(server.port()) && !d.hello(QStringLiteral("dave")).isEmpty());
+        const auto dj = b.waitFor(QStringLiteral("JOIN "), 3000);
+        QVERIFY(!dj); // dave makes three again: counted, not announced
+        b.sendLine(QStringLiteral("WHO"));
+        REQUIRE_LINE(online, b, QStringLiteral("ONLINE "));
+        QCOMPARE(online, QStringLiteral("ONLINE alice bob dave"));
+        b.sendLine(QStringLiteral("WHO bob")); // the page after bob
+        const auto page = b.waitFor(QStringLiteral("ONLINE"), 3000);
+        QVERIFY(page);
+        QCOMPARE(*page, QStringLiteral("ONLINE dave"));
+    }
 };
 
 QTEST_MAIN(TestServerReactor)

@@ -42,7 +42,11 @@ private Q_SLOTS:
         const auto r = parse(QStringLiteral("PING a b"));
         QVERIFY(!r.ok());
         QCOMPARE(r.error->code, ErrorCode::BadLine);
-        QVERIFY(!parse(QStringLiteral("WHO me")).ok());
+        // WHO takes one word at most: the nick a page of ONLINE starts after.
+        QVERIFY(parse(QStringLiteral("WHO me")).ok());
+        QVERIFY(!parse(QStringLiteral("WHO me you")).ok());
+        QVERIFY(parse(QStringLiteral("MEMBERS 19500")).ok());
+        QVERIFY(!parse(QStringLiteral("MEMBERS")).ok());
         QVERIFY(!parse(QStringLiteral("HELLO")).ok());
     }
     void unknownCommandKeepsItsName()

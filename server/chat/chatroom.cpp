@@ -124,14 +124,13 @@ void ChatRoom::sendError(Participant *session, ErrorCode code, const QString &te
                               {"code", QString::number(static_cast<int>(code))},
                               {"name", protocol::errorName(code)},
                               {"text", text}});
-    if (countsAsProtocolError(code) && session->isOpen() &&
-        !session->errorBudget().tryAcquire(now)) {
+    if (countsAsProtocolError(code) && session->isOpen() && !session->errorBudget().spend(now)) {
         const QString reason = QStringLiteral("too many errors");
         m_log.event("error_flood", {{"id", QString::number(session->id())},
                                     {"peer", session->peer()},
                                     {"nick", session->nick()},
-                                    {"limit", QString::number(Participant::MaxErrors)},
-                                    {"window", formatMillis(Participant::ErrorWindow)}});
+                                    {"limit", QString::number(ErrorBudget::MaxErrors)},
+                                    {"window", formatMillis(ErrorBudget::Window)}});
         retire(session, reason);
         session->close(reason, reason);
     }

@@ -37,8 +37,7 @@ public:
     // A line the framer refused (too long, not UTF-8).
     void handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize);
     // Sends ERR and logs it (the first of a run in full, the rest as a
-    // count); closes a connection that errs more than
-    // Participant::MaxErrors times in Participant::ErrorWindow.
+    // count); closes a connection that overspends its ErrorBudget.
     void sendError(Participant *session, protocol::ErrorCode code, const QString &text);
     // The session is gone or going: forget its nick and tell the others
     // (LEAVE, if its JOIN was announced). Logs the count of its errors not

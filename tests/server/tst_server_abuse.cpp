@@ -87,6 +87,8 @@ private Q_SLOTS:
 
         constexpr int Cycles = 40;
         const QString longReason(3500, QLatin1Char('x'));
+        QElapsedTimer churning;
+        churning.start();
         for (int i = 0; i < Cycles; ++i) {
             LineClient m;
             QVERIFY(connectFrom(m, server, QStringLiteral("127.0.0.2")));
@@ -105,8 +107,12 @@ private Q_SLOTS:
         const int joins = countLines(seen, QRegularExpression(QStringLiteral("^JOIN \\S+ churn")));
         const int leaves =
             countLines(seen, QRegularExpression(QStringLiteral("^LEAVE \\S+ churn")));
-        // The documented burst is 10 per address; far below one per cycle.
-        QVERIFY2(joins > 0 && joins <= 10, qPrintable(QString::number(joins)));
+        // The documented budget: a burst of 10 per address, one more every
+        // 6 s of the loop; far below one per cycle.
+        const int budget = 10 + static_cast<int>(churning.elapsed() / 6000);
+        QVERIFY2(
+            joins > 0 && joins <= budget,
+            qPrintable(QStringLiteral("%1 joins announced, budget %2").arg(joins).arg(budget)));
         QCOMPARE(leaves, joins); // every announced JOIN gets its LEAVE, no more
         for (const QString &l : seen)
             QVERIFY2(l.size() < 400, qPrintable(l.left(200))); // the reason is capped

@@ -262,9 +262,17 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
                   QStringLiteral("%1 is online already").arg(holder->nick()));
         return;
     }
+    const bool announce = m_presence.admitAnnouncement(session->peerAddress(), now);
+    bool shownAlready = false;
     if (holder) {
         // The same client reconnected before we noticed its old connection
-        // died: the old one goes, the new one takes the nick.
+        // died: the old one goes, the new one takes the nick. Over the
+        // presence budget, neither LEAVE nor JOIN is sent, and the others
+        // go on seeing the nick as they did.
+        if (!announce) {
+            shownAlready = holder->presenceAnnounced();
+            holder->setPresenceAnnounced(false);
+        }
         retire(holder, QStringLiteral("replaced"));
         holder->close(QStringLiteral("replaced"), QStringLiteral("replaced"));
     }
@@ -274,8 +282,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     m_nickGuard.noteOnline(nick, nickKey, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
     session->send(protocol::online(onlineNicks()));
-    const bool announce = m_presence.admitAnnouncement(session->peerAddress(), now);
-    session->setPresenceAnnounced(announce);
+    session->setPresenceAnnounced(announce || shownAlready);
     if (announce)
         broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
     QList<LogField> fields = {

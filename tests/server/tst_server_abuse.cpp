@@ -7,8 +7,10 @@
 #include "serverharness.h"
 
 #include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <memory>
 
 using namespace longline::testing;
 
@@ -117,6 +119,57 @@ private Q_SLOTS:
         for (const QString &l : seen)
             QVERIFY2(l.size() < 400, qPrintable(l.left(200))); // the reason is capped
         QCOMPARE(server.process().state(), QProcess::Running);
+    }
+
+    // Item 3 by session takeover: reconnecting with the session key in a
+    // loop is churn too, and what the others see stays true: the nick is
+    // online at the end.
+    void takeoverChurnIsBudgetedAndConsistent()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault());
+        LineClient alice;
+        QVERIFY(connectFrom(alice, server, QStringLiteral("127.0.0.1")));
+        QVERIFY(!alice.hello(QStringLiteral("alice")).isEmpty());
+
+        constexpr int Cycles = 30;
+        QElapsedTimer churning;
+        churning.start();
+        auto current = std::make_unique<LineClient>();
+        QVERIFY(connectFrom(*current, server, QStringLiteral("127.0.0.2")));
+        QString welcome = current->hello(QStringLiteral("mal"));
+        QVERIFY(!welcome.isEmpty());
+        for (int i = 0; i < Cycles; ++i) {
+            auto next = std::make_unique<LineClient>();
+            QVERIFY(connectFrom(*next, server, QStringLiteral("127.0.0.2")));
+            welcome = next->hello(QStringLiteral("mal"),
+                                  LineClient::value(welcome, QStringLiteral("session")));
+            QVERIFY(!welcome.isEmpty());
+            QVERIFY(current->waitFor(QStringLiteral("BYE replaced")));
+            current = std::move(next);
+        }
+        // Replay what alice was told onto the ONLINE list she started with.
+        alice.sendLine(QStringLiteral("WHO"));
+        QVERIFY(alice.waitFor(QStringLiteral("ONLINE")));
+        QSet<QString> shown{QStringLiteral("alice")};
+        int presenceLines = 0;
+        for (const QString &l : std::as_const(alice.skipped)) {
+            const QStringList parts = l.split(QLatin1Char(' '));
+            if (parts.size() >= 3 && parts.at(0) == QLatin1String("JOIN")) {
+                shown.insert(parts.at(2));
+                ++presenceLines;
+            } else if (parts.size() >= 3 && parts.at(0) == QLatin1String("LEAVE")) {
+                shown.remove(parts.at(2));
+                ++presenceLines;
+            }
+        }
+        QVERIFY2(shown.contains(QStringLiteral("mal")), qPrintable(alice.skipped.join('|')));
+        const int budget = 10 + static_cast<int>(churning.elapsed() / 6000);
+        QVERIFY2(presenceLines <= 2 * budget,
+                 qPrintable(QStringLiteral("%1 presence lines for %2 takeovers, budget %3")
+                                .arg(presenceLines)
+                                .arg(Cycles)
+                                .arg(budget)));
     }
 
     // Item 7: password guesses from one address meet growing delays, and

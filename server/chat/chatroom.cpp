@@ -215,7 +215,7 @@ void ChatRoom::handleLine(Participant *session, const QString &text)
     } else if (command == QLatin1String("HISTORY")) {
         onHistory(session, line);
     } else if (command == QLatin1String("WHO")) {
-        session->send(protocol::online(onlineNicks()));
+        session->send(protocol::online(onlineNicks(session)));
     } else if (command == QLatin1String("PING")) {
         onPing(session, line);
     } else if (command == QLatin1String("PONG")) {
@@ -281,7 +281,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     m_byNick.insert(nickKey, session);
     m_nickGuard.noteOnline(nick, nickKey, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
-    session->send(protocol::online(onlineNicks()));
+    session->send(protocol::online(onlineNicks(session)));
     session->setPresenceAnnounced(announce || shownAlready);
     if (announce)
         broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
@@ -482,12 +482,16 @@ void ChatRoom::retire(Participant *session, const QString &leaveReason)
                   session);
 }
 
-QList<QString> ChatRoom::onlineNicks() const
+QList<QString> ChatRoom::onlineNicks(const Participant *viewer) const
 {
     QList<QString> nicks;
     nicks.reserve(m_byNick.size());
-    for (const Participant *s : m_byNick)
-        nicks.append(s->nick());
+    for (const Participant *s : m_byNick) {
+        // A nick nobody was told of joining would never be told of
+        // leaving either: listing it would leave a ghost behind.
+        if (!viewer || s == viewer || s->presenceAnnounced())
+            nicks.append(s->nick());
+    }
     return nicks;
 }
 

@@ -45,7 +45,9 @@ public:
     // registered, or already replaced by a newer session).
     void retire(Participant *session, const QString &leaveReason);
 
-    QList<QString> onlineNicks() const; // ordered by case-folded nick
+    // Ordered by case-folded nick. With a `viewer`, only what it is shown:
+    // the nicks whose JOIN was announced, and its own (PresenceThrottle).
+    QList<QString> onlineNicks(const Participant *viewer = nullptr) const;
     int onlineCount() const { return static_cast<int>(m_byNick.size()); }
 
 private:

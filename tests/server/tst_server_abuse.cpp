@@ -118,6 +118,28 @@ private Q_SLOTS:
         QCOMPARE(leaves, joins); // every announced JOIN gets its LEAVE, no more
         for (const QString &l : seen)
             QVERIFY2(l.size() < 400, qPrintable(l.left(200))); // the reason is capped
+
+        // One more from the churning address stays, unannounced: it is not
+        // listed to others either, so nobody keeps a ghost when it leaves.
+        LineClient ghost;
+        QVERIFY(connectFrom(ghost, server, QStringLiteral("127.0.0.2")));
+        ghost.sendLine(QStringLiteral("HELLO ghost"));
+        REQUIRE_LINE(ghostWelcome, ghost, QStringLiteral("WELCOME ghost "));
+        REQUIRE_LINE(ghostOnline, ghost, QStringLiteral("ONLINE "));
+        QVERIFY2(ghostOnline.split(' ').contains(QStringLiteral("ghost")), qPrintable(ghostOnline));
+        LineClient dave;
+        QVERIFY(connectFrom(dave, server, QStringLiteral("127.0.0.4")));
+        dave.sendLine(QStringLiteral("HELLO dave"));
+        REQUIRE_LINE(daveWelcome, dave, QStringLiteral("WELCOME dave "));
+        REQUIRE_LINE(daveOnline, dave, QStringLiteral("ONLINE "));
+        QVERIFY2(!daveOnline.split(' ').contains(QStringLiteral("ghost")) &&
+                     daveOnline.split(' ').contains(QStringLiteral("carol")),
+                 qPrintable(daveOnline));
+        ghost.sendLine(QStringLiteral("QUIT"));
+        QVERIFY(ghost.waitClosed());
+        dave.sendLine(QStringLiteral("WHO"));
+        REQUIRE_LINE(daveWho, dave, QStringLiteral("ONLINE "));
+        QVERIFY2(!daveWho.contains(QLatin1String("ghost")), qPrintable(daveWho));
         QCOMPARE(server.process().state(), QProcess::Running);
     }
 

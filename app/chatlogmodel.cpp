@@ -2,6 +2,14 @@
 
 namespace longline::app {
 
+namespace {
+// What an entry's strings cost, in bytes of UTF-16.
+qsizetype textCost(const ChatEntry &e)
+{
+    return (e.text.size() + e.nick.size() + e.cid.size()) * 2;
+}
+} // namespace
+
 QString ChatEntry::plainText() const
 {
     const QString t = time.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
@@ -58,7 +66,9 @@ void ChatLogModel::acknowledge(const QString &cid, qint64 seq)
     if (seqRow >= 0 && seqRow != cidRow) {
         // Already shown from history (the first ACK was lost with the old
         // connection): keep that row, drop the queued copy.
+        m_textBytes -= textCost(m_entries.at(seqRow));
         m_entries[seqRow].cid = cid;
+        m_textBytes += textCost(m_entries.at(seqRow));
         m_entries[seqRow].delivery = ChatEntry::Delivery::Sent;
         m_byCid.insert(cid, seqRow);
         const QModelIndex idx = index(seqRow);
@@ -85,7 +95,9 @@ void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
         // Our own echo after the ACK, or a repeat: refresh with server data.
         ChatEntry &e = m_entries[row];
         e.time = m.time;
+        m_textBytes -= textCost(e);
         e.text = protocol::sanitizeForDisplay(m.text);
+        m_textBytes += textCost(e);
         if (e.own())
             e.delivery = ChatEntry::Delivery::Sent;
         const QModelIndex idx = index(row);
@@ -119,6 +131,7 @@ void ChatLogModel::clear()
     m_entries.clear();
     m_bySeq.clear();
     m_byCid.clear();
+    m_textBytes = 0;
     endResetModel();
 }
 
@@ -156,6 +169,7 @@ void ChatLogModel::insertEntry(int row, const ChatEntry &entry)
 {
     beginInsertRows({}, row, row);
     m_entries.insert(row, entry);
+    m_textBytes += textCost(entry);
     endInsertRows();
     if (row == m_entries.size() - 1) {
         if (entry.seq >= 0)
@@ -171,6 +185,7 @@ void ChatLogModel::insertEntry(int row, const ChatEntry &entry)
 void ChatLogModel::removeEntry(int row)
 {
     beginRemoveRows({}, row, row);
+    m_textBytes -= textCost(m_entries.at(row));
     m_entries.removeAt(row);
     endRemoveRows();
     reindex();
@@ -191,17 +206,24 @@ void ChatLogModel::reindex()
 
 void ChatLogModel::trim()
 {
-    if (m_entries.size() <= MaxEntries)
+    if (m_entries.size() <= MaxEntries && m_textBytes <= MaxTextBytes)
         return;
-    // Never drop unsent messages: they are the user's only copy on screen.
+    // A batch of the oldest rows, more while the text is over three
+    // quarters of its budget. Never unsent messages: they are the user's
+    // only copy on screen.
+    const qsizetype bytesTarget = MaxTextBytes / 4 * 3;
     int n = 0;
-    while (n < TrimBatch && n < m_entries.size() &&
-           m_entries.at(n).delivery != ChatEntry::Delivery::Unsent)
+    qsizetype dropped = 0;
+    while (n < m_entries.size() && m_entries.at(n).delivery != ChatEntry::Delivery::Unsent &&
+           (n < TrimBatch || m_textBytes - dropped > bytesTarget)) {
+        dropped += textCost(m_entries.at(n));
         ++n;
+    }
     if (n == 0)
         return;
     beginRemoveRows({}, 0, n - 1);
     m_entries.remove(0, n);
+    m_textBytes -= dropped;
     endRemoveRows();
     reindex();
 }

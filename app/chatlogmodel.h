@@ -57,9 +57,13 @@ class ChatLogModel : public QAbstractListModel
 {
     Q_OBJECT
 public:
-    // Oldest entries are dropped beyond this many, in batches.
+    // Oldest entries are dropped beyond this many, in batches, or when
+    // their text (UTF-16) passes MaxTextBytes, down to three quarters of it:
+    // a server sending long lines fast cannot grow the window's memory.
+    // Unsent messages are never dropped.
     static constexpr int MaxEntries = 5000;
     static constexpr int TrimBatch = 500;
+    static constexpr qsizetype MaxTextBytes = 16 * 1024 * 1024;
 
     explicit ChatLogModel(QObject *parent = nullptr);
 
@@ -85,6 +89,7 @@ public:
     // How many message rows show this text (tests: "shown once").
     int countMessagesWithText(const QString &text) const;
     int unsentCount() const;
+    qsizetype textBytes() const { return m_textBytes; }
 
 private:
     int insertionRowForNumbered() const;
@@ -96,6 +101,7 @@ private:
     QList<ChatEntry> m_entries;
     QHash<qint64, int> m_bySeq;
     QHash<QString, int> m_byCid;
+    qsizetype m_textBytes = 0; // sum of textCost() over m_entries
 };
 
 } // namespace longline::app

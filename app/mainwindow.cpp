@@ -7,6 +7,7 @@
 #include "connectionbanner.h"
 #include "eventlogmodel.h"
 #include "heartbeatmonitor.h"
+#include "memberlistmodel.h"
 #include "presentation.h"
 #include "settingspanel.h"
 #include "statuspanel.h"
@@ -21,7 +22,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
+#include <QListView>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -145,7 +146,11 @@ void MainWindow::buildUi()
             &MainWindow::trustPendingCertificate);
 
     // Docks.
-    m_members = new QListWidget(this);
+    m_members = new QListView(this);
+    m_memberModel = new MemberListModel(this);
+    m_memberModel->setPalette(m_members->palette());
+    m_members->setModel(m_memberModel);
+    m_members->setUniformItemSizes(true); // large rooms: no per-row layout
     m_members->setObjectName(QStringLiteral("memberList"));
     m_members->setAccessibleName(tr("People online"));
     m_membersDock = new QDockWidget(tr("Online"), this);
@@ -324,6 +329,11 @@ void MainWindow::wireClient()
                        time);
             });
     connect(c, &ChatClient::onlineChanged, this, &MainWindow::onOnlineChanged);
+    connect(c, &ChatClient::memberAdded, m_memberModel, &MemberListModel::add);
+    connect(c, &ChatClient::memberRemoved, m_memberModel, &MemberListModel::remove);
+    connect(m_memberModel, &MemberListModel::memberCountChanged, this, [this](int count) {
+        m_membersDock->setWindowTitle(count > 0 ? tr("Online (%1)").arg(count) : tr("Online"));
+    });
     connect(c, &ChatClient::serverError, this, &MainWindow::onServerError);
     connect(c, &ChatClient::serverBye, this, [this](const QString &reason) {
         notice(int(ChatEntry::Level::Warning), tr("The server said goodbye: %1").arg(reason));
@@ -730,34 +740,8 @@ void MainWindow::onConfigChanged(const LivenessConfig &config)
 
 void MainWindow::onOnlineChanged(const QStringList &nicks)
 {
-    m_members->clear();
-    QStringList sorted = nicks;
-    std::sort(sorted.begin(), sorted.end(), [](const QString &a, const QString &b) {
-        return a.compare(b, Qt::CaseInsensitive) < 0;
-    });
-    const QString me = m_client->nick();
-    for (const QString &nick : sorted) {
-        const bool isMe = nick.compare(me, Qt::CaseInsensitive) == 0;
-        auto *item =
-            new QListWidgetItem(isMe ? tr("%1 (you)").arg(protocol::sanitizeForDisplay(nick))
-                                     : protocol::sanitizeForDisplay(nick));
-        item->setForeground(ChatItemDelegate::nickColor(nick, m_members->palette()));
-        QFont f = m_members->font();
-        f.setBold(isMe);
-        item->setFont(f);
-        if (isMe)
-            m_members->insertItem(0, item);
-        else
-            m_members->addItem(item);
-    }
-    if (nicks.isEmpty()) {
-        auto *item = new QListWidgetItem(tr("nobody: not connected"));
-        item->setFlags(Qt::NoItemFlags);
-        m_members->addItem(item);
-        m_membersDock->setWindowTitle(tr("Online"));
-        return;
-    }
-    m_membersDock->setWindowTitle(tr("Online (%1)").arg(nicks.size()));
+    m_memberModel->setOwnNick(m_client->nick());
+    m_memberModel->reset(nicks);
 }
 
 void MainWindow::notice(int level, const QString &text, const QDateTime &time)

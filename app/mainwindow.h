@@ -18,7 +18,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QListView;
 class QPushButton;
 
 namespace longline::app {
@@ -27,6 +27,7 @@ class ChatLogModel;
 class ChatView;
 class ConnectionBanner;
 class EventLogModel;
+class MemberListModel;
 class SettingsPanel;
 class StatusPanel;
 class TimelineModel;
@@ -67,7 +68,8 @@ public:
     TimelineModel *timeline() const { return m_timeline; }
     EventLogModel *eventLog() const { return m_log; }
     QLineEdit *input() const { return m_input; }
-    QListWidget *memberList() const { return m_members; }
+    QListView *memberList() const { return m_members; }
+    MemberListModel *memberModel() const { return m_memberModel; }
     QDockWidget *settingsDock() const { return m_settingsDock; }
     QDockWidget *statusDock() const { return m_statusDock; }
     QDockWidget *membersDock() const { return m_membersDock; }
@@ -118,7 +120,8 @@ private:
     ChatView *m_chatView = nullptr;
     QLineEdit *m_input = nullptr;
     QPushButton *m_send = nullptr;
-    QListWidget *m_members = nullptr;
+    QListView *m_members = nullptr;
+    MemberListModel *m_memberModel = nullptr;
     SettingsPanel *m_settingsPanel = nullptr;
     StatusPanel *m_statusPanel = nullptr;
     QDockWidget *m_membersDock = nullptr;

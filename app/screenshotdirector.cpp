@@ -3,13 +3,13 @@
 #include "chatlogmodel.h"
 #include "connectionbanner.h"
 #include "mainwindow.h"
+#include "memberlistmodel.h"
 #include "tcprelay.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
-#include <QListWidget>
 #include <QPixmap>
 #include <cstdio>
 
@@ -70,7 +70,7 @@ void ScreenshotDirector::sceneChat()
         [this] {
             return m_bob->state() == ChatClient::State::Online &&
                    m_carol->state() == ChatClient::State::Online &&
-                   m_window->memberList()->count() >= 3;
+                   m_window->memberModel()->memberCount() >= 3;
         },
         [this] {
             m_bob->send(line("hi everyone — back from lunch. Did the link survive?",

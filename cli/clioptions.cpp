@@ -43,7 +43,8 @@ ParsedArguments parseArguments(const QStringList &arguments)
         "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
         "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
         "3 declared dead by a timeout, 4 closed or reset by the peer or server "
-        "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted."));
+        "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted, "
+        "7 the server broke the protocol or flooded the client (see docs/protocol.md)."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},

@@ -26,6 +26,7 @@ enum ExitStatus : int
     ExitClosed = 4,        // closed or reset by the peer, or a server BYE
     ExitRefused = 5,       // the server refused the nick (taken or invalid) or the password
     ExitUntrusted = 6,     // the server's TLS certificate did not verify and is not pinned
+    ExitProtocol = 7,      // the server broke the protocol or flooded past a client bound
 };
 
 struct CliOptions

@@ -108,6 +108,13 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
     connect(&m_client, &ChatClient::connectFailed, this, &TerminalClient::onConnectFailed);
     connect(&m_client, &ChatClient::reconnectScheduled, this,
             &TerminalClient::onReconnectScheduled);
+    connect(&m_client, &ChatClient::protocolViolation, this, [this](const QString &reason) {
+        if (m_finished)
+            return;
+        m_events.write(QStringLiteral("protocol_violation"), {{QStringLiteral("reason"), reason}});
+        if (!m_options.reconnect)
+            finish(ExitProtocol);
+    });
     connect(&m_client, &ChatClient::logEvent, this, [this](const QString &text) {
         if (!m_finished)
             m_events.write(QStringLiteral("log"), {{QStringLiteral("text"), text}});
@@ -191,11 +198,17 @@ void TerminalClient::requestQuit(const QString &reason)
     const QString what = pending > 0
                              ? QStringLiteral("%1 message(s) to be acknowledged").arg(pending)
                              : QStringLiteral("the connection to complete");
-    m_events.write(
-        QStringLiteral("log"),
-        {{QStringLiteral("text"), QStringLiteral("waiting up to %1 for %2 before quitting")
-                                      .arg(formatMillis(DrainTimeout), what)}});
-    m_drainTimer.start(DrainTimeout);
+    m_events.write(QStringLiteral("log"),
+                   {{QStringLiteral("text"),
+                     QStringLiteral("waiting up to %1 for %2 before quitting")
+                         .arg(formatMillis(DrainTimeout + m_client.pacingDelay()), what)}});
+    startDrainTimer();
+}
+
+void TerminalClient::startDrainTimer()
+{
+    // Messages held back by the pacer are progress, not a stall.
+    m_drainTimer.start(DrainTimeout + m_client.pacingDelay());
 }
 
 bool TerminalClient::mustWaitBeforeQuit() const
@@ -326,6 +339,8 @@ void TerminalClient::onAcknowledged(const QString &cid, qint64 seq)
                                            {QStringLiteral("seq"), static_cast<double>(seq)}});
     if (m_quitRequested && !mustWaitBeforeQuit())
         quitNow();
+    else if (m_quitRequested && m_drainTimer.isActive())
+        startDrainTimer(); // progress: the wait starts again
 }
 
 void TerminalClient::onJoined(const QDateTime &time, const QString &nick)

@@ -18,6 +18,8 @@
 //   dead {cause, cause_text, description, detail, detection_ms, budget_ms|null,
 //         within_budget|null}
 //   reconnect {delay_ms, attempt}   connect_failed {error}   log {text}
+//   protocol_violation {reason}: the server flooded past a client bound or
+//                                broke the protocol; exit 7 without --reconnect
 //   kernel {valid, state, rtt_us, last_ack_recv_ms, last_data_recv_ms, probes, unacked,
 //           retransmits, timer, timer_expires_ms, timer_retrans} (with --kernel-sample)
 //   exit {status}
@@ -39,7 +41,8 @@ class TerminalClient : public QObject
     Q_OBJECT
 public:
     // After /quit or the end of input, a connection in progress and the
-    // unacknowledged messages get this long before the client quits anyway.
+    // unacknowledged messages get this long before the client quits anyway,
+    // plus whatever the pacing to the server's rate makes them wait.
     static constexpr Millis DrainTimeout{5000};
     // Events with a budget count as within it up to this much late: the same
     // tolerance DeathVerdict::describe() uses.
@@ -56,6 +59,7 @@ private:
     void onLine(const QString &line);
     void onEndOfInput();
     void requestQuit(const QString &reason);
+    void startDrainTimer();
     bool mustWaitBeforeQuit() const;
     void quitNow();
     void finish(int status);

@@ -14,7 +14,7 @@ PACKAGES="
     fonts-noto-cjk fonts-dejavu-core
     xvfb xauth x11-utils
     iproute2 nftables conntrack tcpdump netcat-openbsd procps psmisc util-linux
-    python3 openssl systemd systemd-container sqlite3
+    python3 openssl libssl-dev libasio-dev systemd systemd-container sqlite3
     clang libclang-rt-14-dev llvm
 "
 export DEBIAN_FRONTEND=noninteractive

@@ -4,14 +4,15 @@
 // 1 for bad command-line flags, 2 when it cannot start (log file, database,
 // listening socket).
 
-#include "chatserver.h"
 #include "filelimit.h"
 #include "historystore.h"
+#include "netserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
-#include "signalwatcher.h"
 
 #include <QCoreApplication>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
 
@@ -32,6 +33,22 @@ int fail(ServerLog &log, const QString &what)
 QString limitText(qint64 v)
 {
     return v < 0 ? QStringLiteral("unlimited") : QString::number(v);
+}
+
+// Descriptors the server keeps for itself: the listener, the database and
+// its journal, the log, the reserve descriptor, the event loop's own.
+constexpr qint64 OwnDescriptors = 32;
+
+QString signalName(int signalNumber)
+{
+    switch (signalNumber) {
+    case SIGINT:
+        return QStringLiteral("SIGINT");
+    case SIGTERM:
+        return QStringLiteral("SIGTERM");
+    default:
+        return QStringLiteral("signal %1").arg(signalNumber);
+    }
 }
 
 } // namespace
@@ -67,10 +84,18 @@ int main(int argc, char *argv[])
         return ExitStartup;
     }
 
+    // The server's one event loop. No Qt event loop runs: QCoreApplication
+    // is here for Qt SQL's driver plugins and the application's name only.
+    asio::io_context io(1);
     // Installed before anything slow, so an early SIGTERM is a clean stop.
-    SignalWatcher signals({SIGINT, SIGTERM});
-    if (!signals.isValid() || !signals.errorString().isEmpty())
-        return fail(log, QStringLiteral("cannot watch signals: ") + signals.errorString());
+    asio::signal_set signals(io);
+    std::error_code signalError;
+    signals.add(SIGINT, signalError);
+    if (!signalError)
+        signals.add(SIGTERM, signalError);
+    if (signalError)
+        return fail(log, QStringLiteral("cannot watch signals: ") +
+                             QString::fromStdString(signalError.message()));
 
     const FileLimitReport files = raiseFileLimit();
     QList<LogField> limitFields = {{"nofile_before", limitText(files.softBefore)},
@@ -79,6 +104,15 @@ int main(int argc, char *argv[])
     if (!files.error.isEmpty())
         limitFields.append({"error", files.error});
     log.event("rlimit", limitFields);
+    // One descriptor per client: never promise more clients than the
+    // process can hold.
+    if (files.softAfter > OwnDescriptors && config.maxClients > files.softAfter - OwnDescriptors) {
+        const qint64 fit = files.softAfter - OwnDescriptors;
+        log.event("max_clients_lowered", {{"requested", QString::number(config.maxClients)},
+                                          {"max_clients", QString::number(fit)},
+                                          {"nofile", QString::number(files.softAfter)}});
+        config.maxClients = static_cast<int>(fit);
+    }
 
     if (config.dbPath.isEmpty())
         config.dbPath = ServerConfig::defaultDbPath();
@@ -103,18 +137,20 @@ int main(int argc, char *argv[])
                         {"line_timeout_ms", QString::number(config.lineTimeout.count())},
                         {"max_output", QString::number(config.maxOutputBytes)}});
 
-    ChatServer server(config, store, log);
+    net::NetServer server(io, config, store, log);
     if (!server.listen(&error))
         return fail(log, error);
 
-    QObject::connect(&signals, &SignalWatcher::received, &server, [&](int signalNumber) {
-        if (server.state() == ChatServer::State::Running)
-            server.shutdown(SignalWatcher::signalName(signalNumber));
+    int status = 0;
+    signals.async_wait([&](const std::error_code &ec, int signalNumber) {
+        if (ec || server.state() != net::NetServer::State::Running)
+            return;
+        server.shutdown(signalName(signalNumber), [&] {
+            store.close();
+            log.event("exit", {{"status", QString::number(status)}});
+            io.stop();
+        });
     });
-    QObject::connect(&server, &ChatServer::stopped, &app, [&] {
-        store.close();
-        log.event("exit", {{"status", QStringLiteral("0")}});
-        QCoreApplication::exit(0);
-    });
-    return QCoreApplication::exec();
+    io.run();
+    return status;
 }

@@ -199,6 +199,15 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("Drop a client whose unfinished line gets no newline for this many s "
                        "(default 30)."),
         QStringLiteral("SECONDS"));
+    const QCommandLineOption registerTimeout(
+        QStringLiteral("register-timeout"),
+        QStringLiteral("Close a client that has not said HELLO after this many s (default 60)."),
+        QStringLiteral("SECONDS"));
+    const QCommandLineOption handshakeTimeout(
+        QStringLiteral("handshake-timeout"),
+        QStringLiteral("Cut a TLS client whose handshake is not done after this many s "
+                       "(default 10)."),
+        QStringLiteral("SECONDS"));
     const QCommandLineOption maxOutput(
         QStringLiteral("max-output"),
         QStringLiteral("Drop a client that leaves more than BYTES of output unread (default "
@@ -216,10 +225,11 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("password-file"),
         QStringLiteral("Require the password in the first line of FILE (PASS before HELLO)."),
         QStringLiteral("FILE"));
-    parser.addOptions({help,        version,   listen,     keepalive,  userTimeout,
-                       heartbeat,   minPing,   maxLine,    maxClients, maxPerAddress,
-                       rate,        db,        maxHistory, log,        logSummary,
-                       lineTimeout, maxOutput, tlsCert,    tlsKey,     passwordFile});
+    parser.addOptions(
+        {help,       version,      listen,          keepalive,       userTimeout, heartbeat,
+         minPing,    maxLine,      maxClients,      maxPerAddress,   rate,        db,
+         maxHistory, log,          logSummary,      lineTimeout,     maxOutput,   tlsCert,
+         tlsKey,     passwordFile, registerTimeout, handshakeTimeout});
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText();
@@ -260,6 +270,14 @@ ParsedArguments parseArguments(const QStringList &arguments)
                               86400, &c.lineTimeout, &error))
             return result;
     }
+    if (parser.isSet(registerTimeout) &&
+        !parseSecondsFlag(QStringLiteral("register-timeout"), parser.value(registerTimeout), 0.1,
+                          86400, &c.registrationTimeout, &error))
+        return result;
+    if (parser.isSet(handshakeTimeout) &&
+        !parseSecondsFlag(QStringLiteral("handshake-timeout"), parser.value(handshakeTimeout), 0.1,
+                          3600, &c.handshakeTimeout, &error))
+        return result;
     qint64 v = 0;
     // Below 64 bytes not even HELLO with a session key fits.
     if (parser.isSet(maxLine)) {

@@ -50,6 +50,12 @@ struct ServerConfig
     // --line-timeout: a partial line that gets no newline for this long
     // (a slow or stuck sender) ends the connection.
     Millis lineTimeout = DefaultLineTimeout;
+    // --register-timeout: a connection that has not said HELLO this long
+    // after it was accepted is closed (it holds a descriptor, nothing else).
+    Millis registrationTimeout = 60s;
+    // --handshake-timeout: a TLS connection whose handshake is not done this
+    // long after it was accepted is cut, whatever the heartbeat settings.
+    Millis handshakeTimeout = 10s;
     // --max-output: unsent output a client may leave queued before it is
     // dropped as a slow reader; bounds memory per connection.
     qint64 maxOutputBytes = DefaultMaxOutputBytes;

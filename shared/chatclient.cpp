@@ -16,8 +16,9 @@ namespace {
 constexpr qsizetype MaxIncomingLine = 1024 * 1024;
 // After QUIT the server closes; if it does not, we stop waiting.
 constexpr Millis QuitGrace{1000};
-// After RATE_LIMITED the unacknowledged messages are written again.
-constexpr Millis RateLimitRetry{2000};
+// A live message held during a history fetch costs its text and nick in
+// UTF-16 plus about this much bookkeeping.
+constexpr qsizetype HeldMessageOverhead = 64;
 // Jitter spreads reconnects of many clients after a server restart.
 constexpr double ReconnectJitter = 0.2;
 
@@ -25,6 +26,22 @@ constexpr int BadNickCode = static_cast<int>(protocol::ErrorCode::BadNick);
 constexpr int NickTakenCode = static_cast<int>(protocol::ErrorCode::NickTaken);
 constexpr int RateLimitedCode = static_cast<int>(protocol::ErrorCode::RateLimited);
 constexpr int BadPasswordCode = static_cast<int>(protocol::ErrorCode::BadPassword);
+
+// ERR codes the server answers a SAYID with when it does not store it;
+// each answers the oldest SAYID still waiting (the server answers in order).
+bool refusesSay(int code)
+{
+    switch (static_cast<protocol::ErrorCode>(code)) {
+    case protocol::ErrorCode::LineTooLong:
+    case protocol::ErrorCode::ControlChars:
+    case protocol::ErrorCode::BadArgument:
+    case protocol::ErrorCode::RateLimited:
+    case protocol::ErrorCode::Internal:
+        return true;
+    default:
+        return false;
+    }
+}
 
 QString randomCidPrefix()
 {
@@ -50,6 +67,8 @@ ChatClient::ChatClient(QObject *parent)
 {
     m_reconnectTimer.setSingleShot(true);
     m_connectTimer.setSingleShot(true);
+    m_sendTimer.setSingleShot(true);
+    connect(&m_sendTimer, &QTimer::timeout, this, &ChatClient::flushOutbox);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::openSocket);
     connect(&m_connectTimer, &QTimer::timeout, this, &ChatClient::onConnectTimeout);
     connect(m_socket, &QAbstractSocket::connected, this, &ChatClient::onConnected);
@@ -124,6 +143,7 @@ void ChatClient::connectToServer(const QString &host, quint16 port, const QStrin
     m_nick = nick;
     m_fatal = false;
     m_attempt = 0;
+    m_violationStreak = 0;
     m_reconnectTimer.stop();
     if (m_socket->state() != QAbstractSocket::UnconnectedState) {
         // Replacing a live connection is a deliberate close, not a failure.
@@ -142,6 +162,8 @@ void ChatClient::openSocket()
     *m_framer = LineFramer(MaxIncomingLine);
     m_fetchingHistory = false;
     m_heldLive.clear();
+    m_heldLiveBytes = 0;
+    m_violation = false;
     setState(State::Connecting);
     Q_EMIT logEvent(QStringLiteral("connecting to %1 port %2").arg(m_host).arg(m_port));
     m_connectTimer.start(ConnectTimeout);
@@ -219,13 +241,21 @@ QString ChatClient::send(const QString &text)
 void ChatClient::requestWho()
 {
     if (m_state == State::Online)
-        m_socket->write(protocol::who());
+        write(protocol::who());
 }
 
 void ChatClient::onConnected()
 {
     for (OutgoingMessage &m : m_outbox)
         m.writtenOnThisConnection = false;
+    // The server's rate limit is per connection.
+    m_awaitingAnswer.clear();
+    m_pacer.reset();
+    m_sendTimer.stop();
+    m_rateProbing = false;
+    m_rateStrikes = 0;
+    m_rateLimited = 0;
+    m_presenceFullLogged = false;
     setState(State::Handshaking);
     // Liveness runs from the TCP connection on: keepalive and the kernel
     // view concern the socket under TLS, and the TLS handshake itself can hang.
@@ -372,6 +402,39 @@ void ChatClient::logMalformed(const QString &text, const QString &why)
                         .arg(why, protocol::sanitizeForDisplay(text.left(200))));
 }
 
+void ChatClient::write(const QByteArray &line)
+{
+    m_socket->write(line);
+    // The kernel takes what the server reads; what piles up here is what a
+    // server that stopped reading (while, say, flooding PINGs) left us.
+    if (m_socket->bytesToWrite() > MaxUnsentBytes)
+        dropForViolation(
+            QStringLiteral("does not read: %1 bytes unsent").arg(m_socket->bytesToWrite()));
+}
+
+void ChatClient::dropForViolation(const QString &reason)
+{
+    if ((m_state != State::Online && m_state != State::Handshaking) || m_violation)
+        return;
+    m_violation = true;
+    ++m_violationStreak;
+    Q_EMIT logEvent(QStringLiteral("dropping the connection: the server %1").arg(reason));
+    Q_EMIT protocolViolation(reason);
+    if (m_state != State::Online && m_state != State::Handshaking)
+        return; // a slot took over
+    m_liveness->markLocalClose(QStringLiteral("the server %1").arg(reason));
+    m_socket->abort(); // reported through liveness (onDead), then reconnected
+}
+
+Millis ChatClient::pacingDelay() const
+{
+    if (m_state != State::Online || !m_sendTimer.isActive())
+        return Millis{0};
+    if (m_rateProbing)
+        return Millis{0}; // a 430 backoff, not pacing
+    return Millis{m_sendTimer.remainingTime()};
+}
+
 void ChatClient::handleLine(const QString &text)
 {
     const protocol::ParseResult parsed = protocol::parse(text);
@@ -382,54 +445,32 @@ void ChatClient::handleLine(const QString &text)
     const protocol::Line &line = *parsed.line;
     const QString &cmd = line.command;
     if (cmd == QLatin1String("PING")) {
-        m_socket->write(protocol::pong(line.words.value(0)));
+        write(protocol::pong(line.words.value(0)));
     } else if (cmd == QLatin1String("PONG")) {
         m_liveness->notePong(line.words.value(0));
     } else if (cmd == QLatin1String("WELCOME")) {
         handleWelcome(line, text);
     } else if (cmd == QLatin1String("MSG") || cmd == QLatin1String("HIST")) {
-        const auto m = protocol::parseChatMessage(line);
-        if (!m) {
-            logMalformed(text, QStringLiteral("bad chat message"));
-        } else if (cmd == QLatin1String("HIST")) {
-            deliver(*m, true);
-        } else if (m_fetchingHistory) {
-            m_heldLive.append(*m);
-        } else {
-            deliver(*m, false);
-        }
+        handleChatMessage(line, text);
     } else if (cmd == QLatin1String("HISTEND")) {
         handleHistEnd(line, text);
     } else if (cmd == QLatin1String("ACK")) {
-        const auto seq = protocol::parseSeq(line.words.value(1));
-        if (!seq) {
-            logMalformed(text, QStringLiteral("bad seq"));
-            return;
-        }
-        const QString cid = line.words.value(0);
-        const auto it = std::find_if(m_outbox.begin(), m_outbox.end(),
-                                     [&cid](const OutgoingMessage &m) { return m.cid == cid; });
-        if (it == m_outbox.end())
-            return; // a repeat acknowledged again
-        m_outbox.erase(it);
-        Q_EMIT messageAcknowledged(cid, *seq);
+        handleAck(line, text);
     } else if (cmd == QLatin1String("JOIN")) {
-        const QDateTime time = protocol::parseTime(line.words.value(0));
-        const QString nick = line.words.value(1);
-        if (!m_online.contains(nick)) {
-            m_online.append(nick);
-            Q_EMIT onlineChanged(m_online);
-        }
-        Q_EMIT userJoined(time, nick);
+        handleJoin(line);
     } else if (cmd == QLatin1String("LEAVE")) {
         const QDateTime time = protocol::parseTime(line.words.value(0));
         const QString nick = line.words.value(1);
-        if (m_online.removeAll(nick) > 0)
-            Q_EMIT onlineChanged(m_online);
+        if (m_online.remove(nick))
+            Q_EMIT memberRemoved(nick);
         Q_EMIT userLeft(time, nick, line.text);
     } else if (cmd == QLatin1String("ONLINE")) {
-        m_online = line.words;
-        Q_EMIT onlineChanged(m_online);
+        const int dropped = m_online.reset(line.words);
+        if (dropped > 0)
+            Q_EMIT logEvent(QStringLiteral("presence list full: %1 of %2 nicks not listed")
+                                .arg(dropped)
+                                .arg(line.words.size()));
+        Q_EMIT onlineChanged(m_online.toList());
     } else if (cmd == QLatin1String("ERR")) {
         handleError(line, text);
     } else if (cmd == QLatin1String("BYE")) {
@@ -437,6 +478,96 @@ void ChatClient::handleLine(const QString &text)
     } else {
         logMalformed(text, QStringLiteral("unknown command"));
     }
+}
+
+void ChatClient::handleChatMessage(const protocol::Line &line, const QString &text)
+{
+    const auto m = protocol::parseChatMessage(line);
+    if (!m) {
+        logMalformed(text, QStringLiteral("bad chat message"));
+        return;
+    }
+    if (line.command == QLatin1String("HIST")) {
+        if (!m_fetchingHistory) {
+            logMalformed(text, QStringLiteral("HIST without a pending HISTORY request"));
+            return;
+        }
+        if (++m_histInPage > HistoryPageSize) {
+            dropForViolation(
+                QStringLiteral("sent more than the %1 HIST lines asked for").arg(HistoryPageSize));
+            return;
+        }
+        deliver(*m, true);
+        return;
+    }
+    if (!m_fetchingHistory) {
+        deliver(*m, false);
+        return;
+    }
+    // Held until the history answer is complete, within bounds: a server
+    // that never answers HISTORY must not make us hold its whole stream.
+    m_heldLiveBytes += (m->text.size() + m->nick.size()) * 2 + HeldMessageOverhead;
+    if (m_heldLive.size() >= MaxHeldLiveMessages || m_heldLiveBytes > MaxHeldLiveBytes) {
+        dropForViolation(
+            QStringLiteral("sent more than %1 live messages (%2 bytes) while a history "
+                           "request went unanswered")
+                .arg(m_heldLive.size())
+                .arg(m_heldLiveBytes));
+        return;
+    }
+    m_heldLive.append(*m);
+}
+
+void ChatClient::handleAck(const protocol::Line &line, const QString &text)
+{
+    const auto seq = protocol::parseSeq(line.words.value(1));
+    if (!seq) {
+        logMalformed(text, QStringLiteral("bad seq"));
+        return;
+    }
+    const QString cid = line.words.value(0);
+    // Answers come in order: SAYIDs written before this one were answered
+    // already (by an ERR), so they no longer wait.
+    const auto waiting = std::find(m_awaitingAnswer.begin(), m_awaitingAnswer.end(), cid);
+    if (waiting != m_awaitingAnswer.end())
+        m_awaitingAnswer.erase(m_awaitingAnswer.begin(), waiting + 1);
+    const auto it = std::find_if(m_outbox.begin(), m_outbox.end(),
+                                 [&cid](const OutgoingMessage &m) { return m.cid == cid; });
+    if (it == m_outbox.end())
+        return; // a repeat acknowledged again
+    m_outbox.erase(it);
+    Q_EMIT messageAcknowledged(cid, *seq);
+    if (m_state != State::Online)
+        return;
+    if (m_rateProbing) {
+        // The server accepts again: back to the normal pace.
+        m_rateProbing = false;
+        m_rateStrikes = 0;
+        m_sendTimer.stop();
+    }
+    flushOutbox();
+}
+
+void ChatClient::handleJoin(const protocol::Line &line)
+{
+    const QDateTime time = protocol::parseTime(line.words.value(0));
+    const QString nick = line.words.value(1);
+    switch (m_online.add(nick)) {
+    case PresenceList::AddResult::Added:
+        Q_EMIT memberAdded(nick);
+        break;
+    case PresenceList::AddResult::AlreadyPresent:
+        break;
+    case PresenceList::AddResult::Full:
+        if (!m_presenceFullLogged) {
+            m_presenceFullLogged = true;
+            Q_EMIT logEvent(QStringLiteral("presence list full at %1 nicks: later joins are "
+                                           "not listed")
+                                .arg(m_online.size()));
+        }
+        break;
+    }
+    Q_EMIT userJoined(time, nick);
 }
 
 void ChatClient::handleWelcome(const protocol::Line &line, const QString &text)
@@ -449,6 +580,11 @@ void ChatClient::handleWelcome(const protocol::Line &line, const QString &text)
     m_welcome = info;
     m_sessionKey = info->session;
     m_attempt = 0;
+    if (info->rateAnnounced)
+        m_pacer.configure(info->rateMessages,
+                          Millis{static_cast<qint64>(info->rateWindowS * 1000.0 + 0.5)});
+    else
+        m_pacer.configure(DefaultRateMessages, DefaultRateWindow);
 
     const LivenessSettings effective = effectiveSettings();
     if (!(effective.heartbeat == m_liveness->settings().heartbeat)) {
@@ -503,6 +639,7 @@ void ChatClient::handleHistEnd(const protocol::Line &line, const QString &text)
     // Live messages that arrived during the fetch, in order, without repeats.
     QList<protocol::ChatMessage> held;
     held.swap(m_heldLive);
+    m_heldLiveBytes = 0;
     std::stable_sort(held.begin(), held.end(),
                      [](const protocol::ChatMessage &a, const protocol::ChatMessage &b) {
                          return a.seq < b.seq;
@@ -523,15 +660,11 @@ void ChatClient::handleError(const protocol::Line &line, const QString &text)
     const bool refused = m_state == State::Handshaking &&
                          (code == BadNickCode || code == NickTakenCode || code == BadPasswordCode);
     if (!refused) {
-        if (code == RateLimitedCode && !m_outbox.isEmpty()) {
-            // The refused message is still in the outbox; offer it again.
-            QTimer::singleShot(RateLimitRetry, this, [this] {
-                if (m_state != State::Online)
-                    return;
-                for (OutgoingMessage &m : m_outbox)
-                    m.writtenOnThisConnection = false;
-                flushOutbox();
-            });
+        if (m_state == State::Online && refusesSay(code) && !m_awaitingAnswer.empty()) {
+            if (code == RateLimitedCode)
+                handleRateLimited();
+            else
+                m_awaitingAnswer.pop_front(); // kept, and written again after a reconnect
         }
         Q_EMIT serverError(code, name, line.text, false);
         return;
@@ -547,10 +680,37 @@ void ChatClient::handleError(const protocol::Line &line, const QString &text)
     Q_EMIT serverError(code, name, line.text, true);
 }
 
+void ChatClient::handleRateLimited()
+{
+    ++m_rateLimited;
+    // The oldest SAYID still waiting is the one refused: only it goes back.
+    const QString cid = m_awaitingAnswer.front();
+    m_awaitingAnswer.pop_front();
+    for (OutgoingMessage &m : m_outbox) {
+        if (m.cid == cid)
+            m.writtenOnThisConnection = false;
+    }
+    if (m_rateProbing && m_sendTimer.isActive())
+        return; // another refusal of the same burst: one backoff serves all
+    // At least one rate interval, doubling while the server keeps refusing.
+    const Millis interval = m_pacer.unlimited() ? DefaultRateWindow / DefaultRateMessages
+                                                : m_pacer.window() / m_pacer.maxMessages();
+    const int doublings = std::min(m_rateStrikes, 16);
+    const Millis base = std::max(RateBackoffMin, interval);
+    const Millis delay = std::min(RateBackoffMax, Millis{base.count() << doublings});
+    ++m_rateStrikes;
+    m_rateProbing = true;
+    m_sendTimer.start(delay);
+    Q_EMIT logEvent(QStringLiteral("rate limited by the server: sending again in %1, one "
+                                   "message at a time")
+                        .arg(formatMillis(delay)));
+}
+
 void ChatClient::requestHistoryPage()
 {
     m_historySince = m_lastSeq;
-    m_socket->write(protocol::historyRequest(m_lastSeq, HistoryPageSize));
+    m_histInPage = 0;
+    write(protocol::historyRequest(m_lastSeq, HistoryPageSize));
 }
 
 void ChatClient::deliver(const protocol::ChatMessage &message, bool fromHistory)
@@ -563,22 +723,38 @@ void ChatClient::deliver(const protocol::ChatMessage &message, bool fromHistory)
 
 void ChatClient::flushOutbox()
 {
-    for (OutgoingMessage &m : m_outbox) {
-        if (m.writtenOnThisConnection)
+    if (m_state != State::Online || m_sendTimer.isActive())
+        return; // waiting for the pacer or a 430 backoff
+    const Millis now = monotonicNow();
+    for (qsizetype i = 0; i < m_outbox.size(); ++i) {
+        if (m_outbox.at(i).writtenOnThisConnection)
             continue;
-        m_socket->write(protocol::sayWithId(m.cid, m.text));
+        if (m_rateProbing && !m_awaitingAnswer.empty())
+            return; // after a 430, the next message waits for this one's answer
+        if (!m_pacer.tryAcquire(now)) {
+            m_sendTimer.start(m_pacer.waitTime(now));
+            return;
+        }
+        OutgoingMessage &m = m_outbox[i];
         m.writtenOnThisConnection = true;
+        m_awaitingAnswer.push_back(m.cid);
+        write(protocol::sayWithId(m.cid, m.text));
+        if (m_state != State::Online)
+            return; // dropped: the server does not read
     }
 }
 
 void ChatClient::onDead(const DeathVerdict &verdict)
 {
     m_connectTimer.stop();
+    m_sendTimer.stop();
+    m_awaitingAnswer.clear();
     m_fetchingHistory = false;
     m_heldLive.clear(); // fetched again after the reconnect
+    m_heldLiveBytes = 0;
     if (!m_online.isEmpty()) {
         m_online.clear();
-        Q_EMIT onlineChanged(m_online);
+        Q_EMIT onlineChanged({});
     }
     // Qt may still hold the descriptor after an error; close it outside the
     // error signal, unless a new connection has begun by then.
@@ -588,6 +764,19 @@ void ChatClient::onDead(const DeathVerdict &verdict)
             m_socket->abort();
     });
 
+    if (m_violation && !m_userDisconnect && !m_fatal) {
+        // We closed, but because of the server: retried like a failure,
+        // with a backoff that keeps growing while the server misbehaves.
+        m_violation = false;
+        Q_EMIT logEvent(QStringLiteral("disconnected: %1").arg(verdict.detail));
+        if (!m_autoReconnect) {
+            setState(State::Disconnected);
+            return;
+        }
+        m_attempt = std::max(m_attempt, m_violationStreak - 1);
+        scheduleReconnect();
+        return;
+    }
     if (m_userDisconnect || m_fatal || !verdict.isFailure()) {
         Q_EMIT logEvent(QStringLiteral("disconnected"));
         setState(State::Disconnected);

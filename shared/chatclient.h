@@ -13,11 +13,19 @@
 //   live messages that arrived meanwhile;
 // - a user's disconnect (disconnectFromServer) is told apart from a failure:
 //   only a failure emits connectionLost() and schedules a reconnect;
-// - errors that cannot change by retrying (bad or taken nick) stop retries.
+// - errors that cannot change by retrying (bad or taken nick) stop retries;
+// - memory stays bounded whatever the server sends (the limits below): a
+//   server that floods past them, or stops reading what we send, is dropped
+//   with protocolViolation() and reconnected to like after a failure;
+// - messages are paced to the server's announced rate (WELCOME `rate`); an
+//   ERR 430 puts only the refused message back, to be written once more
+//   after a backoff, one at a time until the server accepts again.
 
 #include "connectionliveness.h"
 #include "lineframer.h"
+#include "presencelist.h"
 #include "protocol.h"
+#include "sendpacer.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -27,6 +35,7 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
+#include <deque>
 
 namespace longline {
 
@@ -58,6 +67,27 @@ public:
     static constexpr Millis ConnectTimeout{10000};
     // History is fetched in pages of at most this many messages.
     static constexpr int HistoryPageSize = 200;
+
+    // Bounds on what a server can make the client hold (docs/protocol.md,
+    // "Client rules"). Beyond them the server is dropped as misbehaving.
+    // Live messages held back while a history page is pending:
+    static constexpr int MaxHeldLiveMessages = 5000;
+    static constexpr qsizetype MaxHeldLiveBytes = 8 * 1024 * 1024;
+    // Bytes written to the socket that the server has not taken yet (PONGs
+    // to a PING flood from a server that does not read, for instance):
+    static constexpr qsizetype MaxUnsentBytes = 1024 * 1024;
+    // Members of the presence list; JOINs beyond are not listed.
+    static constexpr int MaxMembers = PresenceList::DefaultMaxMembers;
+
+    // The chat rate assumed when WELCOME has no `rate` (servers before it
+    // was announced): their built-in default.
+    static constexpr int DefaultRateMessages = 50;
+    static constexpr Millis DefaultRateWindow{10000};
+    // After an ERR 430 the refused message waits at least this long, and
+    // at least one rate interval (window / messages); the wait doubles with
+    // each further 430 that is not followed by an ACK, up to the maximum.
+    static constexpr Millis RateBackoffMin{500};
+    static constexpr Millis RateBackoffMax{30000};
 
     // TLS for the connection. Verification uses the system's CAs plus
     // `caFile`; a certificate that fails verification is still trusted when
@@ -105,7 +135,16 @@ public:
     QString nick() const { return m_nick; }
     qint64 lastSeq() const { return m_lastSeq; }
     QList<OutgoingMessage> outbox() const { return m_outbox; }
-    QStringList online() const { return m_online; }
+    // Sorted case-insensitively.
+    QStringList online() const { return m_online.toList(); }
+    int onlineCount() const { return m_online.size(); }
+    // Live messages held back while a history page is pending.
+    int heldLiveCount() const { return static_cast<int>(m_heldLive.size()); }
+    // How long until the pacer lets the next unsent message out (0 = now
+    // or nothing waiting); an ERR 430 backoff is not included.
+    Millis pacingDelay() const;
+    // ERR 430 received on this connection.
+    int rateLimitedCount() const { return m_rateLimited; }
     std::optional<protocol::WelcomeInfo> welcomeInfo() const { return m_welcome; }
     ConnectionLiveness *liveness() const { return m_liveness; }
     QTcpSocket *socket() const { return m_socket; }
@@ -119,12 +158,19 @@ Q_SIGNALS:
     void messageAcknowledged(const QString &cid, qint64 seq);
     void userJoined(const QDateTime &time, const QString &nick);
     void userLeft(const QDateTime &time, const QString &nick, const QString &reason);
+    // The whole presence list was replaced (ONLINE, or the connection ended).
     void onlineChanged(const QStringList &nicks);
+    // A JOIN or LEAVE changed the presence list (repeats do not).
+    void memberAdded(const QString &nick);
+    void memberRemoved(const QString &nick);
     // An ERR line. `fatal` when the client stopped because of it.
     void serverError(int code, const QString &name, const QString &text, bool fatal);
     void serverBye(const QString &reason);
     // The connection failed (not a user disconnect).
     void connectionLost(const longline::DeathVerdict &verdict);
+    // The server broke the protocol or flooded past a bound; the client
+    // closes the connection and, with auto-reconnect, connects again.
+    void protocolViolation(const QString &reason);
     void connectFailed(const QString &error);
     void reconnectScheduled(longline::Millis delay, int attempt);
     // Human-readable events for logs and status bars.
@@ -152,7 +198,13 @@ private:
     void handleWelcome(const protocol::Line &line, const QString &text);
     void handleHistEnd(const protocol::Line &line, const QString &text);
     void handleError(const protocol::Line &line, const QString &text);
+    void handleChatMessage(const protocol::Line &line, const QString &text);
+    void handleAck(const protocol::Line &line, const QString &text);
+    void handleJoin(const protocol::Line &line);
+    void handleRateLimited();
     void logMalformed(const QString &text, const QString &why);
+    void write(const QByteArray &line);
+    void dropForViolation(const QString &reason);
     void onDead(const DeathVerdict &verdict);
     void scheduleReconnect();
     void flushOutbox();
@@ -164,6 +216,7 @@ private:
     LineFramer *m_framer = nullptr;
     QTimer m_reconnectTimer;
     QTimer m_connectTimer;
+    QTimer m_sendTimer; // the pacer's or a 430 backoff's wait before the next SAYID
     LivenessSettings m_settings;
     State m_state = State::Disconnected;
     QString m_host;
@@ -182,9 +235,19 @@ private:
     qint64 m_lastSeq = -1; // -1: nothing seen yet
     bool m_fetchingHistory = false;
     qint64 m_historySince = -1; // "since" of the last HISTORY request, to detect no progress
+    int m_histInPage = 0;       // HIST lines received for the pending request
     QList<protocol::ChatMessage> m_heldLive; // live messages held during a history fetch
+    qsizetype m_heldLiveBytes = 0;
     QList<OutgoingMessage> m_outbox;
-    QStringList m_online;
+    std::deque<QString> m_awaitingAnswer; // cids written, in order, neither ACKed nor refused
+    SendPacer m_pacer;
+    bool m_rateProbing = false; // after a 430: one message at a time until an ACK
+    int m_rateStrikes = 0;      // 430 backoffs without an ACK in between
+    int m_rateLimited = 0;
+    bool m_violation = false;  // we are dropping the connection for a protocol violation
+    int m_violationStreak = 0; // violations since connectToServer, for the backoff
+    bool m_presenceFullLogged = false;
+    PresenceList m_online{MaxMembers};
     std::optional<protocol::WelcomeInfo> m_welcome;
 };
 

@@ -32,6 +32,7 @@ void HeartbeatMonitor::start()
     m_graceUntil = Millis{0};
     m_inFlight.clear();
     m_latePolls = 0;
+    m_dueAt.reset();
 }
 
 void HeartbeatMonitor::noteReceived()
@@ -42,19 +43,21 @@ void HeartbeatMonitor::noteReceived()
 
 std::optional<Millis> HeartbeatMonitor::notePong(const QString &token)
 {
-    const auto it = m_inFlight.find(token);
+    if (!token.startsWith(QLatin1Char('h')))
+        return std::nullopt;
+    bool ok = false;
+    const quint64 number = QStringView(token).mid(1).toULongLong(&ok);
+    if (!ok)
+        return std::nullopt;
+    const auto it = std::find_if(m_inFlight.begin(), m_inFlight.end(),
+                                 [number](const InFlight &f) { return f.token == number; });
     if (it == m_inFlight.end())
         return std::nullopt;
-    const Millis sentAt = it.value();
-    const Millis rtt = m_clock() - sentAt;
-    m_inFlight.erase(it);
+    const Millis rtt = m_clock() - it->sentAt;
     // Older pings were answered implicitly: the peer answers in order.
-    for (auto i = m_inFlight.begin(); i != m_inFlight.end();) {
-        if (i.value() <= sentAt)
-            i = m_inFlight.erase(i);
-        else
-            ++i;
-    }
+    m_inFlight.erase(m_inFlight.begin(), it + 1);
+    if (m_inFlight.empty())
+        m_inFlight.shrink_to_fit();
     return rtt;
 }
 
@@ -73,26 +76,42 @@ Millis HeartbeatMonitor::silence() const
 
 std::optional<Millis> HeartbeatMonitor::lag() const
 {
-    if (m_inFlight.isEmpty())
+    if (m_inFlight.empty())
         return std::nullopt;
-    Millis oldest = m_clock();
-    for (const Millis sent : m_inFlight)
-        oldest = std::min(oldest, sent);
-    return m_clock() - oldest;
+    return m_clock() - m_inFlight.front().sentAt;
+}
+
+std::optional<Millis> HeartbeatMonitor::nextDue()
+{
+    if (!m_running || !m_options.enabled) {
+        m_dueAt.reset();
+        return std::nullopt;
+    }
+    // The verdict, not before the grace of a late poll has passed...
+    Millis due = std::max(m_lastReceived + m_options.interval + m_options.timeout, m_graceUntil);
+    // ...and the next PING: the first after `interval` of silence, then
+    // one every `interval` while the silence lasts.
+    due = std::min(due, m_pingSentSinceReceive ? m_lastPingSent + m_options.interval
+                                               : m_lastReceived + m_options.interval);
+    m_dueAt = due;
+    return due;
 }
 
 HeartbeatMonitor::Decision HeartbeatMonitor::poll()
 {
     Decision d;
     const Millis now = m_clock();
-    const Millis sinceLastPoll = now - m_lastPoll;
+    // When this poll was expected: at the moment nextDue() named, or one
+    // pollPeriod() after the last poll for an owner that polls periodically.
+    const Millis expected = m_dueAt.value_or(m_lastPoll + pollPeriod());
+    m_dueAt.reset();
     m_lastPoll = now;
     if (!m_running || !m_options.enabled)
         return d;
 
     // A poll far later than scheduled means our process was not running:
     // the silence may be ours. Probe and allow a full timeout for an answer.
-    const bool late = sinceLastPoll > pollPeriod() * 4 + Millis{500};
+    const bool late = now - expected > pollPeriod() * 3 + Millis{500};
     const Millis silent = now - m_lastReceived;
     if (late && silent >= m_options.interval) {
         ++m_latePolls;
@@ -109,17 +128,13 @@ HeartbeatMonitor::Decision HeartbeatMonitor::poll()
     const bool dueAgain = m_pingSentSinceReceive && now - m_lastPingSent >= m_options.interval;
     if (dueFirst || dueAgain || (late && silent >= m_options.interval)) {
         d.action = Action::SendPing;
-        d.token = QStringLiteral("h%1").arg(m_nextToken++);
+        const quint64 number = m_nextToken++;
+        d.token = QStringLiteral("h%1").arg(number);
         m_lastPingSent = now;
         m_pingSentSinceReceive = true;
-        if (m_inFlight.size() >= MaxInFlight) {
-            auto oldest = m_inFlight.begin();
-            for (auto i = m_inFlight.begin(); i != m_inFlight.end(); ++i)
-                if (i.value() < oldest.value())
-                    oldest = i;
-            m_inFlight.erase(oldest);
-        }
-        m_inFlight.insert(d.token, now);
+        if (m_inFlight.size() >= MaxInFlight)
+            m_inFlight.erase(m_inFlight.begin());
+        m_inFlight.push_back({number, now});
     }
     return d;
 }

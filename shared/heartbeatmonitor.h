@@ -1,7 +1,9 @@
 #pragma once
 // Application heartbeat state machine, free of timers and sockets so a test
-// can drive it on a controllable clock. The owner calls poll() often (see
-// pollPeriod()) and acts on the answer.
+// can drive it on a controllable clock. The owner either calls poll() often
+// (see pollPeriod()), or asks nextDue() when poll() next has anything to do
+// and calls it then (a server with one timer structure for all its
+// connections); either way it acts on the answer.
 //
 // Rules (see docs/protocol.md, Liveness):
 // - any received byte is life; silence is measured from the last one;
@@ -18,6 +20,7 @@
 #include <QString>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace longline {
 
@@ -56,6 +59,12 @@ public:
 
     // How often poll() should run for timely decisions.
     Millis pollPeriod() const;
+    // The earliest moment poll() could decide anything (a PING or the
+    // verdict), or nothing while the heartbeat is off or stopped. An owner
+    // that polls only then is judged late against this moment, not against
+    // pollPeriod(). Bytes received meanwhile only move the moment later, so
+    // polling at an earlier answer is harmless.
+    std::optional<Millis> nextDue();
     Millis silence() const;            // since the last byte received
     std::optional<Millis> lag() const; // age of the oldest unanswered ping
     int pingsInFlight() const { return static_cast<int>(m_inFlight.size()); }
@@ -73,8 +82,17 @@ private:
     Millis m_lastPoll{0};
     Millis m_graceUntil{0};
     quint64 m_nextToken = 1;
-    QHash<QString, Millis> m_inFlight; // token -> sent at
+    // Unanswered pings, oldest first: our tokens are "h<number>". A small
+    // vector, not a hash: a server keeps one monitor per connection.
+    struct InFlight
+    {
+        quint64 token;
+        Millis sentAt;
+    };
+    std::vector<InFlight> m_inFlight;
     int m_latePolls = 0;
+    // Set by nextDue(): the moment the owner was told to poll.
+    std::optional<Millis> m_dueAt;
 };
 
 } // namespace longline

@@ -12,7 +12,12 @@ void LineFramer::feed(const QByteArray &bytes)
 
 void LineFramer::compact()
 {
-    if (m_pos > 0) {
+    if (m_pos >= m_buffer.size()) {
+        // Nothing pending: give the memory back. A server holds one framer
+        // per connection, and most connections are idle between lines.
+        m_buffer.clear();
+        m_pos = 0;
+    } else if (m_pos > 0) {
         m_buffer.remove(0, m_pos);
         m_pos = 0;
     }

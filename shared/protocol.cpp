@@ -376,9 +376,39 @@ QByteArray welcome(const WelcomeInfo &info)
                     .arg(fmtSeconds(info.minPingS))
                     .arg(info.maxLine)
                     .arg(info.maxHistory);
+    if (info.rateAnnounced) {
+        s += info.rateMessages > 0 ? QStringLiteral(" rate=%1/%2")
+                                         .arg(info.rateMessages)
+                                         .arg(fmtSeconds(info.rateWindowS))
+                                   : QStringLiteral(" rate=off");
+    }
     if (!info.session.isEmpty())
         s += QStringLiteral(" session=") + info.session;
     return lineOf(s);
+}
+
+// `N/W` or `off`; anything else leaves the rate unannounced, so the
+// client falls back to its safe default.
+static void parseRate(const QString &value, WelcomeInfo *info)
+{
+    if (value == QLatin1String("off")) {
+        info->rateAnnounced = true;
+        info->rateMessages = 0;
+        info->rateWindowS = 0;
+        return;
+    }
+    const auto parts = value.split(QLatin1Char('/'));
+    if (parts.size() != 2)
+        return;
+    bool countOk = false;
+    bool windowOk = false;
+    const int count = parts.at(0).toInt(&countOk);
+    const double window = parts.at(1).toDouble(&windowOk);
+    if (!countOk || !windowOk || count <= 0 || !(window > 0) || window > 86400)
+        return;
+    info->rateAnnounced = true;
+    info->rateMessages = count;
+    info->rateWindowS = window;
 }
 
 std::optional<WelcomeInfo> parseWelcome(const Line &line)
@@ -411,6 +441,8 @@ std::optional<WelcomeInfo> parseWelcome(const Line &line)
             info.maxLine = value.toInt();
         } else if (key == QLatin1String("maxhist")) {
             info.maxHistory = value.toInt();
+        } else if (key == QLatin1String("rate")) {
+            parseRate(value, &info);
         } else if (key == QLatin1String("session")) {
             info.session = value;
         }

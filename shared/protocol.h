@@ -108,6 +108,12 @@ struct WelcomeInfo
     double minPingS = 0;
     int maxLine = 0;
     int maxHistory = 0;
+    // `rate=N/W`: at most N chat messages (SAY, SAYID) in any W seconds;
+    // `rate=off`: no limit. Servers before 0.2 do not announce it
+    // (rateAnnounced false); clients then assume the old default 50/10.
+    bool rateAnnounced = false;
+    int rateMessages = 0; // 0 = no limit
+    double rateWindowS = 0;
     QString session; // key to present in HELLO when reconnecting
 };
 QByteArray welcome(const WelcomeInfo &info);

@@ -518,6 +518,9 @@ protocol::WelcomeInfo ChatRoom::welcomeFor(const QString &nick, const QString &s
     w.minPingS = m_config.minClientPing.count() / 1000.0;
     w.maxLine = m_config.maxLine;
     w.maxHistory = m_config.maxHistory;
+    w.rateAnnounced = true;
+    w.rateMessages = m_config.ratePer10s;
+    w.rateWindowS = std::chrono::duration<double>(RateLimiter::DefaultWindow).count();
     w.session = sessionKey;
     return w;
 }

@@ -5,8 +5,8 @@
 
 #include "livenesssettings.h"
 
+#include <QList>
 #include <chrono>
-#include <deque>
 
 namespace longline::server {
 
@@ -34,7 +34,9 @@ private:
 
     int m_max;
     Millis m_window;
-    std::deque<Millis> m_events; // accepted events inside the window, oldest first
+    // Accepted events inside the window, oldest first. A QList, not a
+    // std::deque: an empty one allocates nothing, and most clients are idle.
+    QList<Millis> m_events;
 };
 
 } // namespace longline::server

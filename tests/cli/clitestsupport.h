@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the client tests: the real server as a child process, a
+// Helpers for the client tests: the real server and longline-cli as child processes, a
 // scripted fake server, a TCP relay that can go silent, and a recorder of
 // everything a ChatClient emits. Header-only, no moc needed.
 
@@ -7,7 +7,11 @@
 #include "chatclient.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -17,6 +21,7 @@
 #ifdef Q_OS_LINUX
 #include <csignal>
 #include <sys/prctl.h>
+#include <unistd.h>
 #endif
 
 namespace longline::testing {
@@ -149,9 +154,10 @@ public:
         QObject::connect(&m_server, &QTcpServer::newConnection, [this] {
             while (QTcpSocket *s = m_server.nextPendingConnection()) {
                 m_client = s;
+                m_reading = true;
                 ++m_accepted;
                 QObject::connect(s, &QIODevice::readyRead, [this, s] {
-                    if (s != m_client)
+                    if (s != m_client || !m_reading)
                         return;
                     m_buffer += s->readAll();
                     qsizetype nl;
@@ -174,6 +180,14 @@ public:
     QTcpSocket *client() const { return m_client; }
     QStringList lines() const { return m_lines; }
     void clearLines() { m_lines.clear(); }
+    // Stops reading from the client (its lines pile up in the kernel and
+    // then in the client), as a server that floods without reading.
+    void stopReading()
+    {
+        m_reading = false;
+        if (m_client)
+            m_client->setReadBufferSize(4096);
+    }
 
     bool waitForAccepted(int count, int ms = 5000)
     {
@@ -237,6 +251,7 @@ private:
     QStringList m_lines;
     int m_accepted = 0;
     int m_disconnects = 0;
+    bool m_reading = true;
 };
 
 // Everything one ChatClient emits, in order.
@@ -312,6 +327,135 @@ struct ClientRecorder
     QStringList logs;
 };
 
+// Resident memory of a running process in KiB (VmRSS), -1 when unknown.
+inline qint64 residentKb(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+// CPU time (user + system) a running process has used, in ms; -1 when unknown.
+inline qint64 cpuMs(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    const qint64 ticks = fields.at(11).toLongLong() + fields.at(12).toLongLong();
+    return ticks * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+// One longline-cli run: its output split into lines, its events parsed.
+class CliProcess
+{
+public:
+    explicit CliProcess(const QStringList &args)
+    {
+        m_process.setProgram(qEnvironmentVariable("LONGLINE_CLI_BIN"));
+        m_process.setArguments(args);
+        m_process.start();
+    }
+    ~CliProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+
+    QProcess &process() { return m_process; }
+    void write(const QByteArray &bytes) { m_process.write(bytes); }
+    void closeInput() { m_process.closeWriteChannel(); }
+
+    QStringList stdoutLines()
+    {
+        read();
+        return m_out;
+    }
+    QStringList stderrLines()
+    {
+        read();
+        return m_err;
+    }
+    // Every stderr line as a JSON object (invalid lines become empty objects).
+    QList<QJsonObject> events()
+    {
+        read();
+        QList<QJsonObject> list;
+        for (const QString &l : std::as_const(m_err))
+            list.append(QJsonDocument::fromJson(l.toUtf8()).object());
+        return list;
+    }
+    std::optional<QJsonObject> event(const QString &name)
+    {
+        for (const QJsonObject &e : events())
+            if (e.value(QStringLiteral("event")).toString() == name)
+                return e;
+        return std::nullopt;
+    }
+    std::optional<QJsonObject> waitForEvent(const QString &name, int ms = 5000)
+    {
+        std::optional<QJsonObject> e;
+        waitFor([&] { return (e = event(name)).has_value(); }, ms);
+        return e;
+    }
+    bool waitForStdout(const QRegularExpression &re, int ms = 5000)
+    {
+        return waitFor(
+            [&] {
+                for (const QString &l : stdoutLines())
+                    if (re.match(l).hasMatch())
+                        return true;
+                return false;
+            },
+            ms);
+    }
+    // Waits for the exit; returns the status or -1.
+    int waitForExit(int ms = 5000)
+    {
+        if (!waitFor([&] { return m_process.state() == QProcess::NotRunning; }, ms))
+            return -1;
+        read();
+        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+    }
+
+private:
+    static void split(QByteArray &pending, const QByteArray &more, QStringList &lines)
+    {
+        pending += more;
+        qsizetype nl;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+            lines.append(QString::fromUtf8(pending.left(nl)));
+            pending.remove(0, nl + 1);
+        }
+    }
+    void read()
+    {
+        split(m_outPending, m_process.readAllStandardOutput(), m_out);
+        split(m_errPending, m_process.readAllStandardError(), m_err);
+    }
+
+    QProcess m_process;
+    QByteArray m_outPending, m_errPending;
+    QStringList m_out, m_err;
+};
+
+inline QString dump(CliProcess &cli)
+{
+    return QStringLiteral("stdout:\n%1\nstderr:\n%2")
+        .arg(cli.stdoutLines().join('\n'), cli.stderrLines().join('\n'));
+}
+
 } // namespace longline::testing
 
 // Skips (or fails in CI, where every test must run) without the server binary.
@@ -321,4 +465,12 @@ struct ClientRecorder
         if (bin.isEmpty() || !QFileInfo::exists(bin))                                              \
             LONGLINE_SKIP_UNLESS_CI(                                                               \
                 "LONGLINE_SERVER_BIN is not set or missing (build longline-server)");              \
+    } while (false)
+
+#define REQUIRE_CLI()                                                                              \
+    do {                                                                                           \
+        const QString bin = qEnvironmentVariable("LONGLINE_CLI_BIN");                              \
+        if (bin.isEmpty() || !QFileInfo::exists(bin))                                              \
+            LONGLINE_SKIP_UNLESS_CI(                                                               \
+                "LONGLINE_CLI_BIN is not set or missing (build longline-cli)");                    \
     } while (false)

@@ -17,13 +17,13 @@
 #include "tcprelay.h"
 #include "timelinemodel.h"
 
+#include "memberlistmodel.h"
 #include <QApplication>
 #include <QDialog>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QRadioButton>
@@ -101,8 +101,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(bob.online(), ConnectMs);
 
         // Who is online, and the join shown in the conversation.
-        QTRY_COMPARE_WITH_TIMEOUT(w->memberList()->count(), 2, ConnectMs);
-        QVERIFY(!w->memberList()->findItems(QStringLiteral("bob"), Qt::MatchExactly).isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(w->memberModel()->rowCount(), 2, ConnectMs);
+        QVERIFY(w->memberModel()->shownNicks().contains(QStringLiteral("bob")));
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 for (int i = 0; i < w->chatModel()->rowCount(); ++i) {
@@ -135,7 +135,7 @@ private Q_SLOTS:
 
         // Leaving shows as a notice.
         bob.client.disconnectFromServer(QStringLiteral("lunch"));
-        QTRY_COMPARE_WITH_TIMEOUT(w->memberList()->count(), 1, ConnectMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w->memberModel()->rowCount(), 1, ConnectMs);
     }
 
     void settingsPanelAppliesToTheOpenSocket()

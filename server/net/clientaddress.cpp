@@ -1,0 +1,36 @@
+#include "clientaddress.h"
+
+namespace longline::server::net {
+
+QHostAddress clientAddress(const asio::ip::address &address)
+{
+    if (address.is_v4())
+        return QHostAddress(address.to_v4().to_uint());
+    const asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped())
+        return QHostAddress(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
+    const auto bytes = v6.to_bytes();
+    return QHostAddress(bytes.data());
+}
+
+QString formatEndpoint(const QHostAddress &address, quint16 port)
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QStringLiteral("[%1]").arg(address.toString())
+                             : address.toString();
+    return QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
+asio::ip::address listenAddress(const QHostAddress &address, bool *dualStack)
+{
+    *dualStack = address == QHostAddress(QHostAddress::Any);
+    if (*dualStack || address == QHostAddress(QHostAddress::AnyIPv6))
+        return asio::ip::address_v6::any();
+    if (address == QHostAddress(QHostAddress::AnyIPv4))
+        return asio::ip::address_v4::any();
+    std::error_code ec;
+    const asio::ip::address a = asio::ip::make_address(address.toString().toStdString(), ec);
+    return ec ? asio::ip::address() : a;
+}
+
+} // namespace longline::server::net

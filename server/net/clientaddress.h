@@ -1,0 +1,18 @@
+#pragma once
+// Client addresses as the chat and the log show them.
+
+#include <QHostAddress>
+#include <QString>
+#include <asio/ip/address.hpp>
+
+namespace longline::server::net {
+
+// IPv4 clients of a dual-stack [::] listener show up as ::ffff:a.b.c.d;
+// they are counted and printed as the IPv4 address they are.
+QHostAddress clientAddress(const asio::ip::address &address);
+// "127.0.0.1:40112", "[::1]:40112"
+QString formatEndpoint(const QHostAddress &address, quint16 port);
+// The listener's address for Asio; QHostAddress::Any is the dual-stack "::".
+asio::ip::address listenAddress(const QHostAddress &address, bool *dualStack);
+
+} // namespace longline::server::net

@@ -1,0 +1,494 @@
+#include "connection.h"
+
+#include "clientaddress.h"
+#include "protocol.h"
+#include "socketoptions.h"
+
+#include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
+#include <asio/write.hpp>
+#include <cerrno>
+
+namespace longline::server::net {
+
+namespace {
+
+constexpr size_t ScratchBytes = 64 * 1024;
+constexpr size_t TlsReadBytes = 16 * 1024;
+
+// One read buffer per event-loop thread, shared by all its connections.
+char *scratchBuffer()
+{
+    thread_local std::unique_ptr<char[]> buffer(new char[ScratchBytes]);
+    return buffer.get();
+}
+
+QAbstractSocket::SocketError socketErrorFor(const std::error_code &ec)
+{
+    if (ec.category() == asio::error::get_system_category()) {
+        switch (ec.value()) {
+        case ETIMEDOUT:
+            return QAbstractSocket::SocketTimeoutError;
+        case ECONNRESET:
+            return QAbstractSocket::RemoteHostClosedError;
+        default:
+            return QAbstractSocket::NetworkError;
+        }
+    }
+    return QAbstractSocket::UnknownSocketError;
+}
+
+} // namespace
+
+Connection::Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
+                       const LivenessSettings &settings, const Limits &limits,
+                       ConnectionEvents &events)
+    : Participant(id, limits.minClientPing, limits.ratePer10s), m_socket(std::move(socket)),
+      m_wheel(wheel), m_settings(settings), m_limits(limits), m_events(events),
+      m_framer(limits.maxLine)
+{
+    std::error_code ec;
+    m_endpoint = m_socket.remote_endpoint(ec);
+    m_peerAddress = clientAddress(m_endpoint.address());
+    if (tls) {
+        m_tls = std::make_unique<TlsStream>(m_socket, *tls);
+        m_tlsReadBuffer.reset(new char[TlsReadBytes]);
+        m_handshaking = true;
+    }
+}
+
+Connection::~Connection()
+{
+    m_wheel.cancel(this);
+}
+
+QString Connection::peer() const
+{
+    return formatEndpoint(m_peerAddress, m_endpoint.port());
+}
+
+void Connection::start()
+{
+    m_startedAt = monotonicNow();
+    std::error_code ec;
+    m_socket.non_blocking(true, ec);
+    m_events.optionsApplied(
+        *this,
+        applySocketOptions(m_socket.native_handle(), m_settings.keepalive, m_settings.userTimeout));
+    m_heartbeat.setOptions(m_settings.heartbeat);
+    m_heartbeat.start();
+    if (m_tls)
+        startTls();
+    else
+        waitReadable();
+    rearm();
+}
+
+// --- deadlines ------------------------------------------------------------
+
+void Connection::rearm()
+{
+    if (state() == State::Closed) {
+        m_wheel.cancel(this);
+        return;
+    }
+    std::optional<Millis> due;
+    auto consider = [&due](Millis at) { due = due ? std::min(*due, at) : at; };
+    if (m_closeDeadline.count() > 0)
+        consider(m_closeDeadline);
+    if (m_handshaking)
+        consider(m_startedAt + m_limits.handshakeTimeout);
+    if (isOpen() && !m_handshaking) {
+        if (m_lineDeadline.count() > 0)
+            consider(m_lineDeadline);
+        if (state() == State::Connected)
+            consider(m_startedAt + m_limits.registrationTimeout);
+        if (const auto beat = m_heartbeat.nextDue())
+            consider(*beat);
+    }
+    if (due)
+        m_wheel.schedule(this, *due);
+    else
+        m_wheel.cancel(this);
+}
+
+void Connection::onTimer(Millis now)
+{
+    const auto self = shared_from_this();
+    if (state() == State::Closed)
+        return;
+    if (m_closeDeadline.count() > 0 && now >= m_closeDeadline) {
+        // The peer did not take its BYE and close in time.
+        DeathVerdict v;
+        v.cause = DeathCause::LocalClose;
+        v.detail = m_localReason;
+        finish(v);
+        return;
+    }
+    if (m_handshaking && now >= m_startedAt + m_limits.handshakeTimeout) {
+        abort(QStringLiteral("tls handshake timeout"));
+        return;
+    }
+    if (isOpen() && !m_handshaking) {
+        if (m_lineDeadline.count() > 0 && now >= m_lineDeadline) {
+            m_lineDeadline = Millis{0};
+            m_events.lineTimedOut(*this);
+        }
+        if (state() == State::Connected && now >= m_startedAt + m_limits.registrationTimeout)
+            m_events.registrationTimedOut(*this);
+    }
+    if (isOpen() && !m_handshaking) {
+        const HeartbeatMonitor::Decision d = m_heartbeat.poll();
+        if (d.action == HeartbeatMonitor::Action::SendPing) {
+            send(protocol::ping(d.token));
+        } else if (d.action == HeartbeatMonitor::Action::Dead) {
+            DeathVerdict v;
+            v.cause = DeathCause::HeartbeatTimeout;
+            v.detection = now - m_heartbeat.lastReceived();
+            v.budget = m_settings.heartbeat.detectionBudget();
+            v.detail = QStringLiteral("no byte received for %1").arg(formatMillis(v.detection));
+            finish(v);
+            return;
+        }
+    }
+    rearm();
+}
+
+// --- reading --------------------------------------------------------------
+
+void Connection::waitReadable()
+{
+    if (m_readArmed || state() == State::Closed)
+        return;
+    m_readArmed = true;
+    m_socket.async_wait(Tcp::socket::wait_read,
+                        [self = shared_from_this()](const std::error_code &ec) {
+                            self->m_readArmed = false;
+                            self->onReadable(ec);
+                        });
+}
+
+void Connection::onReadable(const std::error_code &waitError)
+{
+    if (state() == State::Closed || waitError == asio::error::operation_aborted)
+        return;
+    if (waitError) {
+        fail(waitError);
+        return;
+    }
+    char *buffer = scratchBuffer();
+    size_t total = 0;
+    while (state() != State::Closed && total < MaxReadPerWakeup) {
+        std::error_code ec;
+        const size_t n = m_socket.read_some(asio::buffer(buffer, ScratchBytes), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again)
+            break;
+        if (ec) {
+            fail(ec);
+            return;
+        }
+        total += n;
+        onBytes(buffer, n);
+    }
+    waitReadable();
+}
+
+void Connection::startTls()
+{
+    m_tls->async_handshake(asio::ssl::stream_base::server,
+                           [self = shared_from_this()](const std::error_code &ec) {
+                               if (self->state() == State::Closed)
+                                   return;
+                               if (ec) {
+                                   self->fail(ec);
+                                   return;
+                               }
+                               self->m_handshaking = false;
+                               self->readTls();
+                               if (!self->m_out.isEmpty())
+                                   self->writeTls();
+                               self->rearm();
+                           });
+}
+
+void Connection::readTls()
+{
+    m_tls->async_read_some(asio::buffer(m_tlsReadBuffer.get(), TlsReadBytes),
+                           [self = shared_from_this()](const std::error_code &ec, size_t n) {
+                               if (self->state() == State::Closed ||
+                                   ec == asio::error::operation_aborted)
+                                   return;
+                               if (n > 0)
+                                   self->onBytes(self->m_tlsReadBuffer.get(), n);
+                               if (ec) {
+                                   self->fail(ec);
+                                   return;
+                               }
+                               if (self->state() != State::Closed)
+                                   self->readTls();
+                           });
+}
+
+void Connection::onBytes(const char *data, size_t size)
+{
+    m_heartbeat.noteReceived();
+    if (!isOpen())
+        return; // after BYE nothing more is read, only drained
+    m_framer.feed(QByteArray::fromRawData(data, static_cast<qsizetype>(size)));
+    bool lineCompleted = false;
+    while (isOpen()) {
+        const std::optional<LineFramer::Item> item = m_framer.next();
+        if (!item)
+            break;
+        lineCompleted = true;
+        if (item->status == LineFramer::Status::Line)
+            m_events.lineReceived(*this, item->text);
+        else
+            m_events.lineRejected(*this, item->status, item->rawSize);
+    }
+    if (!isOpen())
+        return;
+    const bool partial = m_framer.pendingBytes() > 0 || m_framer.discarding();
+    if (!partial)
+        m_lineDeadline = Millis{0};
+    else if (lineCompleted || m_lineDeadline.count() == 0)
+        m_lineDeadline = monotonicNow() + m_limits.lineTimeout;
+    rearm();
+}
+
+// --- writing --------------------------------------------------------------
+
+void Connection::send(const QByteArray &line)
+{
+    if (!isOpen() || line.isEmpty())
+        return;
+    qsizetype written = 0;
+    if (!m_tls && m_out.isEmpty()) {
+        // The common case: the kernel takes it all at once, nothing is kept.
+        std::error_code ec;
+        written = static_cast<qsizetype>(m_socket.write_some(
+            asio::buffer(line.constData(), static_cast<size_t>(line.size())), ec));
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+            // The read side reports the death with its real cause.
+            waitReadable();
+            return;
+        }
+        if (written == line.size())
+            return;
+        m_outOffset = written;
+    }
+    m_out.append(line); // shares the bytes of a broadcast line, no copy
+    m_outBytes += line.size() - written;
+    if (m_outBytes > m_limits.maxOutputBytes) {
+        // A reader this far behind would only grow our memory. Drop it from
+        // the event loop, not from inside the caller's broadcast.
+        const qint64 unsent = m_outBytes;
+        markLocalClose(QStringLiteral("slow reader"));
+        setState(State::Closing);
+        asio::post(m_socket.get_executor(), [self = shared_from_this(), unsent] {
+            self->m_events.slowReader(*self, unsent);
+            DeathVerdict v;
+            v.cause = DeathCause::LocalClose;
+            v.detail = self->m_localReason;
+            self->finish(v);
+        });
+        return;
+    }
+    if (m_tls) {
+        if (!m_handshaking && !m_writeArmed)
+            writeTls();
+    } else {
+        waitWritable();
+    }
+}
+
+void Connection::waitWritable()
+{
+    if (m_writeArmed || state() == State::Closed)
+        return;
+    m_writeArmed = true;
+    m_socket.async_wait(Tcp::socket::wait_write,
+                        [self = shared_from_this()](const std::error_code &ec) {
+                            self->m_writeArmed = false;
+                            if (self->state() == State::Closed || ec)
+                                return;
+                            self->flush();
+                        });
+}
+
+void Connection::flush()
+{
+    while (!m_out.isEmpty()) {
+        const QByteArray &front = m_out.first();
+        std::error_code ec;
+        const size_t n =
+            m_socket.write_some(asio::buffer(front.constData() + m_outOffset,
+                                             static_cast<size_t>(front.size() - m_outOffset)),
+                                ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            waitWritable();
+            return;
+        }
+        if (ec) {
+            fail(ec);
+            return;
+        }
+        m_outOffset += static_cast<qsizetype>(n);
+        m_outBytes -= static_cast<qint64>(n);
+        if (m_outOffset == front.size()) {
+            m_out.removeFirst();
+            m_outOffset = 0;
+        }
+    }
+    m_out = QList<QByteArray>(); // give the queue's memory back
+    m_outBytes = 0;
+    if (state() == State::Closing && !m_shutdownSent)
+        afterDrain();
+}
+
+void Connection::writeTls()
+{
+    m_writeArmed = true;
+    const QByteArray &front = m_out.first();
+    asio::async_write(*m_tls, asio::buffer(front.constData(), static_cast<size_t>(front.size())),
+                      [self = shared_from_this()](const std::error_code &ec, size_t n) {
+                          self->m_writeArmed = false;
+                          if (self->state() == State::Closed ||
+                              ec == asio::error::operation_aborted)
+                              return;
+                          if (ec) {
+                              self->fail(ec);
+                              return;
+                          }
+                          self->m_outBytes -= static_cast<qint64>(n);
+                          self->m_out.removeFirst();
+                          if (!self->m_out.isEmpty()) {
+                              self->writeTls();
+                              return;
+                          }
+                          self->m_out = QList<QByteArray>();
+                          self->m_outBytes = 0;
+                          if (self->state() == State::Closing && !self->m_shutdownSent)
+                              self->afterDrain();
+                      });
+}
+
+void Connection::afterDrain()
+{
+    // Everything up to BYE is out: send our FIN, and give the peer
+    // CloseGrace to close its side (we keep reading to see it).
+    m_shutdownSent = true;
+    std::error_code ec;
+    m_socket.shutdown(Tcp::socket::shutdown_send, ec);
+    m_closeDeadline = monotonicNow() + CloseGrace;
+    rearm();
+}
+
+// --- closing --------------------------------------------------------------
+
+void Connection::markLocalClose(const QString &reason)
+{
+    if (m_localClose)
+        return;
+    m_localClose = true;
+    m_localReason = reason;
+}
+
+void Connection::close(const QString &byeReason, const QString &localReason)
+{
+    if (!isOpen())
+        return;
+    send(protocol::bye(byeReason));
+    if (!isOpen())
+        return; // the BYE itself overflowed the output limit
+    markLocalClose(localReason);
+    setState(State::Closing);
+    m_lineDeadline = Millis{0};
+    // No heartbeat PING may follow the BYE; the close grace bounds the wait.
+    if (m_out.isEmpty() && !m_writeArmed)
+        afterDrain();
+    else
+        m_closeDeadline = monotonicNow() + CloseGrace + CloseGrace;
+    rearm();
+}
+
+void Connection::abort(const QString &localReason)
+{
+    if (state() == State::Closed)
+        return;
+    markLocalClose(localReason);
+    setState(State::Closing);
+    asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+        DeathVerdict v;
+        v.cause = DeathCause::LocalClose;
+        v.detail = self->m_localReason;
+        self->finish(v);
+    });
+}
+
+void Connection::notePong(const QString &token)
+{
+    m_heartbeat.notePong(token);
+}
+
+Millis Connection::sinceLastHeard(const KernelSocketView &view) const
+{
+    const Millis now = monotonicNow();
+    Millis lastHeard = m_heartbeat.lastReceived();
+    if (view.valid)
+        lastHeard = std::max(lastHeard, now - Millis{view.lastAckRecvMs});
+    return now - lastHeard;
+}
+
+void Connection::fail(const std::error_code &ec)
+{
+    if (state() == State::Closed)
+        return;
+    DeathVerdict v;
+    const bool peerClosed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+    if (peerClosed) {
+        v.cause = DeathCause::ClosedByPeer;
+        v.detection = sinceLastHeard(KernelSocketView{});
+    } else {
+        // The descriptor is still open: the kernel's final state tells a
+        // reset (CLOSE) from other errors, and what was in flight.
+        ErrorContext c;
+        c.error = socketErrorFor(ec);
+        c.errorString = QString::fromStdString(ec.message());
+        c.settings = m_settings;
+        KernelSocketView view = sampleKernelView(m_socket.native_handle(), false);
+        if (view.valid) {
+            c.tcpStateNow = view.state;
+            // The kernel empties its write queue when it gives up, so
+            // "unacknowledged" is read from the clocks: data sent after
+            // the last ACK came back was still in flight.
+            if (view.unacked == 0 && view.lastDataSentMs < view.lastAckRecvMs)
+                view.unacked = 1;
+            c.lastSample = view;
+        }
+        c.sinceLastHeard = sinceLastHeard(view);
+        if (ec.category() != asio::error::get_system_category())
+            c.errorString = QStringLiteral("TLS: ") + c.errorString;
+        v = classifySocketError(c);
+    }
+    if (m_localClose) {
+        v.cause = DeathCause::LocalClose;
+        v.detail = m_localReason;
+    }
+    finish(v);
+}
+
+void Connection::finish(const DeathVerdict &verdict)
+{
+    if (state() == State::Closed)
+        return;
+    setState(State::Closed);
+    m_wheel.cancel(this);
+    std::error_code ec;
+    m_socket.close(ec); // pending operations complete as aborted
+    m_out = QList<QByteArray>();
+    m_outBytes = 0;
+    m_events.ended(*this, verdict);
+}
+
+} // namespace longline::server::net

@@ -1,0 +1,143 @@
+#pragma once
+// One client connection on the reactor: owns its socket (and TLS stream),
+// its partial input line, its queued output and its one timer entry, and is
+// the Participant the chat room talks to. Per connection it keeps only what
+// it needs: bytes are read into the event loop's scratch buffer, output is
+// queued only while the kernel's send buffer is full (broadcast lines share
+// one reference-counted copy), and all its deadlines share one wheel entry.
+//
+// Lifetime follows the Asio chat example: the owner's registry holds a
+// shared_ptr while the connection is open, and every pending operation
+// holds one too, so a handler never outlives its connection.
+
+#include "connectionliveness.h" // DeathVerdict, SocketOptionsReport
+#include "heartbeatmonitor.h"
+#include "lineframer.h"
+#include "participant.h"
+#include "timerwheel.h"
+
+#include <QList>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
+#include <memory>
+
+namespace longline::server::net {
+
+class Connection;
+
+// What a connection reports to its owner; always called from the
+// connection's event loop, never from inside a call the owner made.
+class ConnectionEvents
+{
+public:
+    virtual ~ConnectionEvents() = default;
+    virtual void lineReceived(Connection &c, const QString &line) = 0;
+    // A line that broke framing: too long or not UTF-8. Already discarded.
+    virtual void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) = 0;
+    // An unfinished line sat without a newline for Limits::lineTimeout.
+    virtual void lineTimedOut(Connection &c) = 0;
+    // No HELLO within Limits::registrationTimeout.
+    virtual void registrationTimedOut(Connection &c) = 0;
+    virtual void slowReader(Connection &c, qint64 unsentBytes) = 0;
+    virtual void optionsApplied(Connection &c, const SocketOptionsReport &report) = 0;
+    // Exactly once; the connection is Closed.
+    virtual void ended(Connection &c, const DeathVerdict &verdict) = 0;
+};
+
+class Connection : public Participant,
+                   public TimerWheel::Entry,
+                   public std::enable_shared_from_this<Connection>
+{
+public:
+    using Tcp = asio::ip::tcp;
+    using TlsStream = asio::ssl::stream<Tcp::socket &>;
+
+    struct Limits
+    {
+        qsizetype maxLine = 4096;         // framing limit, terminator excluded
+        Millis lineTimeout = 30s;         // unfinished line without newline for this long
+        Millis registrationTimeout = 60s; // connected without HELLO for this long
+        Millis handshakeTimeout = 10s;    // TLS handshake not done in this long
+        qint64 maxOutputBytes = 1 << 20;  // unsent output before the client is a slow reader
+        Millis minClientPing{1000};       // PingGuard minimum
+        int ratePer10s = 50;              // RateLimiter budget
+    };
+
+    // After BYE the peer gets this long to take the rest of its output
+    // before the socket is closed; a dead or stuck peer must not hold it.
+    static constexpr Millis CloseGrace = 2s;
+    // Most bytes read from one connection per readiness event, so one
+    // flooding client cannot starve the others on its loop.
+    static constexpr size_t MaxReadPerWakeup = 256 * 1024;
+
+    // `settings` and `events` outlive the connection. `tls` is set for a
+    // TLS listener: the handshake runs first, under handshakeTimeout.
+    Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
+               const LivenessSettings &settings, const Limits &limits, ConnectionEvents &events);
+    ~Connection();
+
+    // Participant
+    QString peer() const override;
+    QHostAddress peerAddress() const override { return m_peerAddress; }
+    bool isEncrypted() const override { return m_tls != nullptr && !m_handshaking; }
+    void send(const QByteArray &line) override;
+    void close(const QString &byeReason, const QString &localReason) override;
+    void notePong(const QString &token) override;
+
+    // Applies options, starts the heartbeat and reading.
+    void start();
+    // Ends at once without a word (the peer is gone or stuck).
+    void abort(const QString &localReason);
+    Millis age() const { return monotonicNow() - m_startedAt; }
+    int descriptor() { return m_socket.native_handle(); }
+    qint64 queuedBytes() const { return m_outBytes; }
+    // Why we closed, when we did (empty for deaths the peer caused).
+    QString localReason() const { return m_localReason; }
+
+private:
+    void onTimer(Millis now) override;
+    void rearm();
+    void startTls();
+    void waitReadable();
+    void onReadable(const std::error_code &ec);
+    void readTls();
+    void onBytes(const char *data, size_t size);
+    void flush();
+    void waitWritable();
+    void writeTls();
+    void afterDrain();
+    void fail(const std::error_code &ec);
+    void finish(const DeathVerdict &verdict);
+    void markLocalClose(const QString &reason);
+    Millis sinceLastHeard(const KernelSocketView &view) const;
+
+    Tcp::socket m_socket;
+    std::unique_ptr<TlsStream> m_tls;
+    std::unique_ptr<char[]> m_tlsReadBuffer; // TLS only: the stream reads into it
+    TimerWheel &m_wheel;
+    const LivenessSettings &m_settings;
+    const Limits &m_limits;
+    ConnectionEvents &m_events;
+    Tcp::endpoint m_endpoint;
+    QHostAddress m_peerAddress;
+    LineFramer m_framer;
+    HeartbeatMonitor m_heartbeat;
+
+    // Output the kernel did not take yet, oldest first; empty (and
+    // unallocated) while the connection keeps up.
+    QList<QByteArray> m_out;
+    qsizetype m_outOffset = 0; // bytes of m_out.first() already written
+    qint64 m_outBytes = 0;
+    bool m_writeArmed = false; // waiting for writability / a TLS write in flight
+    bool m_readArmed = false;
+
+    Millis m_startedAt{0};
+    Millis m_lineDeadline{0};  // 0 = no unfinished line
+    Millis m_closeDeadline{0}; // 0 = not closing
+    bool m_handshaking = false;
+    bool m_shutdownSent = false;
+    bool m_localClose = false;
+    QString m_localReason;
+};
+
+} // namespace longline::server::net

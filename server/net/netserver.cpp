@@ -1,0 +1,402 @@
+#include "netserver.h"
+
+#include "clientaddress.h"
+#include "historystore.h"
+#include "serverlog.h"
+
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace longline::server::net {
+
+namespace {
+
+QString millisText(Millis ms)
+{
+    return QString::number(ms.count());
+}
+
+// A refused client gets its ERR and BYE, then this long to read them.
+struct RefusedClient : std::enable_shared_from_this<RefusedClient>
+{
+    RefusedClient(asio::ip::tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+    void start(const QByteArray &lines)
+    {
+        std::error_code ec;
+        socket.non_blocking(true, ec);
+        socket.write_some(asio::buffer(lines.constData(), static_cast<size_t>(lines.size())), ec);
+        socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+        timer.expires_after(Connection::CloseGrace);
+        timer.async_wait([self = shared_from_this()](const std::error_code &) {
+            std::error_code ignored;
+            self->socket.close(ignored);
+        });
+        // The client's own close (or anything it sends) ends the wait early.
+        socket.async_wait(asio::ip::tcp::socket::wait_read,
+                          [self = shared_from_this()](const std::error_code &) {
+                              std::error_code ignored;
+                              self->timer.cancel();
+                              self->socket.close(ignored);
+                          });
+    }
+    asio::ip::tcp::socket socket;
+    asio::steady_timer timer;
+};
+
+} // namespace
+
+NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
+                     ServerLog &log)
+    : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io),
+      m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io)
+{
+    m_limits.maxLine = config.maxLine;
+    m_limits.lineTimeout = config.lineTimeout;
+    m_limits.registrationTimeout = config.registrationTimeout;
+    m_limits.handshakeTimeout = config.handshakeTimeout;
+    m_limits.maxOutputBytes = config.maxOutputBytes;
+    m_limits.minClientPing = config.minClientPing;
+    m_limits.ratePer10s = config.ratePer10s;
+    m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+NetServer::~NetServer()
+{
+    if (m_reserveFd >= 0)
+        ::close(m_reserveFd);
+}
+
+bool NetServer::listen(QString *error)
+{
+    if (!m_config.tlsCertPath.isEmpty()) {
+        m_tls = TlsContext::load(m_config.tlsCertPath, m_config.tlsKeyPath, error);
+        if (!m_tls.context)
+            return false;
+    }
+    bool dualStack = false;
+    const asio::ip::address address = listenAddress(m_config.address, &dualStack);
+    const asio::ip::tcp::endpoint endpoint(address, m_config.port);
+    std::error_code ec;
+    auto failed = [&](const char *what) {
+        if (error)
+            *error = QStringLiteral("cannot listen on %1: %2 (%3)")
+                         .arg(m_config.listenText(), QString::fromStdString(ec.message()),
+                              QLatin1String(what));
+        m_acceptor.close(ec);
+        return false;
+    };
+    m_acceptor.open(endpoint.protocol(), ec);
+    if (ec)
+        return failed("socket");
+    m_acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (address.is_v6())
+        m_acceptor.set_option(asio::ip::v6_only(!dualStack), ec);
+    m_acceptor.bind(endpoint, ec);
+    if (ec)
+        return failed("bind");
+    m_acceptor.listen(ListenBacklog, ec);
+    if (ec)
+        return failed("listen");
+    m_port = m_acceptor.local_endpoint(ec).port();
+    m_state = State::Running;
+
+    QList<LogField> fields = {
+        {"address", dualStack ? QStringLiteral("::") : QString::fromStdString(address.to_string())},
+        {"port", QString::number(m_port)},
+        {"backlog", QString::number(ListenBacklog)}};
+    if (dualStack)
+        fields.append({"dual_stack", QStringLiteral("1")});
+    fields.append({"tls", m_tls.context ? QStringLiteral("1") : QStringLiteral("0")});
+    if (m_tls.context)
+        fields.append({"cert_sha256", m_tls.fingerprint});
+    fields.append(
+        {"password", m_config.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")});
+    m_log.event("listen", fields);
+    accept();
+    return true;
+}
+
+void NetServer::accept()
+{
+    if (m_state != State::Running)
+        return;
+    m_acceptor.async_accept(m_io, [this](const std::error_code &ec, asio::ip::tcp::socket socket) {
+        onAccepted(ec, std::move(socket));
+    });
+}
+
+void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket socket)
+{
+    if (m_state != State::Running || ec == asio::error::operation_aborted)
+        return;
+    if (ec) {
+        if (ec.value() == EMFILE || ec.value() == ENFILE || ec.value() == ENOBUFS ||
+            ec.value() == ENOMEM) {
+            pauseAccepting(ec);
+            return;
+        }
+        // ECONNABORTED and friends concern one client only.
+        accept();
+        return;
+    }
+    if (m_acceptPaused) {
+        m_log.event("accept_resumed", {{"shed", QString::number(m_shedWhilePaused)},
+                                       {"clients", QString::number(m_connections.size())}});
+        m_acceptPaused = false;
+        m_shedWhilePaused = 0;
+    }
+    std::error_code ignored;
+    const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ignored);
+    const QHostAddress address = clientAddress(remote.address());
+    const QString peer = formatEndpoint(address, remote.port());
+    if (static_cast<int>(m_connections.size()) >= m_config.maxClients) {
+        reject(std::move(socket), peer,
+               QStringLiteral("the server is full (%1 clients)").arg(m_config.maxClients));
+    } else if (m_perAddress.value(address) >= m_config.maxPerAddress) {
+        reject(std::move(socket), peer,
+               QStringLiteral("too many connections from %1 (limit %2)")
+                   .arg(address.toString())
+                   .arg(m_config.maxPerAddress));
+    } else {
+        auto c = std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
+                                              m_wheel, m_config.liveness, m_limits, *this);
+        m_connections.emplace(c->id(), c);
+        ++m_perAddress[address];
+        m_log.event("connect", {{"id", QString::number(c->id())},
+                                {"peer", peer},
+                                {"clients", QString::number(m_connections.size())}});
+        c->start();
+    }
+    accept();
+}
+
+void NetServer::pauseAccepting(const std::error_code &ec)
+{
+    // Out of descriptors: the waiting clients would sit in the listen
+    // queue forever. Shed the first one with an answer, then pause briefly
+    // and try again; never stop accepting for good.
+    if (!m_acceptPaused) {
+        m_acceptPaused = true;
+        m_log.event("accept_paused", {{"error", QString::fromStdString(ec.message())},
+                                      {"errno", QString::number(ec.value())},
+                                      {"clients", QString::number(m_connections.size())},
+                                      {"pause_ms", millisText(AcceptPause)}});
+    }
+    shedOneWaiting();
+    m_acceptPause.expires_after(AcceptPause);
+    m_acceptPause.async_wait([this](const std::error_code &e) {
+        if (!e)
+            accept();
+    });
+}
+
+void NetServer::shedOneWaiting()
+{
+    if (m_reserveFd < 0)
+        return;
+    ::close(m_reserveFd);
+    m_reserveFd = -1;
+    const int fd = ::accept4(m_acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+        const QByteArray lines =
+            protocol::error(protocol::ErrorCode::ServerFull,
+                            QStringLiteral("the server is out of file descriptors; retry later")) +
+            protocol::bye(QStringLiteral("server full"));
+        (void)!::send(fd, lines.constData(), static_cast<size_t>(lines.size()),
+                      MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::close(fd);
+        ++m_shedWhilePaused;
+    }
+    m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void NetServer::reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why)
+{
+    m_log.event("reject",
+                {{"peer", peer},
+                 {"code", QString::number(static_cast<int>(protocol::ErrorCode::ServerFull))},
+                 {"name", protocol::errorName(protocol::ErrorCode::ServerFull)},
+                 {"text", why},
+                 {"clients", QString::number(m_connections.size())}});
+    auto refused = std::make_shared<RefusedClient>(std::move(socket));
+    refused->start(protocol::error(protocol::ErrorCode::ServerFull, why) +
+                   protocol::bye(QStringLiteral("server full")));
+}
+
+// --- connection events ----------------------------------------------------
+
+void NetServer::lineReceived(Connection &c, const QString &line)
+{
+    m_room.handleLine(&c, line);
+}
+
+void NetServer::lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize)
+{
+    m_room.handleRejected(&c, status, rawSize);
+}
+
+void NetServer::lineTimedOut(Connection &c)
+{
+    m_room.sendError(&c, protocol::ErrorCode::BadLine,
+                     QStringLiteral("no end of line within %1; closing")
+                         .arg(formatMillis(m_config.lineTimeout)));
+    const QString reason = QStringLiteral("line timeout");
+    m_room.retire(&c, reason);
+    c.close(reason, reason);
+}
+
+void NetServer::registrationTimedOut(Connection &c)
+{
+    m_room.sendError(&c, protocol::ErrorCode::NotRegistered,
+                     QStringLiteral("no HELLO within %1; closing")
+                         .arg(formatMillis(m_config.registrationTimeout)));
+    const QString reason = QStringLiteral("registration timeout");
+    c.close(reason, reason);
+}
+
+void NetServer::slowReader(Connection &c, qint64 unsent)
+{
+    m_log.event("slow_reader", {{"id", QString::number(c.id())},
+                                {"peer", c.peer()},
+                                {"nick", c.nick()},
+                                {"unsent_bytes", QString::number(unsent)},
+                                {"limit", QString::number(m_config.maxOutputBytes)}});
+}
+
+void NetServer::optionsApplied(Connection &c, const SocketOptionsReport &report)
+{
+    const LivenessSettings &want = m_config.liveness;
+    const EffectiveSocketOptions &e = report.effective;
+    QList<LogField> fields = {
+        {"id", QString::number(c.id())},
+        {"peer", c.peer()},
+        {"requested_keepalive", want.keepalive.toString()},
+        {"requested_user_timeout_ms", millisText(want.userTimeout)},
+    };
+    if (e.valid) {
+        fields.append({"keepalive",
+                       e.keepaliveOn
+                           ? QStringLiteral("%1,%2,%3").arg(e.idleS).arg(e.intervalS).arg(e.count)
+                           : QStringLiteral("off")});
+        fields.append({"user_timeout_ms", QString::number(e.userTimeoutMs)});
+    } else {
+        fields.append({"keepalive", QStringLiteral("unknown")});
+        fields.append({"user_timeout_ms", QStringLiteral("unknown")});
+    }
+    fields.append({"heartbeat", want.heartbeat.toString()});
+    fields.append({"ok", report.ok() ? QStringLiteral("1") : QStringLiteral("0")});
+    if (!report.ok())
+        fields.append({"errors", report.errors.join(QStringLiteral("; "))});
+    m_log.event("options", fields);
+}
+
+QString NetServer::leaveReason(const DeathVerdict &verdict)
+{
+    switch (verdict.cause) {
+    case DeathCause::HeartbeatTimeout:
+        return QStringLiteral("heartbeat timeout");
+    case DeathCause::KeepaliveTimeout:
+        return QStringLiteral("keepalive timeout");
+    case DeathCause::UserTimeout:
+        return QStringLiteral("user timeout");
+    case DeathCause::RetransmitTimeout:
+        return QStringLiteral("retransmission timeout");
+    case DeathCause::ResetByPeer:
+        return QStringLiteral("reset by peer");
+    case DeathCause::ClosedByPeer:
+        return QStringLiteral("closed by peer");
+    case DeathCause::LocalError:
+        return QStringLiteral("connection error");
+    case DeathCause::LocalClose:
+        return verdict.detail.isEmpty() ? QStringLiteral("closed by server") : verdict.detail;
+    }
+    return QStringLiteral("gone");
+}
+
+void NetServer::ended(Connection &c, const DeathVerdict &verdict)
+{
+    // Keep the connection alive until this function is done with it.
+    const auto it = m_connections.find(c.id());
+    if (it == m_connections.end())
+        return;
+    const std::shared_ptr<Connection> keep = it->second;
+    m_connections.erase(it);
+    m_room.retire(&c, leaveReason(verdict));
+    const QString reason = verdict.cause == DeathCause::LocalClose
+                               ? QStringLiteral("closed by the server: ") + leaveReason(verdict)
+                               : verdict.describe();
+    const auto count = m_perAddress.find(c.peerAddress());
+    if (count != m_perAddress.end() && --count.value() <= 0)
+        m_perAddress.erase(count);
+    QList<LogField> fields = {
+        {"id", QString::number(c.id())},
+        {"peer", c.peer()},
+        {"nick", c.nick()},
+        {"cause", DeathVerdict::causeKey(verdict.cause)},
+        {"detection_ms", millisText(verdict.detection)},
+        {"budget_ms", verdict.budget ? millisText(*verdict.budget) : QStringLiteral("none")},
+        {"reason", reason},
+        {"duration_ms", millisText(c.age())},
+        {"clients", QString::number(m_connections.size())},
+    };
+    if (!verdict.detail.isEmpty() && verdict.cause != DeathCause::LocalClose)
+        fields.append({"detail", verdict.detail});
+    m_log.event("disconnect", fields);
+    if (m_state == State::ShuttingDown && m_connections.empty())
+        asio::post(m_io, [this] { finishShutdown(); });
+}
+
+// --- shutdown -------------------------------------------------------------
+
+void NetServer::shutdown(const QString &why, std::function<void()> stopped)
+{
+    if (m_state == State::ShuttingDown || m_state == State::Stopped)
+        return;
+    m_stopped = std::move(stopped);
+    m_state = State::ShuttingDown;
+    m_log.event("shutdown", {{"reason", why}, {"clients", QString::number(m_connections.size())}});
+    std::error_code ec;
+    m_acceptor.close(ec);
+    m_acceptPause.cancel();
+    const QString bye = QStringLiteral("server shutting down");
+    // Every connection turns Closing first, so no LEAVE goes to someone who
+    // was already told BYE.
+    std::vector<std::shared_ptr<Connection>> all;
+    all.reserve(m_connections.size());
+    for (const auto &entry : m_connections)
+        all.push_back(entry.second);
+    for (const auto &c : all)
+        c->close(bye, bye);
+    if (m_connections.empty()) {
+        asio::post(m_io, [this] { finishShutdown(); });
+        return;
+    }
+    m_shutdownTimer.expires_after(ShutdownGrace);
+    m_shutdownTimer.async_wait([this](const std::error_code &e) {
+        if (e)
+            return;
+        // Whoever did not take the BYE in time is cut off.
+        std::vector<std::shared_ptr<Connection>> left;
+        for (const auto &entry : m_connections)
+            left.push_back(entry.second);
+        for (const auto &c : left)
+            c->abort(QStringLiteral("server shutting down"));
+        asio::post(m_io, [this] { finishShutdown(); });
+    });
+}
+
+void NetServer::finishShutdown()
+{
+    if (m_state == State::Stopped)
+        return;
+    m_state = State::Stopped;
+    m_shutdownTimer.cancel();
+    if (m_stopped)
+        m_stopped();
+}
+
+} // namespace longline::server::net

@@ -1,0 +1,101 @@
+#pragma once
+// The listening side of longline-server on the reactor: accepts
+// connections (and never stops for good when descriptors run out), enforces
+// the connection limits, gives each client a Connection that the ChatRoom
+// sees as a Participant, logs every connection event, and shuts down
+// cleanly. One event loop (an asio::io_context) runs it all; the chat room
+// is reached only through its own interface.
+
+#include "chatroom.h"
+#include "connection.h"
+#include "serverconfig.h"
+#include "tlscontext.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace longline::server {
+class HistoryStore;
+class ServerLog;
+} // namespace longline::server
+
+namespace longline::server::net {
+
+class NetServer : public ConnectionEvents
+{
+public:
+    enum class State
+    {
+        Idle,
+        Running,
+        ShuttingDown,
+        Stopped
+    };
+
+    // Pending connections the kernel may queue before accept().
+    static constexpr int ListenBacklog = 4096;
+    // How long clients get to take their BYE at shutdown before we cut.
+    static constexpr Millis ShutdownGrace = 3s;
+    // After the process ran out of descriptors, accepting pauses this long.
+    static constexpr Millis AcceptPause = 200ms;
+
+    NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
+              ServerLog &log);
+    ~NetServer() override;
+
+    bool listen(QString *error);
+    quint16 serverPort() const { return m_port; }
+    State state() const { return m_state; }
+    int clientCount() const { return static_cast<int>(m_connections.size()); }
+
+    // Stops accepting, says "BYE server shutting down" to every client and
+    // calls `stopped` once all are gone (or ShutdownGrace passed).
+    void shutdown(const QString &why, std::function<void()> stopped);
+
+private:
+    // ConnectionEvents
+    void lineReceived(Connection &c, const QString &line) override;
+    void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) override;
+    void lineTimedOut(Connection &c) override;
+    void registrationTimedOut(Connection &c) override;
+    void slowReader(Connection &c, qint64 unsentBytes) override;
+    void optionsApplied(Connection &c, const SocketOptionsReport &report) override;
+    void ended(Connection &c, const DeathVerdict &verdict) override;
+
+    void accept();
+    void onAccepted(const std::error_code &ec, asio::ip::tcp::socket socket);
+    void pauseAccepting(const std::error_code &ec);
+    void shedOneWaiting();
+    void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why);
+    void finishShutdown();
+    static QString leaveReason(const DeathVerdict &verdict);
+
+    asio::io_context &m_io;
+    const ServerConfig &m_config;
+    ServerLog &m_log;
+    ChatRoom m_room;
+    TimerWheel m_wheel;
+    TlsContext m_tls;
+    Connection::Limits m_limits;
+    asio::ip::tcp::acceptor m_acceptor;
+    asio::steady_timer m_acceptPause;
+    asio::steady_timer m_shutdownTimer;
+    quint16 m_port = 0;
+    State m_state = State::Idle;
+    std::unordered_map<quint64, std::shared_ptr<Connection>> m_connections;
+    QHash<QHostAddress, int> m_perAddress; // open connections per client address
+    quint64 m_nextId = 1;
+    // Held open so that, when the process is out of descriptors, one can
+    // be freed to accept a waiting client and tell it why it is refused.
+    int m_reserveFd = -1;
+    bool m_acceptPaused = false;
+    quint64 m_shedWhilePaused = 0;
+    std::function<void()> m_stopped;
+};
+
+} // namespace longline::server::net

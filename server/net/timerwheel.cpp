@@ -1,0 +1,130 @@
+#include "timerwheel.h"
+
+#include "heartbeatmonitor.h"
+
+namespace longline::server::net {
+
+TimerWheel::Entry::~Entry()
+{
+    if (m_wheel)
+        m_wheel->cancel(this);
+}
+
+TimerWheel::TimerWheel(asio::io_context &io, Millis tick, size_t slots)
+    : m_timer(io), m_tick(tick), m_slots(slots, nullptr)
+{
+}
+
+TimerWheel::~TimerWheel()
+{
+    m_slots.push_back(m_firing);
+    for (Entry *first : m_slots) {
+        for (Entry *e = first; e;) {
+            Entry *next = e->m_next;
+            e->m_wheel = nullptr;
+            e->m_prev = e->m_next = nullptr;
+            e = next;
+        }
+    }
+}
+
+size_t TimerWheel::slotOf(Millis due) const
+{
+    // A deadline in a tick already processed (it is due now, or overdue)
+    // goes into the next tick to be processed, never a whole turn later.
+    const qint64 tick = std::max<qint64>(due.count() / m_tick.count(), m_doneTick + 1);
+    return static_cast<size_t>(tick) % m_slots.size();
+}
+
+void TimerWheel::link(Entry *e, size_t slot)
+{
+    Entry *&first = head(slot);
+    e->m_slot = slot;
+    e->m_prev = nullptr;
+    e->m_next = first;
+    if (first)
+        first->m_prev = e;
+    first = e;
+    e->m_wheel = this;
+    ++m_count;
+}
+
+void TimerWheel::unlink(Entry *e)
+{
+    if (e->m_prev)
+        e->m_prev->m_next = e->m_next;
+    else
+        head(e->m_slot) = e->m_next;
+    if (e->m_next)
+        e->m_next->m_prev = e->m_prev;
+    e->m_prev = e->m_next = nullptr;
+    e->m_wheel = nullptr;
+    --m_count;
+}
+
+void TimerWheel::schedule(Entry *entry, Millis due)
+{
+    if (entry->m_wheel)
+        unlink(entry);
+    entry->m_due = due;
+    startTicking(); // first: it sets where the wheel stands
+    link(entry, slotOf(due));
+}
+
+void TimerWheel::cancel(Entry *entry)
+{
+    if (entry->m_wheel == this)
+        unlink(entry);
+}
+
+void TimerWheel::startTicking()
+{
+    if (m_ticking)
+        return;
+    m_ticking = true;
+    // Slots before the current tick hold nothing: start from here.
+    if (m_count == 0)
+        m_doneTick = monotonicNow().count() / m_tick.count() - 1;
+    m_timer.expires_after(m_tick);
+    m_timer.async_wait([this](const std::error_code &ec) {
+        if (!ec)
+            onTick();
+    });
+}
+
+void TimerWheel::onTick()
+{
+    m_ticking = false;
+    const Millis now = monotonicNow();
+    // Only whole ticks are processed: every deadline in one is then due.
+    const qint64 nowTick = now.count() / m_tick.count() - 1;
+    // A late tick (a busy loop, a suspended machine) catches up on every
+    // slot it missed, at most one whole turn.
+    const qint64 first = std::max(m_doneTick + 1, nowTick - qint64(m_slots.size()) + 1);
+    for (qint64 t = first; t <= nowTick; ++t) {
+        Entry *e = m_slots[static_cast<size_t>(t) % m_slots.size()];
+        while (e) {
+            Entry *next = e->m_next;
+            if (e->m_due <= now) {
+                unlink(e);
+                link(e, FiringSlot);
+            }
+            e = next;
+        }
+    }
+    m_doneTick = nowTick;
+    while (Entry *e = m_firing) {
+        unlink(e);
+        e->onTimer(now); // may re-arm itself, cancel or destroy others
+    }
+    if (m_count > 0 && !m_ticking) {
+        m_ticking = true;
+        m_timer.expires_after(m_tick);
+        m_timer.async_wait([this](const std::error_code &ec) {
+            if (!ec)
+                onTick();
+        });
+    }
+}
+
+} // namespace longline::server::net

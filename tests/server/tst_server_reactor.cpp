@@ -1,0 +1,139 @@
+// What the reactor connection layer promises, against the real server
+// process: accepting never stops for good when descriptors run out (issue
+// 8, item 2), a connection that never says HELLO is closed however much it
+// sends, and a TLS connection that never finishes its handshake is cut
+// even with heartbeats off (issue 8, item 12).
+
+#include "serverharness.h"
+#include "systemtools.h"
+
+#include <QElapsedTimer>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <memory>
+#include <vector>
+
+using namespace longline::testing;
+
+class TestServerReactor : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (serverBinary().isEmpty())
+            QSKIP("LONGLINE_SERVER_BIN is not set; run through ctest");
+    }
+
+    void acceptResumesAfterDescriptorsRanOut()
+    {
+        const QString prlimit = QStandardPaths::findExecutable(QStringLiteral("prlimit"));
+        QVERIFY2(!prlimit.isEmpty(), "prlimit (util-linux) is needed");
+        ServerProcess server;
+        server.process().setProgram(prlimit);
+        // 100 descriptors: far fewer than the clients below.
+        QVERIFY(server.start({QStringLiteral("--nofile=100:100"), serverBinary(),
+                              QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                              QStringLiteral("--db"), QStringLiteral(":memory:"),
+                              QStringLiteral("--max-per-address"), QStringLiteral("1000")}));
+        // The server lowers --max-clients to what its descriptors allow.
+        QVERIFY(server.waitForLog(QRegularExpression(QStringLiteral(" max_clients_lowered "))));
+
+        std::vector<std::unique_ptr<QTcpSocket>> flood;
+        for (int i = 0; i < 300; ++i) {
+            auto s = std::make_unique<QTcpSocket>();
+            s->connectToHost(QStringLiteral("127.0.0.1"), server.port());
+            flood.push_back(std::move(s));
+        }
+        for (auto &s : flood)
+            QVERIFY(s->waitForConnected(WaitMs)); // the kernel's listen queue takes them
+        // The server ran out of descriptors (or refused the surplus) and said so.
+        QVERIFY2(server.waitForLog(QRegularExpression(QStringLiteral(" (accept_paused|reject) ")),
+                                   10000),
+                 qPrintable(server.logText().right(2000)));
+        for (auto &s : flood)
+            s->abort();
+        flood.clear();
+
+        // Everyone gone: a new client is served, within seconds.
+        QElapsedTimer t;
+        t.start();
+        bool welcomed = false;
+        while (!welcomed && t.elapsed() < 15000) {
+            LineClient c;
+            if (c.connectTo(server.port()) && !c.hello(QStringLiteral("after")).isEmpty())
+                welcomed = true;
+            else
+                QTest::qWait(200);
+        }
+        QVERIFY2(welcomed, qPrintable(server.logText().right(3000)));
+        QCOMPARE(server.process().state(), QProcess::Running);
+    }
+
+    void unregisteredConnectionIsClosed()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--register-timeout"), QStringLiteral("0.6")}));
+        LineClient c;
+        QVERIFY(c.connectTo(server.port()));
+        QElapsedTimer t;
+        t.start();
+        // Busy but never registering: PINGs keep it talking, not registered.
+        QTimer chatter;
+        int n = 0;
+        QObject::connect(&chatter, &QTimer::timeout, [&] {
+            if (!c.isClosed())
+                c.sendLine(QStringLiteral("PONG x%1").arg(++n));
+        });
+        chatter.start(100);
+        const auto err = c.waitFor(QStringLiteral("ERR 401 NOT_REGISTERED no HELLO"), 4000);
+        QVERIFY2(err, qPrintable(c.skipped.join(QLatin1Char('|'))));
+        REQUIRE_LINE(bye, c, QStringLiteral("BYE "));
+        QCOMPARE(bye, QStringLiteral("BYE registration timeout"));
+        QVERIFY(c.waitClosed());
+        chatter.stop();
+        QVERIFY2(t.elapsed() >= 550 && t.elapsed() < 3000,
+                 qPrintable(QString::number(t.elapsed())));
+        QVERIFY(server.waitForLog(QRegularExpression(QStringLiteral(
+            " disconnect .*reason=\"closed by the server: registration timeout\""))));
+
+        // A client that says HELLO in time stays.
+        LineClient ok;
+        QVERIFY(ok.connectTo(server.port()));
+        QVERIFY(!ok.hello(QStringLiteral("prompt")).isEmpty());
+        QTest::qWait(1200);
+        ok.sendLine(QStringLiteral("WHO"));
+        QVERIFY(ok.waitFor(QStringLiteral("ONLINE")));
+        QVERIFY(!ok.isClosed());
+    }
+
+    void stalledTlsHandshakeIsCut()
+    {
+        QTemporaryDir dir;
+        QString cert, key, error;
+        QVERIFY2(longline::test::makeSelfSignedCertificate(dir.path(), &cert, &key, &error),
+                 qPrintable(error));
+        ServerProcess server;
+        QVERIFY(
+            server.startDefault({QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"),
+                                 key, QStringLiteral("--heartbeat"), QStringLiteral("off"),
+                                 QStringLiteral("--handshake-timeout"), QStringLiteral("0.6")}));
+        QTcpSocket raw; // connects, then never says a TLS word
+        QElapsedTimer t;
+        t.start();
+        raw.connectToHost(QStringLiteral("127.0.0.1"), server.port());
+        QVERIFY(raw.waitForConnected(WaitMs));
+        QVERIFY(QTest::qWaitFor([&] { return raw.state() == QAbstractSocket::UnconnectedState; },
+                                5000));
+        QVERIFY2(t.elapsed() >= 550 && t.elapsed() < 3500,
+                 qPrintable(QString::number(t.elapsed())));
+        QVERIFY(server.waitForLog(
+            QRegularExpression(QStringLiteral(" disconnect .*tls handshake timeout"))));
+    }
+};
+
+QTEST_MAIN(TestServerReactor)
+#include "tst_server_reactor.moc"

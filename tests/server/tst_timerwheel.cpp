@@ -1,0 +1,174 @@
+// The reactor's timing wheel on a real asio::io_context: deadlines fire
+// once, in order, not before they are due and at most a couple of ticks
+// after; re-arming moves a deadline; cancelling and destroying entries
+// (also from inside another entry's callback) is safe; deadlines further
+// away than one turn of the wheel wait for their turn.
+
+#include "timerwheel.h"
+
+#include "heartbeatmonitor.h"
+
+#include <QTest>
+#include <memory>
+#include <vector>
+
+using namespace longline;
+using namespace longline::server::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Recorder : TimerWheel::Entry
+{
+    std::vector<Millis> fired;
+    std::function<void(Millis)> then;
+    void onTimer(Millis now) override
+    {
+        fired.push_back(now);
+        if (then)
+            then(now);
+    }
+};
+
+// Runs the loop until `done` or `limit` passed.
+template <typename F> void runUntil(asio::io_context &io, F done, Millis limit)
+{
+    const Millis end = monotonicNow() + limit;
+    while (!done() && monotonicNow() < end) {
+        io.restart();
+        io.run_for(std::chrono::milliseconds(5));
+    }
+}
+
+} // namespace
+
+class TestTimerWheel : public QObject
+{
+    Q_OBJECT
+
+    static constexpr Millis Tick = 10ms;
+    // Fired at most two ticks late, plus scheduling noise on a busy machine.
+    static constexpr Millis Late = Tick * 2 + 60ms;
+
+private Q_SLOTS:
+    void firesOnceWhenDue()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 64);
+        Recorder a, b;
+        const Millis start = monotonicNow();
+        wheel.schedule(&a, start + 150ms);
+        wheel.schedule(&b, start + 50ms);
+        QCOMPARE(wheel.armedCount(), size_t(2));
+        runUntil(
+            io, [&] { return !a.fired.empty(); }, 2s);
+        QCOMPARE(b.fired.size(), size_t(1));
+        QCOMPARE(a.fired.size(), size_t(1));
+        QVERIFY(b.fired[0] >= start + 50ms);
+        QVERIFY(b.fired[0] <= start + 50ms + Late);
+        QVERIFY(a.fired[0] >= start + 150ms);
+        QVERIFY(a.fired[0] <= start + 150ms + Late);
+        QVERIFY(!a.armed());
+        QCOMPARE(wheel.armedCount(), size_t(0));
+        // Nothing fires twice.
+        runUntil(
+            io, [] { return false; }, 100ms);
+        QCOMPARE(a.fired.size(), size_t(1));
+    }
+
+    // The bug this wheel once had: a deadline inside the tick being
+    // processed was skipped for a whole turn.
+    void shortDeadlinesInsideTheCurrentTickAreNotSkipped()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 64);
+        Recorder keepTicking;
+        wheel.schedule(&keepTicking, monotonicNow() + 10s);
+        for (int round = 0; round < 20; ++round) {
+            Recorder r;
+            const Millis start = monotonicNow();
+            wheel.schedule(&r, start + Millis(3 + round % 7));
+            runUntil(
+                io, [&] { return !r.fired.empty(); }, 1s);
+            QVERIFY2(!r.fired.empty(), qPrintable(QString::number(round)));
+            QVERIFY(r.fired[0] - start <= Late + 10ms);
+        }
+    }
+
+    void rearmMovesTheDeadline()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 64);
+        Recorder r;
+        const Millis start = monotonicNow();
+        wheel.schedule(&r, start + 40ms);
+        wheel.schedule(&r, start + 200ms);
+        QCOMPARE(wheel.armedCount(), size_t(1));
+        runUntil(
+            io, [&] { return !r.fired.empty(); }, 2s);
+        QCOMPARE(r.fired.size(), size_t(1));
+        QVERIFY(r.fired[0] >= start + 200ms);
+    }
+
+    void cancelAndDestroyFromACallback()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 64);
+        Recorder first;
+        auto second = std::make_unique<Recorder>();
+        Recorder third;
+        const Millis at = monotonicNow() + 30ms;
+        // All three fall due in the same tick; the first destroys the
+        // second and cancels the third before they run.
+        wheel.schedule(&first, at);
+        wheel.schedule(second.get(), at);
+        wheel.schedule(&third, at);
+        first.then = [&](Millis) {
+            second.reset();
+            wheel.cancel(&third);
+        };
+        runUntil(
+            io, [&] { return !first.fired.empty(); }, 2s);
+        runUntil(
+            io, [] { return false; }, 60ms);
+        QCOMPARE(first.fired.size(), size_t(1));
+        QVERIFY(third.fired.empty());
+        QCOMPARE(wheel.armedCount(), size_t(0));
+    }
+
+    void selfRearmingEntryKeepsFiring()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 64);
+        Recorder r;
+        r.then = [&](Millis now) {
+            if (r.fired.size() < 5)
+                wheel.schedule(&r, now + 20ms);
+        };
+        wheel.schedule(&r, monotonicNow() + 20ms);
+        runUntil(
+            io, [&] { return r.fired.size() == 5; }, 2s);
+        QCOMPARE(r.fired.size(), size_t(5));
+        for (size_t i = 1; i < r.fired.size(); ++i)
+            QVERIFY(r.fired[i] - r.fired[i - 1] >= 20ms);
+    }
+
+    void deadlinesBeyondOneTurnWaitForTheirTurn()
+    {
+        asio::io_context io;
+        TimerWheel wheel(io, Tick, 8); // one turn is 80 ms
+        Recorder far, near;
+        const Millis start = monotonicNow();
+        wheel.schedule(&far, start + 250ms);
+        wheel.schedule(&near, start + 20ms);
+        runUntil(
+            io, [&] { return !far.fired.empty(); }, 2s);
+        QCOMPARE(far.fired.size(), size_t(1));
+        QVERIFY(far.fired[0] >= start + 250ms);
+        QVERIFY(far.fired[0] <= start + 250ms + Late);
+        QCOMPARE(near.fired.size(), size_t(1));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTimerWheel)
+#include "tst_timerwheel.moc"

@@ -3,6 +3,27 @@
 namespace longline::app {
 
 namespace {
+// Text as shown: control characters made visible, and cut at `max`
+// characters so one long line cannot make every layout of the view slow.
+QString shown(const QString &text, qsizetype max)
+{
+    if (text.size() <= max)
+        return protocol::sanitizeForDisplay(text);
+    return protocol::sanitizeForDisplay(text.left(max)) +
+           ChatLogModel::tr(" … (%n more characters)", nullptr,
+                            static_cast<int>(text.size() - max));
+}
+
+QString shownText(const QString &text)
+{
+    return shown(text, ChatLogModel::MaxTextChars);
+}
+
+QString shownNick(const QString &nick)
+{
+    return shown(nick, ChatLogModel::MaxNickChars);
+}
+
 // What an entry's strings cost, in bytes of UTF-16.
 qsizetype textCost(const ChatEntry &e)
 {
@@ -52,8 +73,8 @@ void ChatLogModel::addOwnQueued(const QString &cid, const QString &nick, const Q
     ChatEntry e;
     e.kind = ChatEntry::Kind::Message;
     e.cid = cid;
-    e.nick = protocol::sanitizeForDisplay(nick);
-    e.text = protocol::sanitizeForDisplay(text);
+    e.nick = shownNick(nick);
+    e.text = shownText(text);
     e.time = queuedAt;
     e.delivery = ChatEntry::Delivery::Unsent;
     insertEntry(static_cast<int>(m_entries.size()), e);
@@ -96,7 +117,7 @@ void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
         ChatEntry &e = m_entries[row];
         e.time = m.time;
         m_textBytes -= textCost(e);
-        e.text = protocol::sanitizeForDisplay(m.text);
+        e.text = shownText(m.text);
         m_textBytes += textCost(e);
         if (e.own())
             e.delivery = ChatEntry::Delivery::Sent;
@@ -108,8 +129,8 @@ void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
     e.kind = ChatEntry::Kind::Message;
     e.seq = m.seq;
     e.time = m.time;
-    e.nick = protocol::sanitizeForDisplay(m.nick);
-    e.text = protocol::sanitizeForDisplay(m.text);
+    e.nick = shownNick(m.nick);
+    e.text = shownText(m.text);
     e.delivery = own ? ChatEntry::Delivery::Sent : ChatEntry::Delivery::NotOwn;
     e.fromHistory = fromHistory;
     insertEntry(insertionRowForNumbered(), e);
@@ -121,7 +142,7 @@ void ChatLogModel::addNotice(const QDateTime &time, ChatEntry::Level level, cons
     e.kind = ChatEntry::Kind::Notice;
     e.time = time;
     e.level = level;
-    e.text = protocol::sanitizeForDisplay(text);
+    e.text = shownText(text);
     insertEntry(insertionRowForNumbered(), e);
 }
 

@@ -63,7 +63,12 @@ public:
     // Unsent messages are never dropped.
     static constexpr int MaxEntries = 5000;
     static constexpr int TrimBatch = 500;
-    static constexpr qsizetype MaxTextBytes = 16 * 1024 * 1024;
+    static constexpr qsizetype MaxTextBytes = 8 * 1024 * 1024;
+    // Longer texts and nicks are shown cut, saying how much was left out:
+    // laying out every row's text is the view's cost, and a flood of long
+    // lines would otherwise freeze the window.
+    static constexpr qsizetype MaxTextChars = 1024;
+    static constexpr qsizetype MaxNickChars = 64;
 
     explicit ChatLogModel(QObject *parent = nullptr);
 

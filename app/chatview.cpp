@@ -17,6 +17,8 @@ namespace {
 constexpr int PadX = 10;      // left and right margin of a row
 constexpr int PadY = 3;       // above and below a row
 constexpr int ColumnGap = 10; // between time, nick, text and mark
+// Row heights remembered, a little more than the conversation keeps rows.
+constexpr qsizetype HeightCacheMax = 2 * ChatLogModel::MaxEntries;
 
 // Lays `text` out in `width`, wrapping at words or, for long unbroken runs
 // (URLs, CJK without spaces), anywhere. Returns the height.
@@ -109,6 +111,15 @@ QSize ChatItemDelegate::sizeHint(const QStyleOptionViewItem &option, const QMode
     const QFont font = m_view->font();
     const QFontMetrics fm(font);
     const int width = availableWidth();
+    if (width != m_heightsWidth || font.key() != m_heightsFont ||
+        m_heights.size() > HeightCacheMax) {
+        m_heights.clear();
+        m_heightsWidth = width;
+        m_heightsFont = font.key();
+    }
+    const QString key = QLatin1Char(e->kind == ChatEntry::Kind::Notice ? 'n' : 'm') + e->text;
+    if (const auto it = m_heights.constFind(key); it != m_heights.constEnd())
+        return {width, *it};
     qreal textHeight = 0;
     if (e->kind == ChatEntry::Kind::Notice) {
         QFont italic = font;
@@ -122,6 +133,7 @@ QSize ChatItemDelegate::sizeHint(const QStyleOptionViewItem &option, const QMode
         textHeight = layoutText(layout, std::max(40, textWidth));
     }
     const int h = std::max(fm.height(), int(std::ceil(textHeight))) + 2 * PadY;
+    m_heights.insert(key, h);
     return {width, h};
 }
 
@@ -239,8 +251,17 @@ void ChatView::onRowsAboutToBeInserted()
 
 void ChatView::onRowsInserted()
 {
-    if (m_follow)
-        QMetaObject::invokeMethod(this, &QListView::scrollToBottom, Qt::QueuedConnection);
+    // One scroll for a burst of rows (a flood of joins is thousands).
+    if (!m_follow || m_scrollPending)
+        return;
+    m_scrollPending = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_scrollPending = false;
+            scrollToBottom();
+        },
+        Qt::QueuedConnection);
 }
 
 QString ChatView::selectedText() const

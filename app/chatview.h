@@ -3,6 +3,7 @@
 // draws time, nick, wrapped text and the delivery mark (unsent / ✓), and
 // notices centred. Follows new messages while scrolled to the bottom.
 
+#include <QHash>
 #include <QListView>
 #include <QStyledItemDelegate>
 
@@ -35,6 +36,12 @@ private:
     const ChatEntry *entryFor(const QModelIndex &index) const;
 
     QListView *m_view;
+    // Row heights by kind and text for the current width and font: the
+    // view asks for every row's size on each relayout, and laying out
+    // thousands of long texts each time would freeze the window.
+    mutable QHash<QString, int> m_heights;
+    mutable int m_heightsWidth = -1;
+    mutable QString m_heightsFont;
 };
 
 class ChatView : public QListView
@@ -57,7 +64,8 @@ private:
     void onRowsInserted();
 
     ChatLogModel *m_model = nullptr;
-    bool m_follow = true; // at the bottom when rows arrived
+    bool m_follow = true;         // at the bottom when rows arrived
+    bool m_scrollPending = false; // a scrollToBottom is queued
 };
 
 } // namespace longline::app

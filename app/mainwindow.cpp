@@ -340,6 +340,11 @@ void MainWindow::wireClient()
         log(tr("server"), tr("BYE %1").arg(reason));
     });
     connect(c, &ChatClient::connectionLost, this, &MainWindow::onConnectionLost);
+    connect(c, &ChatClient::protocolViolation, this, [this](const QString &reason) {
+        // The client drops the connection and reconnects; say why.
+        notice(int(ChatEntry::Level::Error),
+               tr("Disconnected: the server %1. Reconnecting.").arg(reason));
+    });
     connect(c, &ChatClient::connectFailed, this, &MainWindow::onConnectFailed);
     connect(c, &ChatClient::reconnectScheduled, this, &MainWindow::onReconnectScheduled);
     connect(c, &ChatClient::encrypted, this, [this](const QString &summary) {

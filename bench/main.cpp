@@ -3,6 +3,7 @@
 // client in order (or not), acknowledgement latency, delivery throughput and
 // the server's resident memory after each round (flat, or growing).
 
+#include "compare/comparecommand.h"
 #include "loadclient.h"
 
 #include <QCommandLineParser>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sys/resource.h>
 
 using namespace longline::bench;
@@ -67,12 +69,16 @@ template <typename F> bool waitUntil(F done, qint64 deadlineMs, const QElapsedTi
 
 int main(int argc, char **argv)
 {
+    // `longline-bench compare ...`: the cross-server comparison, which runs
+    // its own epoll load generator and no Qt event loop.
+    if (argc > 1 && std::strcmp(argv[1], "compare") == 0)
+        return longline::bench::compare::compareMain(argc, argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("longline-bench"));
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Holds many concurrent Longline clients and measures delivery, latency and "
-                       "server memory."));
+                       "server memory. `longline-bench compare --help` compares servers."));
     parser.addHelpOption();
     const QCommandLineOption hostOpt(
         QStringLiteral("host"),

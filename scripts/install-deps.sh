@@ -16,6 +16,7 @@ PACKAGES="
     iproute2 nftables conntrack tcpdump netcat-openbsd procps psmisc util-linux
     python3 openssl libssl-dev libasio-dev systemd systemd-container sqlite3
     clang libclang-rt-14-dev llvm
+    mosquitto redis-server python3-matplotlib linux-perf
 "
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update

@@ -109,8 +109,8 @@ struct WelcomeInfo
     int maxLine = 0;
     int maxHistory = 0;
     // `rate=N/W`: at most N chat messages (SAY, SAYID) in any W seconds;
-    // `rate=off`: no limit. Servers before 0.2 do not announce it
-    // (rateAnnounced false); clients then assume the old default 50/10.
+    // `rate=off`: no limit. Older servers do not announce it
+    // (rateAnnounced false); clients then assume their default 50/10.
     bool rateAnnounced = false;
     int rateMessages = 0; // 0 = no limit
     double rateWindowS = 0;

@@ -40,11 +40,32 @@ QAbstractSocket::SocketError socketErrorFor(const std::error_code &ec)
 
 } // namespace
 
+void OutputBatcher::add(std::shared_ptr<Connection> connection)
+{
+    m_dirty.push_back(std::move(connection));
+    if (m_posted)
+        return;
+    m_posted = true;
+    asio::post(m_io, [this] { flushAll(); });
+}
+
+void OutputBatcher::flushAll()
+{
+    m_posted = false;
+    std::vector<std::shared_ptr<Connection>> dirty;
+    dirty.swap(m_dirty);
+    for (const auto &c : dirty) {
+        c->m_flushQueued = false;
+        if (c->state() != Participant::State::Closed && !c->m_writeArmed)
+            c->flush();
+    }
+}
+
 Connection::Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-                       const LivenessSettings &settings, const Limits &limits,
-                       ConnectionEvents &events)
+                       OutputBatcher &batcher, const LivenessSettings &settings,
+                       const Limits &limits, ConnectionEvents &events)
     : Participant(id, limits.minClientPing, limits.ratePer10s), m_socket(std::move(socket)),
-      m_wheel(wheel), m_settings(settings), m_limits(limits), m_events(events),
+      m_wheel(wheel), m_batcher(batcher), m_settings(settings), m_limits(limits), m_events(events),
       m_framer(limits.maxLine)
 {
     std::error_code ec;
@@ -262,23 +283,8 @@ void Connection::send(const QByteArray &line)
 {
     if (!isOpen() || line.isEmpty())
         return;
-    qsizetype written = 0;
-    if (!m_tls && m_out.isEmpty()) {
-        // The common case: the kernel takes it all at once, nothing is kept.
-        std::error_code ec;
-        written = static_cast<qsizetype>(m_socket.write_some(
-            asio::buffer(line.constData(), static_cast<size_t>(line.size())), ec));
-        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-            // The read side reports the death with its real cause.
-            waitReadable();
-            return;
-        }
-        if (written == line.size())
-            return;
-        m_outOffset = written;
-    }
     m_out.append(line); // shares the bytes of a broadcast line, no copy
-    m_outBytes += line.size() - written;
+    m_outBytes += line.size();
     if (m_outBytes > m_limits.maxOutputBytes) {
         // A reader this far behind would only grow our memory. Drop it from
         // the event loop, not from inside the caller's broadcast.
@@ -297,8 +303,9 @@ void Connection::send(const QByteArray &line)
     if (m_tls) {
         if (!m_handshaking && !m_writeArmed)
             writeTls();
-    } else {
-        waitWritable();
+    } else if (!m_writeArmed && !m_flushQueued) {
+        m_flushQueued = true;
+        m_batcher.add(shared_from_this());
     }
 }
 
@@ -318,13 +325,19 @@ void Connection::waitWritable()
 
 void Connection::flush()
 {
+    constexpr size_t MaxBuffers = 64; // what one writev takes here
     while (!m_out.isEmpty()) {
-        const QByteArray &front = m_out.first();
+        asio::const_buffer buffers[MaxBuffers];
+        size_t count = 0;
+        for (qsizetype i = 0; i < m_out.size() && count < MaxBuffers; ++i, ++count) {
+            const QByteArray &b = m_out.at(i);
+            const qsizetype skip = i == 0 ? m_outOffset : 0;
+            buffers[count] =
+                asio::buffer(b.constData() + skip, static_cast<size_t>(b.size() - skip));
+        }
         std::error_code ec;
-        const size_t n =
-            m_socket.write_some(asio::buffer(front.constData() + m_outOffset,
-                                             static_cast<size_t>(front.size() - m_outOffset)),
-                                ec);
+        size_t n =
+            m_socket.write_some(std::vector<asio::const_buffer>(buffers, buffers + count), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             waitWritable();
             return;
@@ -333,15 +346,22 @@ void Connection::flush()
             fail(ec);
             return;
         }
-        m_outOffset += static_cast<qsizetype>(n);
         m_outBytes -= static_cast<qint64>(n);
-        if (m_outOffset == front.size()) {
-            m_out.removeFirst();
-            m_outOffset = 0;
+        while (n > 0) {
+            const qsizetype left = m_out.first().size() - m_outOffset;
+            if (static_cast<size_t>(left) <= n) {
+                n -= static_cast<size_t>(left);
+                m_out.removeFirst();
+                m_outOffset = 0;
+            } else {
+                m_outOffset += static_cast<qsizetype>(n);
+                n = 0;
+            }
         }
     }
     m_out = QList<QByteArray>(); // give the queue's memory back
     m_outBytes = 0;
+    m_outOffset = 0;
     if (state() == State::Closing && !m_shutdownSent)
         afterDrain();
 }
@@ -404,11 +424,9 @@ void Connection::close(const QString &byeReason, const QString &localReason)
     markLocalClose(localReason);
     setState(State::Closing);
     m_lineDeadline = Millis{0};
-    // No heartbeat PING may follow the BYE; the close grace bounds the wait.
-    if (m_out.isEmpty() && !m_writeArmed)
-        afterDrain();
-    else
-        m_closeDeadline = monotonicNow() + CloseGrace + CloseGrace;
+    // No heartbeat PING may follow the BYE. The FIN follows the BYE once the
+    // output is out (flush); the close grace bounds the wait for both.
+    m_closeDeadline = monotonicNow() + CloseGrace + CloseGrace;
     rearm();
 }
 

@@ -25,6 +25,23 @@ namespace longline::server::net {
 
 class Connection;
 
+// Lines sent to a connection during one pass of the event loop go out in
+// one write (writev) at the end of the pass, not one syscall per line: a
+// HELLO in a busy room, a history page or a broadcast burst costs each
+// reader one send(). One batcher per event loop.
+class OutputBatcher
+{
+public:
+    explicit OutputBatcher(asio::io_context &io) : m_io(io) {}
+    void add(std::shared_ptr<Connection> connection);
+
+private:
+    void flushAll();
+    asio::io_context &m_io;
+    std::vector<std::shared_ptr<Connection>> m_dirty;
+    bool m_posted = false;
+};
+
 // What a connection reports to its owner; always called from the
 // connection's event loop, never from inside a call the owner made.
 class ConnectionEvents
@@ -73,7 +90,8 @@ public:
     // `settings` and `events` outlive the connection. `tls` is set for a
     // TLS listener: the handshake runs first, under handshakeTimeout.
     Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-               const LivenessSettings &settings, const Limits &limits, ConnectionEvents &events);
+               OutputBatcher &batcher, const LivenessSettings &settings, const Limits &limits,
+               ConnectionEvents &events);
     ~Connection();
 
     // Participant
@@ -95,6 +113,7 @@ public:
     QString localReason() const { return m_localReason; }
 
 private:
+    friend class OutputBatcher;
     void onTimer(Millis now) override;
     void rearm();
     void startTls();
@@ -115,6 +134,7 @@ private:
     std::unique_ptr<TlsStream> m_tls;
     std::unique_ptr<char[]> m_tlsReadBuffer; // TLS only: the stream reads into it
     TimerWheel &m_wheel;
+    OutputBatcher &m_batcher;
     const LivenessSettings &m_settings;
     const Limits &m_limits;
     ConnectionEvents &m_events;
@@ -129,6 +149,7 @@ private:
     qsizetype m_outOffset = 0; // bytes of m_out.first() already written
     qint64 m_outBytes = 0;
     bool m_writeArmed = false; // waiting for writability / a TLS write in flight
+    bool m_flushQueued = false; // in the batcher's list for the end of this pass
     bool m_readArmed = false;
 
     Millis m_startedAt{0};

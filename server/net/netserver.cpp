@@ -52,7 +52,7 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
                      ServerLog &log)
     : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io),
-      m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io)
+      m_batcher(io), m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -162,8 +162,9 @@ void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket sock
                    .arg(address.toString())
                    .arg(m_config.maxPerAddress));
     } else {
-        auto c = std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
-                                              m_wheel, m_config.liveness, m_limits, *this);
+        auto c =
+            std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
+                                         m_wheel, m_batcher, m_config.liveness, m_limits, *this);
         m_connections.emplace(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},

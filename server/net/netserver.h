@@ -80,6 +80,7 @@ private:
     ServerLog &m_log;
     ChatRoom m_room;
     TimerWheel m_wheel;
+    OutputBatcher m_batcher;
     TlsContext m_tls;
     Connection::Limits m_limits;
     asio::ip::tcp::acceptor m_acceptor;

@@ -26,6 +26,17 @@
 
 namespace longline::testing {
 
+// Sanitizer builds (scripts/sanitize.sh: Debug with ASan) run several times
+// slower and keep freed memory in quarantine: time budgets and memory
+// bounds of the flood tests are multiplied by these there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int BudgetScale = 6;
+constexpr int MemoryScale = 16;
+#else
+constexpr int BudgetScale = 1;
+constexpr int MemoryScale = 1;
+#endif
+
 // Runs the event loop until `condition` holds; false on timeout.
 template <typename Condition> bool waitFor(Condition condition, int ms)
 {

@@ -9,6 +9,7 @@
 #include "connectionbanner.h"
 #include "guitestsupport.h"
 #include "mainwindow.h"
+#include "memberlistmodel.h"
 #include "presentation.h"
 #include "settingspanel.h"
 #include "settingsstore.h"
@@ -16,8 +17,6 @@
 #include "statuspanel.h"
 #include "tcprelay.h"
 #include "timelinemodel.h"
-
-#include "memberlistmodel.h"
 #include <QApplication>
 #include <QDialog>
 #include <QDockWidget>

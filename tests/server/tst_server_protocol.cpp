@@ -51,6 +51,7 @@ private Q_SLOTS:
         QCOMPARE(LineClient::value(welcome, QStringLiteral("minping")), QStringLiteral("1"));
         QCOMPARE(LineClient::value(welcome, QStringLiteral("maxline")), QStringLiteral("4096"));
         QCOMPARE(LineClient::value(welcome, QStringLiteral("maxhist")), QStringLiteral("500"));
+        QCOMPARE(LineClient::value(welcome, QStringLiteral("rate")), QStringLiteral("50/10"));
         QVERIFY(LineClient::value(welcome, QStringLiteral("server")).startsWith("longline/"));
         QVERIFY(!LineClient::value(welcome, QStringLiteral("session")).isEmpty());
 

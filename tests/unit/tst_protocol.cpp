@@ -106,6 +106,33 @@ private Q_SLOTS:
         QCOMPARE(back->session, QStringLiteral("abc123"));
         QCOMPARE(back->maxLine, 4096);
     }
+    void welcomeRate()
+    {
+        WelcomeInfo w;
+        w.nick = QStringLiteral("alice");
+        w.rateAnnounced = true;
+        w.rateMessages = 50;
+        w.rateWindowS = 10;
+        const QByteArray wire = welcome(w);
+        QVERIFY2(wire.contains(" rate=50/10"), wire.constData());
+        auto back = parseWelcome(*parse(QString::fromUtf8(wire.chopped(1))).line);
+        QVERIFY(back && back->rateAnnounced);
+        QCOMPARE(back->rateMessages, 50);
+        QCOMPARE(back->rateWindowS, 10.0);
+        w.rateMessages = 0;
+        QVERIFY(welcome(w).contains(" rate=off"));
+        back = parseWelcome(*parse(QStringLiteral("WELCOME bob rate=off")).line);
+        QVERIFY(back && back->rateAnnounced);
+        QCOMPARE(back->rateMessages, 0);
+        // Absent or malformed: not announced, the client uses its default.
+        for (const char *line :
+             {"WELCOME bob hb=off", "WELCOME bob rate=50", "WELCOME bob rate=x/10",
+              "WELCOME bob rate=0/10", "WELCOME bob rate=5/0", "WELCOME bob rate=5/-1"}) {
+            back = parseWelcome(*parse(QString::fromLatin1(line)).line);
+            QVERIFY(back);
+            QVERIFY2(!back->rateAnnounced, line);
+        }
+    }
     void welcomeHeartbeatOff()
     {
         const auto back =

@@ -1,0 +1,104 @@
+#pragma once
+// `longline-bench compare`: the same load against longline-server, mosquitto
+// and redis-server at several numbers of held connections, plus the
+// longline-only targets of issue 9 (mass reconnect, one message to a whole
+// room, ACK latency), written as a table, JSON, markdown and a chart.
+
+#include "serverprocess.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace longline::bench::compare {
+
+struct Options
+{
+    std::vector<int> sizes{1000, 5000, 10000, 19500};
+    std::string outDir = "bench-compare";
+    std::string longlineServer;
+    bool quick = false;
+    bool profile = false; // perf record longline-server's idle and PING phases
+    std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis};
+};
+
+// Round-trip figures of timed requests. A request never answered counts as
+// slower than any answered one, so a percentile that lands on one is absent.
+struct LatencyFigures
+{
+    int sent = 0;
+    int answered = 0;
+    std::optional<double> p50Ms;
+    std::optional<double> p99Ms;
+};
+
+// One server held N connections.
+struct SweepRun
+{
+    int n = 0;
+    bool started = false;
+    bool settled = false; // every connection registered and the server held them
+    std::string note;     // why not settled, or anything odd
+    int registered = 0;
+    double connectSeconds = 0;
+    long rssBeforeKiB = -1;
+    long rssAfterKiB = -1;
+    std::optional<double> rssPerConnKiB;
+    std::optional<double> idleCpuPercent;
+    double idleWindowSeconds = 0;
+    LatencyFigures pings;
+    std::optional<double> cpuPerPingUs;
+    std::optional<double> loadgenCpuPerPingUs; // the bench's own cost, for comparison
+    uint64_t serverErrors = 0;
+    uint64_t closedByServer = 0;
+    // longline only: one SAY reaching every held connection.
+    std::optional<double> roomMessageMs;
+    int roomSize = 0; // connections registered when it was sent
+    int roomReached = 0;
+};
+
+struct ServerResults
+{
+    ServerProgram program;
+    std::string skipped; // non-empty: not run, and why
+    std::vector<SweepRun> runs;
+};
+
+// Mass reconnect: N clients connect and send HELLO within a short spread
+// while already registered probes ping the server.
+struct StormRun
+{
+    int n = 0;
+    bool started = false;
+    std::string note;
+    double spreadSeconds = 0;
+    int welcomed = 0;
+    std::optional<double> allWelcomedSeconds; // first connect to last WELCOME
+    LatencyFigures probePings;
+};
+
+// Chat messages at a steady rate from random clients; ACK latency.
+struct AckRun
+{
+    int clients = 0;
+    bool started = false;
+    std::string note;
+    double ratePerSecond = 0;
+    LatencyFigures acks;
+    uint64_t deliveriesExpected = 0;
+    uint64_t deliveriesReceived = 0;
+};
+
+struct CompareResults
+{
+    Options options;
+    std::string startedUtc;
+    std::string machine;
+    std::vector<ServerResults> servers;
+    std::optional<StormRun> storm;
+    std::optional<AckRun> ack;
+};
+
+CompareResults runCompare(const Options &options);
+
+} // namespace longline::bench::compare

@@ -67,6 +67,9 @@ struct ParseResult
 ParseResult parse(const QString &line);
 
 // Validation helpers shared by server and clients.
+// A nick: 1 to MaxNickLength letters, digits, '_', '-', '.'; no invisible
+// letters (Hangul fillers), in its NFKC form, and of one script (or a
+// mixture written together, see nickskeleton.h). docs/protocol.md, Nicks.
 bool isValidNick(const QString &nick, QString *why = nullptr);
 bool isValidToken(const QString &token); // PING tokens and client message ids
 // True if `text` has C0/C1 control characters other than TAB (or DEL).

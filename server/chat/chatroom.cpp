@@ -124,14 +124,13 @@ void ChatRoom::sendError(Participant *session, ErrorCode code, const QString &te
                               {"code", QString::number(static_cast<int>(code))},
                               {"name", protocol::errorName(code)},
                               {"text", text}});
-    if (countsAsProtocolError(code) && session->isOpen() &&
-        !session->errorBudget().tryAcquire(now)) {
+    if (countsAsProtocolError(code) && session->isOpen() && !session->errorBudget().spend(now)) {
         const QString reason = QStringLiteral("too many errors");
         m_log.event("error_flood", {{"id", QString::number(session->id())},
                                     {"peer", session->peer()},
                                     {"nick", session->nick()},
-                                    {"limit", QString::number(Participant::MaxErrors)},
-                                    {"window", formatMillis(Participant::ErrorWindow)}});
+                                    {"limit", QString::number(ErrorBudget::MaxErrors)},
+                                    {"window", formatMillis(ErrorBudget::Window)}});
         retire(session, reason);
         session->close(reason, reason);
     }
@@ -263,9 +262,17 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
                   QStringLiteral("%1 is online already").arg(holder->nick()));
         return;
     }
+    const bool announce = m_presence.admitAnnouncement(session->peerAddress(), now);
+    bool shownAlready = false;
     if (holder) {
         // The same client reconnected before we noticed its old connection
-        // died: the old one goes, the new one takes the nick.
+        // died: the old one goes, the new one takes the nick. Over the
+        // presence budget, neither LEAVE nor JOIN is sent, and the others
+        // go on seeing the nick as they did.
+        if (!announce) {
+            shownAlready = holder->presenceAnnounced();
+            holder->setPresenceAnnounced(false);
+        }
         retire(holder, QStringLiteral("replaced"));
         holder->close(QStringLiteral("replaced"), QStringLiteral("replaced"));
     }
@@ -277,10 +284,9 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     sendOnlinePage(session, QString());
     m_countChanged = true;
     // In a large room nobody hears of single joins: the count says it.
-    const bool announce =
-        !isAuditorium() && m_presence.admitAnnouncement(session->peerAddress(), now);
-    session->setPresenceAnnounced(announce);
-    if (announce)
+    const bool announced = announce && !isAuditorium();
+    session->setPresenceAnnounced(announced || shownAlready);
+    if (announced)
         broadcast(protocol::join(QDateTime::currentDateTimeUtc(), nick), session);
     QList<LogField> fields = {
         {"id", QString::number(session->id())},
@@ -288,7 +294,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
         {"nick", nick},
         {"online", QString::number(onlineCount())},
         {"tls", session->isEncrypted() ? QStringLiteral("1") : QStringLiteral("0")},
-        {"announced", announce ? QStringLiteral("1") : QStringLiteral("0")}};
+        {"announced", announced ? QStringLiteral("1") : QStringLiteral("0")}};
     if (holder)
         fields.append({"replaced_id", QString::number(holder->id())});
     m_log.event("hello", fields);
@@ -501,19 +507,30 @@ void ChatRoom::sendOnlinePage(Participant *session, const QString &after)
 {
     QList<QString> page;
     auto it = after.isEmpty() ? m_byNick.constBegin() : m_byNick.upperBound(after.toCaseFolded());
-    for (; it != m_byNick.constEnd() && page.size() < OnlinePageSize; ++it)
-        page.append(it.value()->nick());
+    // In a room small enough for JOIN/LEAVE, a nick nobody was told of
+    // joining is not listed (it would stay a ghost, see onlineNicks()); in
+    // a large room the count is what members go by, and every nick is listed.
+    const bool all = isAuditorium();
+    for (; it != m_byNick.constEnd() && page.size() < OnlinePageSize; ++it) {
+        const Participant *s = it.value();
+        if (all || s == session || s->presenceAnnounced())
+            page.append(s->nick());
+    }
     session->send(protocol::online(page));
     if (onlineCount() > OnlinePageSize)
         session->send(protocol::members(onlineCount()));
 }
 
-QList<QString> ChatRoom::onlineNicks() const
+QList<QString> ChatRoom::onlineNicks(const Participant *viewer) const
 {
     QList<QString> nicks;
     nicks.reserve(m_byNick.size());
-    for (const Participant *s : m_byNick)
-        nicks.append(s->nick());
+    for (const Participant *s : m_byNick) {
+        // A nick nobody was told of joining would never be told of
+        // leaving either: listing it would leave a ghost behind.
+        if (!viewer || s == viewer || s->presenceAnnounced())
+            nicks.append(s->nick());
+    }
     return nicks;
 }
 

@@ -39,8 +39,7 @@ public:
     // A line the framer refused (too long, not UTF-8).
     void handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize);
     // Sends ERR and logs it (the first of a run in full, the rest as a
-    // count); closes a connection that errs more than
-    // Participant::MaxErrors times in Participant::ErrorWindow.
+    // count); closes a connection that overspends its ErrorBudget.
     void sendError(Participant *session, protocol::ErrorCode code, const QString &text);
     // The session is gone or going: forget its nick and tell the others
     // (LEAVE, if its JOIN was announced). Logs the count of its errors not
@@ -48,7 +47,9 @@ public:
     // registered, or already replaced by a newer session).
     void retire(Participant *session, const QString &leaveReason);
 
-    QList<QString> onlineNicks() const; // ordered by case-folded nick
+    // Ordered by case-folded nick. With a `viewer`, only what it is shown:
+    // the nicks whose JOIN was announced, and its own (PresenceThrottle).
+    QList<QString> onlineNicks(const Participant *viewer = nullptr) const;
     int onlineCount() const { return static_cast<int>(m_byNick.size()); }
     // Above --presence-limit members JOIN and LEAVE are not broadcast.
     bool isAuditorium() const;

@@ -4,6 +4,7 @@
 // line, close it, hand it a PONG). The connection layer implements the
 // virtual part; the room never sees a socket, a timer or a thread.
 
+#include "errorbudget.h"
 #include "logthrottle.h"
 #include "pingguard.h"
 #include "ratelimiter.h"
@@ -76,11 +77,7 @@ public:
     int noteUnregisteredLine() { return ++m_unregisteredLines; }
     // Which of this connection's errors reach the log (one, then a count).
     LogThrottle &errorLog() { return m_errorLog; }
-    // Protocol errors this connection may cause in ErrorWindow before it is
-    // closed: a client that only ever errs is a broken or hostile one.
-    static constexpr int MaxErrors = 30;
-    static constexpr Millis ErrorWindow = 10s;
-    RateLimiter &errorBudget() { return m_errorBudget; }
+    ErrorBudget &errorBudget() { return m_errorBudget; }
 
 protected:
     void setState(State state) { m_state = state; }
@@ -97,7 +94,7 @@ private:
     bool m_presenceAnnounced = false;
     int m_unregisteredLines = 0;
     LogThrottle m_errorLog;
-    RateLimiter m_errorBudget{MaxErrors, ErrorWindow};
+    ErrorBudget m_errorBudget;
 };
 
 } // namespace longline::server

@@ -3,8 +3,8 @@
 
 A script is one byte of server choice (bit 0: password), then records of
 <participant> <length> <bytes>. The seeds replay the documented session
-(the '>' lines) as one client while a second one registers and chats, with
-and without a password.
+(the '>' lines) as one client while a second one registers and chats and a
+third takes the second one's session over, with and without a password.
 """
 import pathlib
 import sys
@@ -25,5 +25,11 @@ for password in (0, 1):
         script += record(1, line)
     for line in login + typed:
         script += record(0, line[:255])
+    # Participant 2 takes bob's nick over with his session key (op 2 * 3 + 2,
+    # length 1 names participant 1), then speaks.
+    for line in login:
+        script += record(2, line)
+    script += record(2 * 3 + 2, b"x")
+    script += record(2, b"SAY it is me again\n")
     script += record(1, b"QUIT later\n")
     (out / f"session-{password}").write_bytes(script)

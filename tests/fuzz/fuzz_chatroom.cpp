@@ -113,6 +113,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     World *w = world();
+    // A fresh history now and then, so memory stays bounded over long runs.
+    static int runs = 0;
+    QString error;
+    if (++runs % 1000 == 0 && !w->store.open(QStringLiteral(":memory:"), &error))
+        std::abort();
     ServerConfig config = (data[0] & 1) ? w->withPassword : w->plain;
     config.maxLine = 64 + (data[0] >> 1) * 8;
     ChatRoom room(config, w->store, w->log);
@@ -134,21 +139,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
 
     // Records: <op> <length> <bytes...>. op % Slots is the participant;
-    // op / Slots & 3 == 3 hangs it up instead of sending.
+    // by (op / Slots) & 3: 3 hangs it up instead of sending, 2 sends a
+    // HELLO that takes over participant `length % Slots`'s nick with its
+    // session key (a client reconnecting before its old connection died;
+    // the fuzzer could never guess the random key), anything else sends
+    // the bytes.
     size_t pos = 1;
     while (pos + 2 <= size) {
         const int i = data[pos] % Slots;
-        const bool hang = ((data[pos] / Slots) & 3) == 3;
+        const int action = (data[pos] / Slots) & 3;
         const size_t n = std::min<size_t>(data[pos + 1], size - pos - 2);
-        const QByteArray bytes(reinterpret_cast<const char *>(data + pos + 2),
-                               static_cast<qsizetype>(n));
+        QByteArray bytes(reinterpret_cast<const char *>(data + pos + 2), static_cast<qsizetype>(n));
+        const int other = data[pos + 1] % Slots;
         pos += 2 + n;
         if (!slots[i])
             connect(i);
-        if (hang) {
+        if (action == 3) {
             hangUp(i);
             continue;
         }
+        if (action == 2 && slots[other] && !slots[other]->sessionKey().isEmpty())
+            bytes = protocol::hello(slots[other]->nick(), slots[other]->sessionKey());
         framers[i]->feed(bytes);
         while (auto item = framers[i]->next()) {
             if (!slots[i]->isOpen())
@@ -158,9 +169,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else
                 room.handleRejected(slots[i].get(), item->status, item->rawSize);
         }
-        // A connection the room closed goes away, as the real one would.
-        if (!slots[i]->isOpen())
-            hangUp(i);
+        // A connection the room closed (this one, or one it replaced) goes
+        // away, as the real one would.
+        for (int k = 0; k < Slots; ++k)
+            if (slots[k] && !slots[k]->isOpen())
+                hangUp(k);
         int open = 0;
         for (const auto &s : slots)
             open += s && s->state() == Participant::State::Registered ? 1 : 0;

@@ -3,6 +3,7 @@
 
 #include "addresskey.h"
 #include "auththrottle.h"
+#include "errorbudget.h"
 #include "historystore.h"
 #include "logthrottle.h"
 #include "nickguard.h"
@@ -336,6 +337,20 @@ private Q_SLOTS:
         QVERIFY(!t.note(now));
         QCOMPARE(t.flushAll(), 1);
         QCOMPARE(t.flushAll(), 0);
+    }
+
+    void errorBudget()
+    {
+        ErrorBudget b;
+        Millis now{1000000};
+        for (int i = 0; i < ErrorBudget::MaxErrors; ++i)
+            QVERIFY(b.spend(now + Millis{i}));
+        QVERIFY(!b.spend(now + 100ms));
+        // A new window starts afresh.
+        now += ErrorBudget::Window;
+        for (int i = 0; i < ErrorBudget::MaxErrors; ++i)
+            QVERIFY(b.spend(now));
+        QVERIFY(!b.spend(now + ErrorBudget::Window - 1ms));
     }
 
     void nickGuard()

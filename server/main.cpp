@@ -1,8 +1,8 @@
 // longline-server: the headless Longline chat daemon.
 //
-// Exit status: 0 after a clean shutdown (SIGINT/SIGTERM) or --help/--version,
-// 1 for bad command-line flags, 2 when it cannot start (log file, database,
-// listening socket).
+// Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), --help, --version
+// or a valid --check-config; 1 for bad flags or a bad configuration file, 2
+// when it cannot start (log file, database, listening socket).
 
 #include "filelimit.h"
 #include "historystore.h"
@@ -66,6 +66,9 @@ int main(int argc, char *argv[])
     switch (parsed.outcome) {
     case ParseOutcome::Help:
     case ParseOutcome::Version:
+    case ParseOutcome::CheckConfig:
+    case ParseOutcome::ManPage:
+    case ParseOutcome::DefaultConfig:
         std::fputs(parsed.message.toLocal8Bit().constData(), stdout);
         return 0;
     case ParseOutcome::Error:

@@ -9,6 +9,7 @@
 #include "netserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "systemdnotify.h"
 
 #include <QCoreApplication>
 #include <asio/io_context.hpp>
@@ -143,6 +144,10 @@ int main(int argc, char *argv[])
     net::NetServer server(io, config, store, log);
     if (!server.listen(&error))
         return fail(log, error);
+    // Type=notify: systemd counts the service as started once it listens.
+    const SystemdNotifier systemd;
+    if (!systemd.notify("READY=1\nSTATUS=Listening on " + config.listenText().toUtf8(), &error))
+        log.event("notify_failed", {{"error", error}});
 
     int status = 0;
     signals.async_wait([&](const std::error_code &ec, int signalNumber) {

@@ -4,8 +4,9 @@
 # systemd in a container (systemd-nspawn, private network) whose root is a
 # throw-away overlay over this machine's root, so the install changes
 # nothing here, and inside it:
-#   apt install ./longline-server_*.deb  -> unit enabled and running, a client
-#     chats with it, server.conf is a conffile the unit really reads, man works
+#   apt install ./longline-server_*.deb  -> unit enabled and running (READY=1
+#     reached systemd), a client chats with it, server.conf is a conffile the
+#     unit really reads, man works
 #   apt remove                           -> service gone, history and conf kept
 #   apt install again                    -> the old history is served again
 #   apt purge                            -> history, conf and enable links gone
@@ -152,7 +153,11 @@ apt_get install "$DEB_IN_CT"
     inside journalctl -b --no-pager -u longline-server.service >&2 || true
     fail "the unit is not running after install"
 }
-wait_listening 9999
+# Type=notify: the start job (run by postinst) ended on the server's READY=1,
+# so the port listens already, and systemd shows the server's STATUS= line.
+inside ss -ltnH "sport = :9999" | grep -q LISTEN || fail "systemd called the service started before it listened"
+status=$(inside systemctl show -P StatusText longline-server.service)
+[ "$status" = "Listening on 0.0.0.0:9999" ] || fail "systemd has no READY/STATUS from the server: '$status'"
 out=$(chat 9999 pkgtest "first message from the package test")
 echo "$out" | grep -q "ack cid=.* seq=1" || fail "the packaged server did not acknowledge: $out"
 user=$(inside ps -o user= -C longline-server | head -1)

@@ -90,6 +90,7 @@ has_file "$LAB_DEB" usr/bin/longline-lab
 has_file "$LAB_DEB" usr/share/man/man1/longline-lab.1.gz
 depends_on "$LAB_DEB" python3
 depends_on "$LAB_DEB" nftables
+depends_on "$LAB_DEB" longline-server
 echo "ok: three packages with their files, dependencies, conffile and maintainer scripts"
 
 # --- 2. A container on a copy-on-write view of this machine ----------------
@@ -101,7 +102,7 @@ mkdir "$WORK/layer/upper" "$WORK/layer/work"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$WORK/layer/upper,workdir=$WORK/layer/work" "$ROOT" ||
     skip "cannot mount an overlay over / here"
 [ ! -e "$ROOT/usr/bin/longline-server" ] || skip "longline-server is installed on this machine: not a fresh system"
-cp "$SERVER_DEB" "$ROOT/root/"
+cp "$SERVER_DEB" "$CLIENT_DEB" "$LAB_DEB" "$ROOT/root/"
 # Container images ship a policy-rc.d that forbids starting services from
 # maintainer scripts (deb-systemd-invoke obeys it); an installed Debian has
 # none, so the copy the container sees has none either.
@@ -196,4 +197,17 @@ for gone in /var/lib/longline /var/lib/private/longline /etc/longline \
     ! inside test -e "$gone" -o -L "$gone" || fail "$gone is still there after purge"
 done
 inside dpkg-query -W longline-server >/dev/null 2>&1 && fail "dpkg still knows longline-server after purge"
-echo "PASS: built, installed, served, configured, removed with history kept, purged with history gone"
+echo "ok: purge deleted the history, server.conf and the unit's enable link"
+
+# --- 6. All three packages install together, with their man pages ---------
+# The lab drives the server and the clients, so it needs all three packages.
+apt_get install "$DEB_IN_CT" "/root/$(basename "$CLIENT_DEB")" "/root/$(basename "$LAB_DEB")"
+for page in longline longline-cli longline-lab; do
+    [ "$(inside man -w $page)" = /usr/share/man/man1/$page.1.gz ] || fail "man -w $page"
+done
+if [ -f "$BUILD/app/longline" ]; then
+    inside env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM longline --help | grep -q -- --nick ||
+        fail "the installed longline --help needs a display"
+fi
+inside longline-lab --help | grep -q scenarios || fail "the installed longline-lab does not run"
+echo "PASS: built, installed, served, configured, removed with history kept, purged with history gone; clients and lab installed"

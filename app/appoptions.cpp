@@ -1,6 +1,11 @@
 #include "appoptions.h"
 
+#include "manpage.h"
+
 #include <QCommandLineParser>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace longline::app {
 
@@ -11,7 +16,45 @@ QCommandLineOption hidden(const QString &name, const QString &valueName)
     o.setFlags(QCommandLineOption::HiddenFromHelp);
     return o;
 }
+QString manPage(const QList<QCommandLineOption> &options)
+{
+    longline::ManPage page;
+    page.name = QStringLiteral("longline");
+    page.summary =
+        QStringLiteral("desktop chat client that shows how TCP connections live and die");
+    page.synopsis =
+        QStringLiteral("[--host HOST] [--port PORT] [--nick NICK] [--connect] [OPTION]...");
+    page.description = {
+        QStringLiteral("longline is the desktop (Qt) client of a longline-server(1). Besides the "
+                       "chat it lets you choose how the connection is kept alive and checked (OS "
+                       "TCP keepalive, TCP_USER_TIMEOUT, application heartbeats, both or none), "
+                       "shows the round trips, the kernel's keepalive timer and unanswered "
+                       "probes, and, when a connection dies silently, why and how fast the death "
+                       "was noticed against the budget the settings imply. It reconnects by "
+                       "itself and delivers what was typed meanwhile."),
+        QStringLiteral("Settings and the last connection are kept between runs in the user's "
+                       "configuration (~/.config/Longline/longline.conf). --help, --version and "
+                       "this page need no display.")};
+    page.options = options;
+    page.sections = {{QStringLiteral("Exit status"),
+                      {QStringLiteral("0 when the window is closed; 1 for a bad command line.")}}};
+    page.seeAlso = {QStringLiteral("longline-cli(1)"), QStringLiteral("longline-server(1)"),
+                    QStringLiteral("longline-lab(1)")};
+    return longline::renderManPage(page);
+}
+
 } // namespace
+
+bool AppOptions::printsAndExits(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char *flag : {"-h", "--help", "-?", "--help-all", "-v", "--version", "--man"}) {
+            if (std::strcmp(argv[i], flag) == 0)
+                return true;
+        }
+    }
+    return false;
+}
 
 std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QString *error,
                                             int *exitCode)
@@ -46,13 +89,23 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     const auto screenshotDir = hidden(QStringLiteral("screenshot-dir"), QStringLiteral("dir"));
     const auto screenshotSuffix =
         hidden(QStringLiteral("screenshot-suffix"), QStringLiteral("suffix"));
-    p.addOptions({host, port, nick, connectNow, lang, largeFont, settingsFile, screenshotDir,
-                  screenshotSuffix});
+    const auto man = hidden(QStringLiteral("man"), QString());
+    const QList<QCommandLineOption> options{
+        host,      port,         nick,          connectNow,       lang,
+        largeFont, settingsFile, screenshotDir, screenshotSuffix, man};
+    p.addOptions(options);
 
     if (!p.parse(arguments)) {
         if (error)
             *error = p.errorText();
         return std::nullopt;
+    }
+    if (p.isSet(man)) {
+        // The man page lists what --help lists: hidden options stay out.
+        std::fputs(
+            qPrintable(manPage(QList<QCommandLineOption>{helpOption, versionOption} + options)),
+            stdout);
+        std::exit(0);
     }
     if (p.isSet(helpOption) || p.isSet(versionOption)) {
         if (exitCode)

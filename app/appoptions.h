@@ -20,10 +20,13 @@ struct AppOptions
     QString screenshotDir;    // hidden: run the screenshot scenario, write PNGs here
     QString screenshotSuffix; // hidden: appended to PNG names ("-zh_CN")
 
-    // Parses `arguments` (argv including the program name). On --help or
-    // --version prints and sets *exitCode; on an error sets *error.
+    // Parses `arguments` (argv including the program name). On --help,
+    // --version or the hidden --man prints and exits; on an error sets *error.
     static std::optional<AppOptions> parse(const QStringList &arguments, QString *error,
                                            int *exitCode = nullptr);
+    // True when argv asks only for --help, --version or --man: main() then
+    // answers without a display.
+    static bool printsAndExits(int argc, char *argv[]);
 };
 
 } // namespace longline::app

@@ -41,29 +41,63 @@ void useCjkFallback()
     QApplication::setFont(f);
 }
 
+void setApplicationNames()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Longline"));
+    QCoreApplication::setApplicationName(QStringLiteral("longline"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LONGLINE_VERSION));
+}
+
+// Our strings and Qt's own (standard dialogs, context menus) in the --lang
+// or system language; returns that locale.
+QLocale installTranslations(QTranslator *appTranslator, QTranslator *qtTranslator)
+{
+    const QString lang = languageArgument(QCoreApplication::arguments());
+    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    QLocale::setDefault(locale);
+    if (appTranslator->load(locale, QStringLiteral("longline"), QStringLiteral("_"),
+                            QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(appTranslator);
+    if (qtTranslator->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qtTranslator);
+    return locale;
+}
+
+// --help, --version and --man print and exit; they need no display, so they
+// run before (and instead of) QApplication, which would demand one.
+int printWithoutDisplay(int argc, char *argv[])
+{
+    QCoreApplication core(argc, argv);
+    setApplicationNames();
+    QTranslator appTranslator;
+    QTranslator qtTranslator;
+    installTranslations(&appTranslator, &qtTranslator);
+    QString error;
+    int exitCode = 0;
+    AppOptions::parse(QCoreApplication::arguments(), &error, &exitCode);
+    if (!error.isEmpty()) {
+        std::fprintf(stderr, "longline: %s\n", qPrintable(error));
+        return 1;
+    }
+    return exitCode;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    if (AppOptions::printsAndExits(argc, argv))
+        return printWithoutDisplay(argc, argv);
+
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("Longline"));
-    QApplication::setApplicationName(QStringLiteral("longline"));
-    QApplication::setApplicationVersion(QStringLiteral(LONGLINE_VERSION));
+    setApplicationNames();
     QApplication::setDesktopFileName(QStringLiteral("longline"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/longline.png")));
 
-    const QString lang = languageArgument(app.arguments());
-    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
-    QLocale::setDefault(locale);
     QTranslator appTranslator;
-    if (appTranslator.load(locale, QStringLiteral("longline"), QStringLiteral("_"),
-                           QStringLiteral(":/i18n")))
-        QApplication::installTranslator(&appTranslator);
-    // Qt's own strings (standard dialogs, context menus) when installed.
     QTranslator qtTranslator;
-    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QApplication::installTranslator(&qtTranslator);
+    const QLocale locale = installTranslations(&appTranslator, &qtTranslator);
     useCjkFallback();
 
     QString error;

@@ -1,5 +1,6 @@
 #include "clioptions.h"
 
+#include "manpage.h"
 #include "protocol.h"
 
 #include <QCommandLineParser>
@@ -30,6 +31,41 @@ bool parseBoundedInt(const QString &text, int min, int max, int *out)
         return false;
     *out = v;
     return true;
+}
+
+// The man page, from the same options as --help.
+QString manPage(const QList<QCommandLineOption> &options)
+{
+    ManPage page;
+    page.name = QStringLiteral("longline-cli");
+    page.summary =
+        QStringLiteral("terminal chat client that reports how its connection lives and dies");
+    page.synopsis = QStringLiteral("--nick NAME [OPTION]... HOST [PORT]");
+    page.description = {
+        QStringLiteral("longline-cli connects to a longline-server(1) at HOST (port %1 by "
+                       "default), sends each line of standard input as a chat message and prints "
+                       "the room's messages on standard output. Connection events (connected, "
+                       "liveness options in effect, round trips, the death of the connection with "
+                       "its cause and detection time against the budget) go to standard error, as "
+                       "text or as JSON lines for scripts.")
+            .arg(protocol::DefaultPort),
+        QStringLiteral("Commands on standard input: /quit [reason] leaves, /who lists who is "
+                       "online; any other line is sent.")};
+    page.options = options;
+    page.sections = {
+        {QStringLiteral("Exit status"),
+         {QStringLiteral("0 quit or end of input; 1 usage error; 2 could not connect; 3 declared "
+                         "dead by a timeout (heartbeat, keepalive, user timeout, retransmission); "
+                         "4 closed or reset by the peer, or a server BYE; 5 nick or password "
+                         "refused by the server; 6 the server's TLS certificate is not trusted.")}},
+        {QStringLiteral("Examples"),
+         {QStringLiteral(
+             "  longline-cli localhost --nick alice\n"
+             "  longline-cli chat.example 9999 --nick bob --heartbeat 25,10 --tls\n"
+             "  longline-cli localhost --nick dana --keepalive 20,5,3 --events json")}}};
+    page.seeAlso = {QStringLiteral("longline-server(1)"), QStringLiteral("longline(1)"),
+                    QStringLiteral("longline-lab(1)"), QStringLiteral("nc(1)")};
+    return renderManPage(page);
 }
 
 } // namespace
@@ -98,8 +134,13 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("password-file"),
         QStringLiteral("Read the server password from the first line of FILE."),
         QStringLiteral("FILE"));
-    parser.addOptions({help, version, nick, keepalive, userTimeout, heartbeat, events, reconnect,
-                       history, kernelSample, tls, tlsCa, tlsPin, passwordFile});
+    QCommandLineOption man(QStringLiteral("man"), QStringLiteral("Print the man page (roff)."));
+    man.setFlags(QCommandLineOption::HiddenFromHelp);
+    const QList<QCommandLineOption> options{
+        help,      version, nick,         keepalive, userTimeout, heartbeat, events,
+        reconnect, history, kernelSample, tls,       tlsCa,       tlsPin,    passwordFile};
+    parser.addOptions(options);
+    parser.addOption(man);
     parser.addPositionalArgument(QStringLiteral("HOST"),
                                  QStringLiteral("Server host name or address."));
     parser.addPositionalArgument(
@@ -114,6 +155,11 @@ ParsedArguments parseArguments(const QStringList &arguments)
     if (parser.isSet(help)) {
         r.outcome = ParseOutcome::Help;
         r.message = parser.helpText();
+        return r;
+    }
+    if (parser.isSet(man)) {
+        r.outcome = ParseOutcome::ManPage;
+        r.message = manPage(options);
         return r;
     }
     if (parser.isSet(version)) {

@@ -59,6 +59,7 @@ enum class ParseOutcome
     Run,
     Help,
     Version,
+    ManPage, // hidden --man: message is the roff man page
     Error
 };
 

@@ -22,6 +22,9 @@ int main(int argc, char *argv[])
     case ParseOutcome::Version:
         std::fputs(qPrintable(parsed.message + QLatin1Char('\n')), stdout);
         return ExitOk;
+    case ParseOutcome::ManPage:
+        std::fputs(qPrintable(parsed.message), stdout);
+        return ExitOk;
     case ParseOutcome::Error:
         std::fprintf(stderr, "longline-cli: %s\nTry 'longline-cli --help'.\n",
                      qPrintable(parsed.message));

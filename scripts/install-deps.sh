@@ -15,6 +15,7 @@ PACKAGES="
     xvfb xauth x11-utils
     iproute2 nftables conntrack tcpdump netcat-openbsd procps psmisc util-linux
     python3 openssl libssl-dev libasio-dev systemd systemd-container sqlite3
+    dpkg-dev file man-db appstream
     clang libclang-rt-14-dev llvm
     mosquitto redis-server python3-matplotlib linux-perf
 "

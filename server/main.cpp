@@ -1,14 +1,15 @@
 // longline-server: the headless Longline chat daemon.
 //
-// Exit status: 0 after a clean shutdown (SIGINT/SIGTERM) or --help/--version,
-// 1 for bad command-line flags, 2 when it cannot start (log file, database,
-// listening socket).
+// Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), --help, --version
+// or a valid --check-config; 1 for bad flags or a bad configuration file, 2
+// when it cannot start (log file, database, listening socket).
 
 #include "filelimit.h"
 #include "historystore.h"
 #include "netserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "systemdnotify.h"
 
 #include <QCoreApplication>
 #include <asio/io_context.hpp>
@@ -66,6 +67,9 @@ int main(int argc, char *argv[])
     switch (parsed.outcome) {
     case ParseOutcome::Help:
     case ParseOutcome::Version:
+    case ParseOutcome::CheckConfig:
+    case ParseOutcome::ManPage:
+    case ParseOutcome::DefaultConfig:
         std::fputs(parsed.message.toLocal8Bit().constData(), stdout);
         return 0;
     case ParseOutcome::Error:
@@ -140,6 +144,10 @@ int main(int argc, char *argv[])
     net::NetServer server(io, config, store, log);
     if (!server.listen(&error))
         return fail(log, error);
+    // Type=notify: systemd counts the service as started once it listens.
+    const SystemdNotifier systemd;
+    if (!systemd.notify("READY=1\nSTATUS=Listening on " + config.listenText().toUtf8(), &error))
+        log.event("notify_failed", {{"error", error}});
 
     int status = 0;
     signals.async_wait([&](const std::error_code &ec, int signalNumber) {

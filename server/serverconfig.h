@@ -1,6 +1,8 @@
 #pragma once
-// Everything longline-server can be told on its command line, with the
-// defaults the product issues ask for, and the parser for it.
+// Everything longline-server can be told, on its command line or in its
+// configuration file, with the defaults the product issues ask for, and the
+// parser for both. The settings themselves are listed once, in
+// serveroptions.cpp; the comments here say what each field holds.
 
 #include "livenesssettings.h"
 
@@ -71,9 +73,16 @@ struct ServerConfig
     // --password-file: first line of the file; clients must send it with
     // PASS before HELLO. Empty = no password. Never logged.
     QString password;
+    QString passwordFile; // where it was read from, for --check-config
+
+    // The configuration file that was read; empty when none was.
+    QString configFile;
 
     static constexpr Millis DefaultLineTimeout = 30s;
     static constexpr qint64 DefaultMaxOutputBytes = 1024 * 1024;
+    // Read when it exists and no --config is given (LONGLINE_CONFIG_FILE
+    // at configure time).
+    static constexpr const char *DefaultConfigFile = LONGLINE_CONFIG_FILE;
 
     static LivenessSettings defaultLiveness();
     // $STATE_DIRECTORY/history.db under systemd, else a file in the
@@ -87,6 +96,9 @@ enum class ParseOutcome
     Run,
     Help,
     Version,
+    CheckConfig,   // --check-config: valid; message holds the effective settings
+    ManPage,       // hidden --man: message is the roff page
+    DefaultConfig, // hidden --default-config: message is the commented server.conf
     Error
 };
 
@@ -94,11 +106,15 @@ struct ParsedArguments
 {
     ParseOutcome outcome = ParseOutcome::Error;
     ServerConfig config;
-    QString message; // the help/version text or the error, for the console
+    QString message; // the text to print (help, version, report) or the error
 };
 
-// Parses argv (argv[0] included). Never exits; main() decides.
-ParsedArguments parseArguments(const QStringList &arguments);
+// Parses argv (argv[0] included) on top of the configuration file: the one
+// named by --config, else `defaultConfigFile` when it exists. Never exits;
+// main() decides. Errors in the file name it and the line.
+ParsedArguments parseArguments(
+    const QStringList &arguments,
+    const QString &defaultConfigFile = QString::fromLatin1(ServerConfig::DefaultConfigFile));
 
 // "HOST:PORT", "[V6]:PORT", "*:PORT" or ":PORT". Exposed for tests.
 bool parseListen(const QString &text, QHostAddress *address, quint16 *port, QString *error);

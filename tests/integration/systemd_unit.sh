@@ -41,7 +41,9 @@ systemd-analyze verify "$WORK/longline-server.service" 2>"$WORK/verify.txt" || {
 STATE="$WORK/state"
 mkdir -p "$STATE" && chown nobody "$STATE"
 chmod 755 "$WORK"
-ARGS=$(echo "${EXEC#* }" | sed "s#\${STATE_DIRECTORY}#$STATE#g")
+UNIT_ARGS=""
+case "$EXEC" in *" "*) UNIT_ARGS=${EXEC#* } ;; esac
+ARGS=$(echo "$UNIT_ARGS" | sed "s#\${STATE_DIRECTORY}#$STATE#g")
 # shellcheck disable=SC2086
 setpriv --reuid=nobody --regid=nogroup --clear-groups env STATE_DIRECTORY="$STATE" \
     "$SERVER" $ARGS --listen 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
@@ -66,7 +68,7 @@ if ! command -v systemd-nspawn >/dev/null; then
 fi
 NSPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # /usr is the host's, read-only: the installed binary goes in at /opt/longline.
-sed "s#^ExecStart=.*#ExecStart=/opt/longline/longline-server ${EXEC#* } --listen 127.0.0.1:$NSPORT#" "$UNIT" > "$WORK/booted.service"
+sed "s#^ExecStart=.*#ExecStart=/opt/longline/longline-server $UNIT_ARGS --listen 127.0.0.1:$NSPORT#" "$UNIT" > "$WORK/booted.service"
 systemd-nspawn -q --volatile=yes -D / --register=no --keep-unit --console=pipe \
     --bind-ro="$WORK/root$INSTALLED_BIN:/opt/longline/longline-server" \
     --bind-ro="$WORK/booted.service:/etc/systemd/system/longline-server.service" \

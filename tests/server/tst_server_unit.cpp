@@ -27,7 +27,9 @@ class TestServerUnit : public QObject
 private:
     static ParsedArguments parse(const QStringList &args)
     {
-        return parseArguments(QStringList{QStringLiteral("longline-server")} + args);
+        // No default configuration file: a machine with the package installed
+        // must not change what these tests see.
+        return parseArguments(QStringList{QStringLiteral("longline-server")} + args, QString());
     }
 
 private Q_SLOTS:

@@ -1,0 +1,213 @@
+#!/bin/sh
+# The Debian packages as an operator meets them. Builds the .debs with cpack
+# from this build tree, checks their contents and dependencies, then boots
+# systemd in a container (systemd-nspawn, private network) whose root is a
+# throw-away overlay over this machine's root, so the install changes
+# nothing here, and inside it:
+#   apt install ./longline-server_*.deb  -> unit enabled and running (READY=1
+#     reached systemd), a client chats with it, server.conf is a conffile the
+#     unit really reads, man works
+#   apt remove                           -> service gone, history and conf kept
+#   apt install again                    -> the old history is served again
+#   apt purge                            -> history, conf and enable links gone
+set -eu
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() {
+    echo "SKIP: $*" >&2
+    [ "${CI:-}" = true ] && { echo "CI=true: refusing to skip" >&2; exit 1; }
+    exit 77
+}
+BUILD=${LONGLINE_BINARY_DIR:?}
+CLI=${LONGLINE_CLI_BIN:?}
+[ "$(id -u)" = 0 ] || skip "needs root to mount an overlay and boot a container"
+for tool in cpack dpkg-deb systemd-nspawn nsenter appstreamcli; do
+    command -v $tool >/dev/null || skip "$tool not installed (see scripts/install-deps.sh)"
+done
+
+WORK=$(mktemp -d)
+ROOT="$WORK/root"
+NSPAWN=""
+cleanup() {
+    if [ -n "$NSPAWN" ]; then
+        kill "$NSPAWN" 2>/dev/null || true
+        i=0
+        while kill -0 "$NSPAWN" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        kill -9 "$NSPAWN" 2>/dev/null || true
+    fi
+    umount "$ROOT" 2>/dev/null || umount -l "$ROOT" 2>/dev/null || true
+    umount "$WORK/layer" 2>/dev/null || umount -l "$WORK/layer" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- 1. Build the packages -------------------------------------------------
+mkdir -p "$WORK/debs"
+cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$WORK/debs" >"$WORK/cpack.log" 2>&1 ||
+    { cat "$WORK/cpack.log" >&2; fail "cpack -G DEB failed"; }
+VERSION=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$BUILD/CPackConfig.cmake")
+ARCH=$(dpkg --print-architecture)
+SERVER_DEB="$WORK/debs/longline-server_${VERSION}_${ARCH}.deb"
+CLIENT_DEB="$WORK/debs/longline_${VERSION}_${ARCH}.deb"
+LAB_DEB="$WORK/debs/longline-lab_${VERSION}_all.deb"
+for deb in "$SERVER_DEB" "$CLIENT_DEB" "$LAB_DEB"; do
+    [ -f "$deb" ] || { ls "$WORK/debs" >&2; fail "cpack did not make $(basename "$deb")"; }
+done
+
+has_file() { dpkg-deb -c "$1" | awk '{print $6}' | grep -qx "./$2" || fail "$(basename "$1") lacks /$2"; }
+depends_on() { dpkg-deb -f "$1" Depends | tr ',' '\n' | grep -q "^ *$2\b" || fail "$(basename "$1") does not depend on $2: $(dpkg-deb -f "$1" Depends)"; }
+has_file "$SERVER_DEB" usr/bin/longline-server
+has_file "$SERVER_DEB" usr/lib/systemd/system/longline-server.service
+has_file "$SERVER_DEB" etc/longline/server.conf
+has_file "$SERVER_DEB" usr/share/man/man1/longline-server.1.gz
+depends_on "$SERVER_DEB" libqt6core6
+depends_on "$SERVER_DEB" libqt6sql6
+depends_on "$SERVER_DEB" libqt6sql6-sqlite
+! dpkg-deb -f "$SERVER_DEB" Depends | grep -q -e libqt6gui -e libqt6widgets || fail "the server package pulls in Qt Gui"
+dpkg-deb -e "$SERVER_DEB" "$WORK/control"
+grep -qx /etc/longline/server.conf "$WORK/control/conffiles" || fail "server.conf is not a conffile"
+for script in postinst prerm postrm; do
+    [ -x "$WORK/control/$script" ] || fail "the server package has no executable $script"
+done
+grep -q ExecStart=/usr/bin/longline-server "$(dpkg-deb -x "$SERVER_DEB" "$WORK/x" && echo "$WORK/x/usr/lib/systemd/system/longline-server.service")" ||
+    fail "the packaged unit does not run /usr/bin/longline-server"
+
+for f in usr/bin/longline-cli usr/share/man/man1/longline-cli.1.gz usr/share/applications/longline.desktop \
+    usr/share/icons/hicolor/scalable/apps/longline.svg usr/share/icons/hicolor/48x48/apps/longline.png \
+    usr/share/metainfo/org.longline.Longline.metainfo.xml; do
+    has_file "$CLIENT_DEB" "$f"
+done
+depends_on "$CLIENT_DEB" libqt6network6
+if [ -f "$BUILD/app/longline" ]; then
+    has_file "$CLIENT_DEB" usr/bin/longline
+    has_file "$CLIENT_DEB" usr/share/man/man1/longline.1.gz
+    depends_on "$CLIENT_DEB" libqt6widgets6
+    depends_on "$CLIENT_DEB" qt6-qpa-plugins
+fi
+dpkg-deb -x "$CLIENT_DEB" "$WORK/client"
+appstreamcli validate --no-net "$WORK/client/usr/share/metainfo/org.longline.Longline.metainfo.xml" >"$WORK/as.log" 2>&1 ||
+    { cat "$WORK/as.log" >&2; fail "appstreamcli validate rejects the metainfo"; }
+has_file "$LAB_DEB" usr/bin/longline-lab
+has_file "$LAB_DEB" usr/share/man/man1/longline-lab.1.gz
+depends_on "$LAB_DEB" python3
+depends_on "$LAB_DEB" nftables
+depends_on "$LAB_DEB" longline-server
+echo "ok: three packages with their files, dependencies, conffile and maintainer scripts"
+
+# --- 2. A container on a copy-on-write view of this machine ----------------
+# The upper layer is a tmpfs: overlayfs refuses an upper directory on the
+# filesystem it overlays. The host's / has no Longline installed.
+mkdir -p "$WORK/layer" "$ROOT"
+mount -t tmpfs -o mode=0755 tmpfs "$WORK/layer"
+mkdir "$WORK/layer/upper" "$WORK/layer/work"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$WORK/layer/upper,workdir=$WORK/layer/work" "$ROOT" ||
+    skip "cannot mount an overlay over / here"
+[ ! -e "$ROOT/usr/bin/longline-server" ] || skip "longline-server is installed on this machine: not a fresh system"
+cp "$SERVER_DEB" "$CLIENT_DEB" "$LAB_DEB" "$ROOT/root/"
+# Container images ship a policy-rc.d that forbids starting services from
+# maintainer scripts (deb-systemd-invoke obeys it); an installed Debian has
+# none, so the copy the container sees has none either.
+rm -f "$ROOT/usr/sbin/policy-rc.d"
+systemd-nspawn -q -D "$ROOT" --register=no --keep-unit --private-network --console=pipe -b \
+    >"$WORK/nspawn.log" 2>&1 </dev/null &
+NSPAWN=$!
+# The container's PID 1: the child of systemd-nspawn once it runs systemd
+# (before that the child is nspawn's own helper).
+LEADER=""
+i=0
+until [ -n "$LEADER" ] && [ "$(cat "/proc/$LEADER/comm" 2>/dev/null)" = systemd ]; do
+    i=$((i + 1))
+    [ $i -lt 200 ] && kill -0 "$NSPAWN" 2>/dev/null || { cat "$WORK/nspawn.log" >&2; fail "the container did not start"; }
+    sleep 0.1
+    LEADER=$(pgrep -P "$NSPAWN" | head -1 || true)
+done
+inside() { nsenter -t "$LEADER" -a -- "$@"; }
+# Until systemd's bus is up `is-system-running` fails at once; then --wait
+# blocks until the boot is done.
+i=0
+until state=$(inside systemctl is-system-running --wait 2>&1); [ "$state" = running ] || [ "$state" = degraded ]; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || { cat "$WORK/nspawn.log" >&2; fail "systemd in the container did not finish booting: $state"; }
+    sleep 0.2
+done
+
+wait_listening() { # PORT: the service is up when its port listens
+    i=0
+    until inside ss -ltnH "sport = :$1" | grep -q LISTEN; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { inside journalctl -u longline-server --no-pager >&2 || true; fail "nothing listens on port $1"; }
+        sleep 0.1
+    done
+}
+chat() { # PORT NICK LINE...: sends the lines with longline-cli inside the container
+    port=$1 nick=$2
+    shift 2
+    printf '%s\n' "$@" | inside timeout 10 "$CLI" 127.0.0.1 "$port" --nick "$nick" --history 10 2>&1
+}
+apt_get() { inside env DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@" >"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "apt-get $*"; }; }
+
+# --- 3. Install: enabled, started, serving, configured by the conffile -----
+DEB_IN_CT="/root/$(basename "$SERVER_DEB")"
+apt_get install "$DEB_IN_CT"
+[ "$(inside systemctl is-enabled longline-server.service)" = enabled ] || fail "the unit is not enabled after install"
+[ "$(inside systemctl is-active longline-server.service)" = active ] || {
+    inside systemctl status --no-pager longline-server.service >&2 || true
+    inside journalctl -b --no-pager -u longline-server.service >&2 || true
+    fail "the unit is not running after install"
+}
+# Type=notify: the start job (run by postinst) ended on the server's READY=1,
+# so the port listens already, and systemd shows the server's STATUS= line.
+inside ss -ltnH "sport = :9999" | grep -q LISTEN || fail "systemd called the service started before it listened"
+status=$(inside systemctl show -P StatusText longline-server.service)
+[ "$status" = "Listening on 0.0.0.0:9999" ] || fail "systemd has no READY/STATUS from the server: '$status'"
+out=$(chat 9999 pkgtest "first message from the package test")
+echo "$out" | grep -q "ack cid=.* seq=1" || fail "the packaged server did not acknowledge: $out"
+user=$(inside ps -o user= -C longline-server | head -1)
+[ -n "$user" ] && [ "$user" != root ] || fail "the service runs as '$user', not a dynamic user"
+inside test -s /var/lib/longline/history.db || fail "no history in /var/lib/longline"
+inside dpkg-query -W -f='${Conffiles}\n' longline-server | grep -q /etc/longline/server.conf ||
+    fail "dpkg does not list server.conf as a conffile"
+inside grep -q '^#heartbeat = 15,10$' /etc/longline/server.conf || fail "server.conf is not the commented default"
+[ "$(inside man -w longline-server)" = /usr/share/man/man1/longline-server.1.gz ] || fail "man -w longline-server"
+inside man longline-server 2>/dev/null | grep -q 'check-config' || fail "man longline-server does not render"
+# The unit reads the file: move the port there and restart.
+inside sh -c 'echo "listen = 127.0.0.1:9998" >> /etc/longline/server.conf'
+inside longline-server --check-config | grep -q '^listen = 127.0.0.1:9998 .*# /etc/longline/server.conf:' ||
+    fail "--check-config does not show the file's setting"
+inside systemctl restart longline-server.service
+wait_listening 9998
+echo "ok: installed, enabled, started as $user, chatted, configured through /etc/longline/server.conf, man page found"
+
+# --- 4. Remove keeps the history and the configuration ---------------------
+apt_get remove longline-server
+! inside systemctl is-active --quiet longline-server.service || fail "the service still runs after remove"
+! inside test -e /usr/bin/longline-server || fail "the binary is still there after remove"
+inside test -s /var/lib/private/longline/history.db || fail "remove deleted the history"
+inside grep -q '^listen = 127.0.0.1:9998$' /etc/longline/server.conf || fail "remove lost the edited server.conf"
+apt_get install "$DEB_IN_CT"
+wait_listening 9998
+out=$(chat 9998 pkgtest2 "after the reinstall")
+echo "$out" | grep -q "first message from the package test" || fail "the history did not survive remove and reinstall: $out"
+echo "$out" | grep -q "ack cid=.* seq=2" || fail "sequence numbers restarted after reinstall: $out"
+echo "ok: remove stopped the service and kept the history and server.conf; a reinstall serves them"
+
+# --- 5. Purge deletes them -------------------------------------------------
+apt_get purge longline-server
+for gone in /var/lib/longline /var/lib/private/longline /etc/longline \
+    /etc/systemd/system/multi-user.target.wants/longline-server.service; do
+    ! inside test -e "$gone" -o -L "$gone" || fail "$gone is still there after purge"
+done
+inside dpkg-query -W longline-server >/dev/null 2>&1 && fail "dpkg still knows longline-server after purge"
+echo "ok: purge deleted the history, server.conf and the unit's enable link"
+
+# --- 6. All three packages install together, with their man pages ---------
+# The lab drives the server and the clients, so it needs all three packages.
+apt_get install "$DEB_IN_CT" "/root/$(basename "$CLIENT_DEB")" "/root/$(basename "$LAB_DEB")"
+for page in longline longline-cli longline-lab; do
+    [ "$(inside man -w $page)" = /usr/share/man/man1/$page.1.gz ] || fail "man -w $page"
+done
+if [ -f "$BUILD/app/longline" ]; then
+    inside env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM longline --help | grep -q -- --nick ||
+        fail "the installed longline --help needs a display"
+fi
+inside longline-lab --help | grep -q scenarios || fail "the installed longline-lab does not run"
+echo "PASS: built, installed, served, configured, removed with history kept, purged with history gone; clients and lab installed"

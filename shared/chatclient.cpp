@@ -586,6 +586,12 @@ void ChatClient::handleWelcome(const protocol::Line &line, const QString &text)
         logMalformed(text, QStringLiteral("bad WELCOME"));
         return;
     }
+    if (m_state == State::Online) {
+        // One WELCOME per connection: a second would restart the catch-up
+        // and deliver messages already shown.
+        dropForViolation(QStringLiteral("sent a second WELCOME"));
+        return;
+    }
     m_welcome = info;
     m_sessionKey = info->session;
     m_attempt = 0;

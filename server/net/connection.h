@@ -107,10 +107,6 @@ public:
     // Ends at once without a word (the peer is gone or stuck).
     void abort(const QString &localReason);
     Millis age() const { return monotonicNow() - m_startedAt; }
-    int descriptor() { return m_socket.native_handle(); }
-    qint64 queuedBytes() const { return m_outBytes; }
-    // Why we closed, when we did (empty for deaths the peer caused).
-    QString localReason() const { return m_localReason; }
 
 private:
     friend class OutputBatcher;

@@ -66,6 +66,11 @@ struct ServerConfig
     // --max-output: unsent output a client may leave queued before it is
     // dropped as a slow reader; bounds memory per connection.
     qint64 maxOutputBytes = DefaultMaxOutputBytes;
+    // --max-output-total: unsent output of all clients together. Past it
+    // the clients furthest behind are dropped first, until the total is
+    // back under three quarters of it; bounds the memory slow readers can
+    // pin however many there are (max-clients x max-output would not).
+    qint64 maxOutputTotal = DefaultMaxOutputTotal;
     // --tls-cert, --tls-key: PEM certificate (chain) and key; both set = TLS
     // on the listening port, neither = plain TCP.
     QString tlsCertPath;
@@ -80,6 +85,7 @@ struct ServerConfig
 
     static constexpr Millis DefaultLineTimeout = 30s;
     static constexpr qint64 DefaultMaxOutputBytes = 1024 * 1024;
+    static constexpr qint64 DefaultMaxOutputTotal = 64 * 1024 * 1024;
     // Read when it exists and no --config is given (LONGLINE_CONFIG_FILE
     // at configure time).
     static constexpr const char *DefaultConfigFile = LONGLINE_CONFIG_FILE;

@@ -276,6 +276,17 @@ QList<ServerOption> makeOptions()
                   return applyInteger(v, 4096, qint64(1) << 32, &c.maxOutputBytes, e);
               },
               [](const ServerConfig &c) { return QString::number(c.maxOutputBytes); }});
+    o.append({QStringLiteral("max-output-total"),
+              QStringLiteral("BYTES"),
+              QStringLiteral("Unsent output of all clients together; past it the clients furthest "
+                             "behind are dropped as slow readers first. Bounds the memory slow "
+                             "readers can hold in all."),
+              {},
+              false,
+              [](ServerConfig &c, const QString &v, QString *e) {
+                  return applyInteger(v, 65536, qint64(1) << 40, &c.maxOutputTotal, e);
+              },
+              [](const ServerConfig &c) { return QString::number(c.maxOutputTotal); }});
     o.append({QStringLiteral("tls-cert"), QStringLiteral("FILE"),
               QStringLiteral("PEM certificate (chain) for TLS on the listening port; needs "
                              "tls-key."),

@@ -249,7 +249,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     const QString nickKey = nick.toCaseFolded();
     const QString skeleton = protocol::nickSkeleton(nick);
     if (const auto alike = m_nickGuard.lookAlikeOf(nickKey, skeleton, now)) {
-        sendError(session, ErrorCode::NickTaken,
+        sendError(session, ErrorCode::BadNick,
                   QStringLiteral("%1 looks like %2, who %3")
                       .arg(nick, alike->nick,
                            alike->online ? QStringLiteral("is online")
@@ -414,17 +414,52 @@ void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
         }
         max = static_cast<int>(std::min<qint64>(*asked, m_config.maxHistory));
     }
-    QString error;
-    const HistoryStore::Page page = m_store.page(*since, max, &error);
-    if (!error.isEmpty()) {
-        m_log.event("db_error", {{"id", QString::number(session->id())}, {"error", error}});
-        sendError(session, ErrorCode::Internal, QStringLiteral("history could not be read"));
+    if (session->historyCursor()) {
+        // One answer at a time: a second request would only queue more
+        // output behind the first.
+        sendError(session, ErrorCode::RateLimited,
+                  QStringLiteral("a HISTORY answer is still being sent; ask again after its "
+                                 "HISTEND"));
         return;
     }
-    for (const protocol::ChatMessage &m : page.messages)
-        session->send(protocol::hist(m));
-    const qint64 last = page.messages.isEmpty() ? *since : page.messages.last().seq;
-    session->send(protocol::histEnd(last, page.more));
+    session->setHistoryCursor(Participant::HistoryCursor{*since, max});
+    continueHistory(session);
+}
+
+void ChatRoom::continueHistory(Participant *session)
+{
+    if (!session->historyCursor() || !session->isOpen())
+        return;
+    Participant::HistoryCursor cursor = *session->historyCursor();
+    // Lines go out while the reader keeps up: what waits for one reader
+    // stays near `queueLimit` whatever the page size, well inside the
+    // slow-reader limit, so a prompt reader of a big page is never dropped.
+    const qint64 queueLimit = std::min(HistoryQueueBytes, m_config.maxOutputBytes / 4);
+    while (session->isOpen() && session->queuedBytes() < queueLimit) {
+        QString error;
+        const int ask = std::min(cursor.remaining, HistorySliceMessages);
+        const HistoryStore::Page page = m_store.page(cursor.since, ask, &error);
+        if (!error.isEmpty()) {
+            session->setHistoryCursor(std::nullopt);
+            m_log.event("db_error", {{"id", QString::number(session->id())}, {"error", error}});
+            sendError(session, ErrorCode::Internal, QStringLiteral("history could not be read"));
+            return;
+        }
+        qsizetype sent = 0;
+        while (sent < page.messages.size() && session->queuedBytes() < queueLimit) {
+            const protocol::ChatMessage &m = page.messages.at(sent++);
+            session->send(protocol::hist(m));
+            cursor.since = m.seq;
+            --cursor.remaining;
+        }
+        const bool pageDone = sent == page.messages.size();
+        if (pageDone && (!page.more || cursor.remaining <= 0)) {
+            session->setHistoryCursor(std::nullopt);
+            session->send(protocol::histEnd(cursor.since, page.more));
+            return;
+        }
+    }
+    session->setHistoryCursor(cursor);
 }
 
 void ChatRoom::onPing(Participant *session, const protocol::Line &line)

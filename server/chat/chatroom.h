@@ -31,11 +31,19 @@ public:
     static constexpr int MaxQuitReason = 160;
     // Most nicks in one ONLINE line; a bigger room is paged with WHO <after>.
     static constexpr int OnlinePageSize = 100;
+    // A HISTORY answer is read from the store this many messages at a time
+    // and sent only while less than HistoryQueueBytes (or a quarter of
+    // --max-output) wait for the reader; the rest follows as it drains.
+    static constexpr int HistorySliceMessages = 64;
+    static constexpr qint64 HistoryQueueBytes = 64 * 1024;
 
     ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
+    // The session's output drained: sends the next slice of a HISTORY
+    // answer in progress, if any.
+    void continueHistory(Participant *session);
     // A line the framer refused (too long, not UTF-8).
     void handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize);
     // Sends ERR and logs it (the first of a run in full, the rest as a

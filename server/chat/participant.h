@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
+#include <optional>
 
 namespace longline::server {
 
@@ -51,6 +52,8 @@ public:
     virtual void close(const QString &byeReason, const QString &localReason) = 0;
     // A PONG for one of the connection's own heartbeat PINGs (or not).
     virtual void notePong(const QString &token) = 0;
+    // Output queued and not yet taken by the kernel, in bytes.
+    virtual qint64 queuedBytes() const = 0;
 
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
@@ -79,6 +82,17 @@ public:
     LogThrottle &errorLog() { return m_errorLog; }
     ErrorBudget &errorBudget() { return m_errorBudget; }
 
+    // A HISTORY answer still being sent: the room sends it in slices as
+    // the reader takes them (ChatRoom::continueHistory), so a prompt reader
+    // of a big page is never a slow reader and a stalled one holds little.
+    struct HistoryCursor
+    {
+        qint64 since = 0;  // the last seq sent (or the request's since-seq)
+        int remaining = 0; // messages the request may still carry
+    };
+    const std::optional<HistoryCursor> &historyCursor() const { return m_history; }
+    void setHistoryCursor(std::optional<HistoryCursor> cursor) { m_history = cursor; }
+
 protected:
     void setState(State state) { m_state = state; }
 
@@ -95,6 +109,7 @@ private:
     int m_unregisteredLines = 0;
     LogThrottle m_errorLog;
     ErrorBudget m_errorBudget;
+    std::optional<HistoryCursor> m_history;
 };
 
 } // namespace longline::server

@@ -62,11 +62,12 @@ void OutputBatcher::flushAll()
 }
 
 Connection::Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-                       OutputBatcher &batcher, const LivenessSettings &settings,
-                       const Limits &limits, ConnectionEvents &events)
+                       OutputBatcher &batcher, OutputBudget &budget,
+                       const LivenessSettings &settings, const Limits &limits,
+                       ConnectionEvents &events)
     : Participant(id, limits.minClientPing, limits.ratePer10s), m_socket(std::move(socket)),
-      m_wheel(wheel), m_batcher(batcher), m_settings(settings), m_limits(limits), m_events(events),
-      m_framer(limits.maxLine)
+      m_wheel(wheel), m_batcher(batcher), m_budget(budget), m_settings(settings), m_limits(limits),
+      m_events(events), m_framer(limits.maxLine)
 {
     std::error_code ec;
     m_endpoint = m_socket.remote_endpoint(ec);
@@ -81,6 +82,8 @@ Connection::Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, 
 Connection::~Connection()
 {
     m_wheel.cancel(this);
+    if (m_outBytes != 0) // a connection finish()ed has none left
+        discardOutput();
 }
 
 QString Connection::peer() const
@@ -285,21 +288,19 @@ void Connection::send(const QByteArray &line)
         return;
     m_out.append(line); // shares the bytes of a broadcast line, no copy
     m_outBytes += line.size();
+    m_budget.change(line.size());
+    if (m_outBytes > m_limits.maxOutputBytes && !m_tls && !m_writeArmed)
+        // Lines of this loop pass wait for the batcher; before judging the
+        // reader, give the kernel what it takes now. A write error here is
+        // left to the reading side, which ends the connection properly.
+        (void)writeQueued();
     if (m_outBytes > m_limits.maxOutputBytes) {
-        // A reader this far behind would only grow our memory. Drop it from
-        // the event loop, not from inside the caller's broadcast.
-        const qint64 unsent = m_outBytes;
-        markLocalClose(QStringLiteral("slow reader"));
-        setState(State::Closing);
-        asio::post(m_socket.get_executor(), [self = shared_from_this(), unsent] {
-            self->m_events.slowReader(*self, unsent);
-            DeathVerdict v;
-            v.cause = DeathCause::LocalClose;
-            v.detail = self->m_localReason;
-            self->finish(v);
-        });
+        // A reader this far behind would only grow our memory.
+        dropSlowReader(QStringLiteral("its own output limit"));
         return;
     }
+    if (m_budget.over())
+        m_events.outputBudgetExceeded();
     if (m_tls) {
         if (!m_handshaking && !m_writeArmed)
             writeTls();
@@ -307,6 +308,36 @@ void Connection::send(const QByteArray &line)
         m_flushQueued = true;
         m_batcher.add(shared_from_this());
     }
+}
+
+void Connection::dropSlowReader(const QString &why)
+{
+    if (!isOpen())
+        return;
+    const qint64 unsent = m_outBytes;
+    markLocalClose(QStringLiteral("slow reader"));
+    setState(State::Closing);
+    asio::post(m_socket.get_executor(), [self = shared_from_this(), unsent, why] {
+        self->m_events.slowReader(*self, unsent, why);
+        DeathVerdict v;
+        v.cause = DeathCause::LocalClose;
+        v.detail = self->m_localReason;
+        self->finish(v);
+    });
+}
+
+void Connection::outputTaken(qint64 bytes)
+{
+    m_outBytes -= bytes;
+    m_budget.change(-bytes);
+}
+
+void Connection::discardOutput()
+{
+    m_budget.change(-m_outBytes);
+    m_out = QList<QByteArray>(); // give the queue's memory back
+    m_outBytes = 0;
+    m_outOffset = 0;
 }
 
 void Connection::waitWritable()
@@ -323,7 +354,7 @@ void Connection::waitWritable()
                         });
 }
 
-void Connection::flush()
+std::error_code Connection::writeQueued()
 {
     constexpr size_t MaxBuffers = 64; // what one writev takes here
     while (!m_out.isEmpty()) {
@@ -338,15 +369,11 @@ void Connection::flush()
         std::error_code ec;
         size_t n =
             m_socket.write_some(std::vector<asio::const_buffer>(buffers, buffers + count), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            waitWritable();
-            return;
-        }
-        if (ec) {
-            fail(ec);
-            return;
-        }
-        m_outBytes -= static_cast<qint64>(n);
+        if (ec == asio::error::would_block || ec == asio::error::try_again)
+            return {};
+        if (ec)
+            return ec;
+        outputTaken(static_cast<qint64>(n));
         while (n > 0) {
             const qsizetype left = m_out.first().size() - m_outOffset;
             if (static_cast<size_t>(left) <= n) {
@@ -359,11 +386,27 @@ void Connection::flush()
             }
         }
     }
-    m_out = QList<QByteArray>(); // give the queue's memory back
-    m_outBytes = 0;
-    m_outOffset = 0;
+    return {};
+}
+
+void Connection::flush()
+{
+    if (const std::error_code ec = writeQueued()) {
+        fail(ec);
+        return;
+    }
+    if (!m_out.isEmpty()) {
+        waitWritable();
+        return;
+    }
+    discardOutput(); // nothing left: gives the queue's memory back
     if (state() == State::Closing && !m_shutdownSent)
         afterDrain();
+    else if (historyCursor())
+        asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+            if (self->isOpen() && self->m_out.isEmpty())
+                self->m_events.outputDrained(*self);
+        });
 }
 
 void Connection::writeTls()
@@ -380,16 +423,17 @@ void Connection::writeTls()
                               self->fail(ec);
                               return;
                           }
-                          self->m_outBytes -= static_cast<qint64>(n);
+                          self->outputTaken(static_cast<qint64>(n));
                           self->m_out.removeFirst();
                           if (!self->m_out.isEmpty()) {
                               self->writeTls();
                               return;
                           }
-                          self->m_out = QList<QByteArray>();
-                          self->m_outBytes = 0;
+                          self->discardOutput();
                           if (self->state() == State::Closing && !self->m_shutdownSent)
                               self->afterDrain();
+                          else if (self->historyCursor())
+                              self->m_events.outputDrained(*self);
                       });
 }
 
@@ -504,8 +548,7 @@ void Connection::finish(const DeathVerdict &verdict)
     m_wheel.cancel(this);
     std::error_code ec;
     m_socket.close(ec); // pending operations complete as aborted
-    m_out = QList<QByteArray>();
-    m_outBytes = 0;
+    discardOutput();
     m_events.ended(*this, verdict);
 }
 

@@ -42,6 +42,23 @@ private:
     bool m_posted = false;
 };
 
+// Unsent output of all of one server's connections together
+// (--max-output-total). Connections add and remove their queued bytes;
+// the owner sheds the readers furthest behind when it runs over.
+class OutputBudget
+{
+public:
+    explicit OutputBudget(qint64 limit) : m_limit(limit) {}
+    void change(qint64 delta) { m_total += delta; }
+    qint64 total() const { return m_total; }
+    qint64 limit() const { return m_limit; }
+    bool over() const { return m_total > m_limit; }
+
+private:
+    qint64 m_limit;
+    qint64 m_total = 0;
+};
+
 // What a connection reports to its owner; always called from the
 // connection's event loop, never from inside a call the owner made.
 class ConnectionEvents
@@ -55,7 +72,11 @@ public:
     virtual void lineTimedOut(Connection &c) = 0;
     // No HELLO within Limits::registrationTimeout.
     virtual void registrationTimedOut(Connection &c) = 0;
-    virtual void slowReader(Connection &c, qint64 unsentBytes) = 0;
+    virtual void slowReader(Connection &c, qint64 unsentBytes, const QString &why) = 0;
+    // Queued output went past the server's OutputBudget.
+    virtual void outputBudgetExceeded() = 0;
+    // All queued output was taken while a HISTORY answer is in progress.
+    virtual void outputDrained(Connection &c) = 0;
     virtual void optionsApplied(Connection &c, const SocketOptionsReport &report) = 0;
     // Exactly once; the connection is Closed.
     virtual void ended(Connection &c, const DeathVerdict &verdict) = 0;
@@ -90,8 +111,8 @@ public:
     // `settings` and `events` outlive the connection. `tls` is set for a
     // TLS listener: the handshake runs first, under handshakeTimeout.
     Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-               OutputBatcher &batcher, const LivenessSettings &settings, const Limits &limits,
-               ConnectionEvents &events);
+               OutputBatcher &batcher, OutputBudget &budget, const LivenessSettings &settings,
+               const Limits &limits, ConnectionEvents &events);
     ~Connection();
 
     // Participant
@@ -101,11 +122,15 @@ public:
     void send(const QByteArray &line) override;
     void close(const QString &byeReason, const QString &localReason) override;
     void notePong(const QString &token) override;
+    qint64 queuedBytes() const override { return m_outBytes; }
 
     // Applies options, starts the heartbeat and reading.
     void start();
     // Ends at once without a word (the peer is gone or stuck).
     void abort(const QString &localReason);
+    // Drops a reader that is too far behind (`why`: which limit), from the
+    // event loop, never from inside the caller.
+    void dropSlowReader(const QString &why);
     Millis age() const { return monotonicNow() - m_startedAt; }
 
 private:
@@ -118,9 +143,13 @@ private:
     void readTls();
     void onBytes(const char *data, size_t size);
     void flush();
+    // Writes what the kernel takes now; would-block is not an error.
+    std::error_code writeQueued();
     void waitWritable();
     void writeTls();
     void afterDrain();
+    void outputTaken(qint64 bytes);
+    void discardOutput();
     void fail(const std::error_code &ec);
     void finish(const DeathVerdict &verdict);
     void markLocalClose(const QString &reason);
@@ -131,6 +160,7 @@ private:
     std::unique_ptr<char[]> m_tlsReadBuffer; // TLS only: the stream reads into it
     TimerWheel &m_wheel;
     OutputBatcher &m_batcher;
+    OutputBudget &m_budget;
     const LivenessSettings &m_settings;
     const Limits &m_limits;
     ConnectionEvents &m_events;
@@ -144,7 +174,7 @@ private:
     QList<QByteArray> m_out;
     qsizetype m_outOffset = 0; // bytes of m_out.first() already written
     qint64 m_outBytes = 0;
-    bool m_writeArmed = false; // waiting for writability / a TLS write in flight
+    bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
     bool m_flushQueued = false; // in the batcher's list for the end of this pass
     bool m_readArmed = false;
 

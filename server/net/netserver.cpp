@@ -4,6 +4,7 @@
 #include "historystore.h"
 #include "serverlog.h"
 
+#include <algorithm>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <cerrno>
@@ -52,7 +53,8 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
                      ServerLog &log)
     : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io),
-      m_batcher(io), m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io), m_roomTick(io)
+      m_batcher(io), m_outputBudget(config.maxOutputTotal), m_acceptor(io), m_acceptPause(io),
+      m_shutdownTimer(io), m_roomTick(io)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -163,9 +165,9 @@ void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket sock
                    .arg(address.toString())
                    .arg(m_config.maxPerAddress));
     } else {
-        auto c =
-            std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
-                                         m_wheel, m_batcher, m_config.liveness, m_limits, *this);
+        auto c = std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
+                                              m_wheel, m_batcher, m_outputBudget, m_config.liveness,
+                                              m_limits, *this);
         m_connections.emplace(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},
@@ -260,13 +262,59 @@ void NetServer::registrationTimedOut(Connection &c)
     c.close(reason, reason);
 }
 
-void NetServer::slowReader(Connection &c, qint64 unsent)
+void NetServer::slowReader(Connection &c, qint64 unsent, const QString &why)
 {
     m_log.event("slow_reader", {{"id", QString::number(c.id())},
                                 {"peer", c.peer()},
                                 {"nick", c.nick()},
                                 {"unsent_bytes", QString::number(unsent)},
-                                {"limit", QString::number(m_config.maxOutputBytes)}});
+                                {"limit", QString::number(m_config.maxOutputBytes)},
+                                {"why", why}});
+}
+
+void NetServer::outputBudgetExceeded()
+{
+    // Not from inside the send that went over: the room may be mid-broadcast.
+    if (m_sheddingPosted)
+        return;
+    m_sheddingPosted = true;
+    asio::post(m_io, [this] {
+        m_sheddingPosted = false;
+        shedSlowestReaders();
+    });
+}
+
+void NetServer::shedSlowestReaders()
+{
+    if (!m_outputBudget.over())
+        return;
+    // Rare (only over budget), so a scan of the connections is fine here.
+    std::vector<std::shared_ptr<Connection>> behind;
+    for (const auto &entry : m_connections)
+        if (entry.second->isOpen() && entry.second->queuedBytes() > 0)
+            behind.push_back(entry.second);
+    std::sort(behind.begin(), behind.end(),
+              [](const auto &a, const auto &b) { return a->queuedBytes() > b->queuedBytes(); });
+    const qint64 before = m_outputBudget.total();
+    const qint64 target = m_outputBudget.limit() / 4 * 3;
+    qint64 left = before;
+    int shed = 0;
+    for (const auto &c : behind) {
+        if (left <= target)
+            break;
+        left -= c->queuedBytes();
+        c->dropSlowReader(QStringLiteral("the server's output budget"));
+        ++shed;
+    }
+    m_log.event("output_budget", {{"queued_bytes", QString::number(before)},
+                                  {"limit", QString::number(m_outputBudget.limit())},
+                                  {"shed", QString::number(shed)},
+                                  {"clients", QString::number(m_connections.size())}});
+}
+
+void NetServer::outputDrained(Connection &c)
+{
+    m_room.continueHistory(&c);
 }
 
 void NetServer::optionsApplied(Connection &c, const SocketOptionsReport &report)

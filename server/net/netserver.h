@@ -63,7 +63,9 @@ private:
     void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) override;
     void lineTimedOut(Connection &c) override;
     void registrationTimedOut(Connection &c) override;
-    void slowReader(Connection &c, qint64 unsentBytes) override;
+    void slowReader(Connection &c, qint64 unsentBytes, const QString &why) override;
+    void outputBudgetExceeded() override;
+    void outputDrained(Connection &c) override;
     void optionsApplied(Connection &c, const SocketOptionsReport &report) override;
     void ended(Connection &c, const DeathVerdict &verdict) override;
 
@@ -74,6 +76,9 @@ private:
     void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why);
     void finishShutdown();
     void tickRoom();
+    // Drops the readers furthest behind until the queued output of all is
+    // back under three quarters of --max-output-total.
+    void shedSlowestReaders();
     static QString leaveReason(const DeathVerdict &verdict);
 
     asio::io_context &m_io;
@@ -82,6 +87,8 @@ private:
     ChatRoom m_room;
     TimerWheel m_wheel;
     OutputBatcher m_batcher;
+    OutputBudget m_outputBudget;
+    bool m_sheddingPosted = false;
     TlsContext m_tls;
     Connection::Limits m_limits;
     asio::ip::tcp::acceptor m_acceptor;

@@ -43,7 +43,9 @@ public:
         if (!isOpen())
             return;
         checkLine(line);
+        checkHistory(line);
         m_received += line.size();
+        m_queued += line.size();
     }
     void close(const QString &byeReason, const QString &) override
     {
@@ -53,7 +55,17 @@ public:
         setState(State::Closing);
     }
     void notePong(const QString &) override {}
+    qint64 queuedBytes() const override { return m_queued; }
     void end() { setState(State::Closed); }
+    // The client read everything: the room may send a HISTORY answer's
+    // next slice. A slice is bounded whatever the page size.
+    void drain(ChatRoom &room)
+    {
+        if (m_queued > ChatRoom::HistoryQueueBytes + 2 * 1024 * 1024)
+            std::abort();
+        m_queued = 0;
+        room.continueHistory(this);
+    }
 
 private:
     static void checkLine(const QByteArray &line)
@@ -72,8 +84,27 @@ private:
             std::abort();
     }
 
+    // A HISTORY answer, however it is sliced: HIST seqs increase, and
+    // HISTEND names the last one sent.
+    void checkHistory(const QByteArray &line)
+    {
+        const protocol::Line parsed = *protocol::parse(QString::fromUtf8(line.chopped(1))).line;
+        if (parsed.command == QLatin1String("HIST")) {
+            const qint64 seq = parsed.words.value(0).toLongLong();
+            if (seq <= m_lastHist)
+                std::abort();
+            m_lastHist = seq;
+        } else if (parsed.command == QLatin1String("HISTEND")) {
+            if (m_lastHist >= 0 && parsed.words.value(0).toLongLong() != m_lastHist)
+                std::abort();
+            m_lastHist = -1;
+        }
+    }
+
     QHostAddress m_address;
     qint64 m_received = 0;
+    qint64 m_queued = 0;
+    qint64 m_lastHist = -1;
 };
 
 struct World
@@ -169,6 +200,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else
                 room.handleRejected(slots[i].get(), item->status, item->rawSize);
         }
+        // Every client reads what it was sent before the next record.
+        for (auto &slot : slots)
+            if (slot && slot->isOpen())
+                slot->drain(room);
         // A connection the room closed (this one, or one it replaced) goes
         // away, as the real one would.
         for (int k = 0; k < Slots; ++k)

@@ -78,6 +78,112 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
     }
 
+    // Item 4: the default page of 500 messages of 4 KB (2 MB) against an
+    // output limit of 256 KB. The answer is paced by the reader: a prompt
+    // one gets all of it and is never taken for a slow reader.
+    void bigHistoryPageIsPacedToAPromptReader()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--max-output"), QStringLiteral("262144"),
+                                     QStringLiteral("--rate"), QStringLiteral("0")}));
+        LineClient writer;
+        QVERIFY(writer.connectTo(server.port()));
+        QVERIFY(!writer.hello(QStringLiteral("writer")).isEmpty());
+        const QString big(3990, QLatin1Char('h'));
+        QByteArray all;
+        for (int i = 1; i <= 500; ++i)
+            all += QStringLiteral("SAYID c%1 %2\n").arg(i).arg(big).toUtf8();
+        writer.send(all);
+        QVERIFY(writer.waitFor(QStringLiteral("ACK c500 500"), 60000));
+
+        LineClient reader;
+        QVERIFY(reader.connectTo(server.port()));
+        QVERIFY(!reader.hello(QStringLiteral("reader")).isEmpty());
+        // A second request while the first is answered is refused, not queued.
+        reader.send("HISTORY 0\nHISTORY 0\n");
+        qint64 lastSeq = 0;
+        int hist = 0;
+        bool refused = false;
+        QString end;
+        while (end.isEmpty()) {
+            const auto line = reader.next(20000);
+            QVERIFY2(line, qPrintable(QStringLiteral("stopped after %1 HIST lines; log: %2")
+                                          .arg(hist)
+                                          .arg(server.logText().right(1500))));
+            if (line->startsWith(QLatin1String("HIST "))) {
+                const qint64 seq = line->section(QLatin1Char(' '), 1, 1).toLongLong();
+                QCOMPARE(seq, lastSeq + 1);
+                lastSeq = seq;
+                ++hist;
+            } else if (line->startsWith(QLatin1String("ERR 430 "))) {
+                refused = true;
+            } else if (line->startsWith(QLatin1String("HISTEND "))) {
+                end = *line;
+            }
+        }
+        QCOMPARE(hist, 500);
+        QCOMPARE(end, QStringLiteral("HISTEND 500 0"));
+        QVERIFY(refused);
+        QVERIFY(server.logText().indexOf(QLatin1String(" slow_reader ")) < 0);
+        reader.sendLine(QStringLiteral("PING served"));
+        QVERIFY(reader.waitFor(QStringLiteral("PONG served")));
+    }
+
+    // Item 10: readers that stall pin output; all of it together stays
+    // within --max-output-total, the ones furthest behind going first, and
+    // readers that keep up are not touched.
+    void stalledReadersAreShedAgainstTheServerBudget()
+    {
+        ServerProcess server;
+        QVERIFY(
+            server.startDefault({QStringLiteral("--max-output"), QStringLiteral("1048576"),
+                                 QStringLiteral("--max-output-total"), QStringLiteral("1048576"),
+                                 QStringLiteral("--rate"), QStringLiteral("0")}));
+        LineClient writer, prompt;
+        QVERIFY(writer.connectTo(server.port()));
+        QVERIFY(!writer.hello(QStringLiteral("writer")).isEmpty());
+        QVERIFY(prompt.connectTo(server.port()));
+        QVERIFY(!prompt.hello(QStringLiteral("prompt")).isEmpty());
+        std::vector<std::unique_ptr<LineClient>> stalled;
+        for (int i = 0; i < 4; ++i) {
+            auto c = std::make_unique<LineClient>();
+            c->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+            QVERIFY(c->connectTo(server.port()));
+            QVERIFY(!c->hello(QStringLiteral("stalled%1").arg(i)).isEmpty());
+            c->socket().setReadBufferSize(1);
+            QObject::disconnect(&c->socket(), &QTcpSocket::readyRead, nullptr, nullptr);
+            stalled.push_back(std::move(c));
+        }
+        const QByteArray burst = "SAY " + QByteArray(3900, 's') + '\n';
+        QTimer pump;
+        int sent = 0;
+        QObject::connect(&pump, &QTimer::timeout, [&] {
+            for (int i = 0; i < 10 && sent < 5000; ++i, ++sent)
+                writer.send(burst);
+            (void)prompt.pending(); // reads what came
+            (void)writer.pending();
+        });
+        pump.start(10);
+        const auto budget = server.waitForLog(
+            QRegularExpression(QStringLiteral(" output_budget .*limit=1048576 shed=[1-9]")), 30000);
+        pump.stop();
+        QVERIFY2(budget, qPrintable(server.logText().right(2000)));
+        // Only stalled readers went, as slow readers of the server's budget.
+        QVERIFY(server.waitForLog(QRegularExpression(QStringLiteral(
+            " slow_reader .*nick=stalled\\d .*why=\"the server's output budget\""))));
+        const QStringList log = server.logLines();
+        for (const QString &line : log) {
+            QVERIFY2(!(line.contains(QLatin1String(" slow_reader ")) &&
+                       (line.contains(QLatin1String("nick=prompt")) ||
+                        line.contains(QLatin1String("nick=writer")))),
+                     qPrintable(line));
+        }
+        prompt.sendLine(QStringLiteral("PING served"));
+        QVERIFY(prompt.waitFor(QStringLiteral("PONG served"), 20000));
+        writer.sendLine(QStringLiteral("PING served"));
+        QVERIFY(writer.waitFor(QStringLiteral("PONG served"), 20000));
+    }
+
     // Item 3: connect, HELLO, QUIT <3.5 KB>, repeat, from one address.
     void presenceChurnFromOneAddressIsNotBroadcast()
     {
@@ -320,11 +426,11 @@ private Q_SLOTS:
         QTest::addColumn<QString>("nick");
         QTest::addColumn<QString>("prefix");
         QTest::newRow("cyrillic look-alike of cop")
-            << QStringLiteral("\u0441\u043e\u0440") << QStringLiteral("ERR 422 NICK_TAKEN ");
+            << QStringLiteral("\u0441\u043e\u0440") << QStringLiteral("ERR 421 BAD_NICK ");
         QTest::newRow("capital I for l")
-            << QStringLiteral("aIice") << QStringLiteral("ERR 422 NICK_TAKEN ");
+            << QStringLiteral("aIice") << QStringLiteral("ERR 421 BAD_NICK ");
         QTest::newRow("digit 0 for o")
-            << QStringLiteral("c0p") << QStringLiteral("ERR 422 NICK_TAKEN ");
+            << QStringLiteral("c0p") << QStringLiteral("ERR 421 BAD_NICK ");
         QTest::newRow("latin with one cyrillic a")
             << QStringLiteral("\u0430lice") << QStringLiteral("ERR 421 BAD_NICK ");
         QTest::newRow("latin with greek omicron")
@@ -387,7 +493,7 @@ private Q_SLOTS:
         QVERIFY(fake.connectTo(server.port()));
         fake.sendLine(QStringLiteral("HELLO \u0441\u043e\u0440"));
         const QString answer = fake.next().value_or(QString());
-        QVERIFY2(answer.startsWith(QLatin1String("ERR 422 NICK_TAKEN ")) &&
+        QVERIFY2(answer.startsWith(QLatin1String("ERR 421 BAD_NICK ")) &&
                      answer.contains(QLatin1String("recently")),
                  qPrintable(answer));
         LineClient back;

@@ -59,6 +59,7 @@ private:
                 {"register-timeout", "7.5"},
                 {"handshake-timeout", "0.5"},
                 {"max-output", "65536"},
+                {"max-output-total", "8388608"},
                 {"tls-cert", m_dir.filePath(QStringLiteral("cert.pem"))},
                 {"tls-key", m_dir.filePath(QStringLiteral("key.pem"))},
                 {"password-file", password}};

@@ -435,6 +435,14 @@ Millis ChatClient::pacingDelay() const
     return Millis{m_sendTimer.remainingTime()};
 }
 
+bool ChatClient::isChatLine(const QString &command)
+{
+    for (const char *chat : {"MSG", "HIST", "HISTEND", "ACK", "JOIN", "LEAVE", "ONLINE", "MEMBERS"})
+        if (command == QLatin1String(chat))
+            return true;
+    return false;
+}
+
 void ChatClient::handleLine(const QString &text)
 {
     const protocol::ParseResult parsed = protocol::parse(text);
@@ -444,6 +452,13 @@ void ChatClient::handleLine(const QString &text)
     }
     const protocol::Line &line = *parsed.line;
     const QString &cmd = line.command;
+    if (m_state != State::Online && isChatLine(cmd)) {
+        // A server speaks of the chat only after WELCOME; lines before it
+        // would be counted against a sequence the WELCOME may then reset,
+        // and shown twice.
+        dropForViolation(QStringLiteral("sent %1 before WELCOME").arg(cmd.left(16)));
+        return;
+    }
     if (cmd == QLatin1String("PING")) {
         write(protocol::pong(line.words.value(0)));
     } else if (cmd == QLatin1String("PONG")) {

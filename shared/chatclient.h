@@ -191,6 +191,8 @@ Q_SIGNALS:
 
 private:
     void setState(State state);
+    // Lines about the chat itself, which only follow WELCOME.
+    static bool isChatLine(const QString &command);
     void openSocket();
     void onConnected();
     void onEncrypted();

@@ -86,6 +86,28 @@ private Q_SLOTS:
         QVERIFY(!server.waitForLine(QStringLiteral("HISTORY 90")).isNull());
     }
 
+    // Chat lines before WELCOME (found by fuzz_chatclient: a MSG before a
+    // WELCOME whose seq was lower was shown twice): a protocol violation,
+    // nothing of it shown.
+    void chatLinesBeforeWelcomeAreAViolation()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QSignalSpy violation(&client, &ChatClient::protocolViolation);
+        client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice"));
+        QVERIFY(!server.waitForLine(QStringLiteral("HELLO ")).isNull());
+        server.send(msgLines(5, 1, QStringLiteral("too early")) +
+                    "WELCOME alice server=fake/1 seq=2 hb=off session=k1\n" +
+                    msgLines(5, 1, QStringLiteral("too early")));
+        QTRY_COMPARE_WITH_TIMEOUT(violation.size(), 1, Timeout);
+        QVERIFY2(violation.first().first().toString().contains(QLatin1String("MSG before WELCOME")),
+                 qPrintable(violation.first().first().toString()));
+        QVERIFY(rec.messages.isEmpty());
+        QVERIFY(rec.welcomes.isEmpty());
+        QVERIFY(server.waitForAccepted(2, 3000)); // and reconnects
+    }
+
     // More HIST lines than the page asked for is a flood too.
     void historyAnswerLongerThanAskedIsDropped()
     {

@@ -85,14 +85,48 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     const QCommandLineOption largeFont(
         QStringLiteral("large-font"),
         QCoreApplication::translate("AppOptions", "Larger text for projectors."));
+    const QCommandLineOption keepalive(
+        QStringLiteral("keepalive"),
+        QCoreApplication::translate("AppOptions",
+                                    "OS TCP keepalive: idle seconds, probe interval seconds, probe "
+                                    "count; or off. Replaces the saved setting."),
+        QStringLiteral("IDLE,INTVL,CNT|off"));
+    const QCommandLineOption userTimeout(
+        QStringLiteral("user-timeout"),
+        QCoreApplication::translate("AppOptions",
+                                    "TCP_USER_TIMEOUT in ms, or off. Replaces the saved setting."),
+        QStringLiteral("MS|off"));
+    const QCommandLineOption heartbeat(
+        QStringLiteral("heartbeat"),
+        QCoreApplication::translate("AppOptions",
+                                    "Application PING after INTERVAL s of silence, peer dead after "
+                                    "INTERVAL + TIMEOUT s; or off. Replaces the saved setting."),
+        QStringLiteral("INTERVAL,TIMEOUT|off"));
+    const QCommandLineOption natTimeout(
+        QStringLiteral("nat-timeout"),
+        QCoreApplication::translate(
+            "AppOptions", "Idle timeout of the NAT gateway on the path, in seconds (0 = "
+                          "unknown); a connection it forgot is explained in those terms."),
+        QStringLiteral("SECONDS"));
     const auto settingsFile = hidden(QStringLiteral("settings-file"), QStringLiteral("path"));
     const auto screenshotDir = hidden(QStringLiteral("screenshot-dir"), QStringLiteral("dir"));
     const auto screenshotSuffix =
         hidden(QStringLiteral("screenshot-suffix"), QStringLiteral("suffix"));
     const auto man = hidden(QStringLiteral("man"), QString());
-    const QList<QCommandLineOption> options{
-        host,      port,         nick,          connectNow,       lang,
-        largeFont, settingsFile, screenshotDir, screenshotSuffix, man};
+    const QList<QCommandLineOption> options{host,
+                                            port,
+                                            nick,
+                                            connectNow,
+                                            lang,
+                                            largeFont,
+                                            keepalive,
+                                            userTimeout,
+                                            heartbeat,
+                                            natTimeout,
+                                            settingsFile,
+                                            screenshotDir,
+                                            screenshotSuffix,
+                                            man};
     p.addOptions(options);
 
     if (!p.parse(arguments)) {
@@ -140,6 +174,28 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     o.connectNow = p.isSet(connectNow);
     o.language = p.value(lang);
     o.largeFont = p.isSet(largeFont);
+    QString why;
+    auto bad = [&](const QCommandLineOption &option) {
+        if (error)
+            *error = QStringLiteral("--%1: %2").arg(option.names().constFirst(), why);
+        return std::nullopt;
+    };
+    if (p.isSet(keepalive) && !(o.keepalive = KeepaliveOptions::parse(p.value(keepalive), &why)))
+        return bad(keepalive);
+    if (p.isSet(userTimeout) &&
+        !(o.userTimeout = LivenessSettings::parseUserTimeout(p.value(userTimeout), &why)))
+        return bad(userTimeout);
+    if (p.isSet(heartbeat) && !(o.heartbeat = HeartbeatOptions::parse(p.value(heartbeat), &why)))
+        return bad(heartbeat);
+    if (p.isSet(natTimeout)) {
+        bool ok = false;
+        const int v = p.value(natTimeout).toInt(&ok);
+        if (!ok || v < 0 || v > 7 * 24 * 3600) {
+            why = QCoreApplication::translate("AppOptions", "seconds from 0 to 604800 expected");
+            return bad(natTimeout);
+        }
+        o.natTimeoutS = v;
+    }
     o.settingsFile = p.value(settingsFile);
     o.screenshotDir = p.value(screenshotDir);
     o.screenshotSuffix = p.value(screenshotSuffix);

@@ -1,6 +1,7 @@
 #pragma once
 // The desktop client's command line.
 
+#include "livenesssettings.h"
 #include <QCoreApplication>
 #include <QString>
 #include <QStringList>
@@ -13,9 +14,16 @@ struct AppOptions
     std::optional<QString> host;
     std::optional<quint16> port;
     std::optional<QString> nick;
-    bool connectNow = false;  // --connect: connect at start without asking
-    QString language;         // --lang zh_CN; empty: the system locale
-    bool largeFont = false;   // --large-font for projectors
+    bool connectNow = false; // --connect: connect at start without asking
+    QString language;        // --lang zh_CN; empty: the system locale
+    bool largeFont = false;  // --large-font for projectors
+    // --keepalive, --user-timeout, --heartbeat (longline-cli's syntax) and
+    // --nat-timeout: replace the saved liveness settings, as the settings
+    // panel would (the NAT lab starts the window with a lesson step's).
+    std::optional<KeepaliveOptions> keepalive;
+    std::optional<Millis> userTimeout;
+    std::optional<HeartbeatOptions> heartbeat;
+    std::optional<int> natTimeoutS;
     QString settingsFile;     // hidden: an INI file instead of the user's settings
     QString screenshotDir;    // hidden: run the screenshot scenario, write PNGs here
     QString screenshotSuffix; // hidden: appended to PNG names ("-zh_CN")

@@ -42,6 +42,36 @@ LivenessSettings LivenessConfig::toSettings() const
     return s;
 }
 
+LivenessConfig
+LivenessConfig::withOverrides(const std::optional<KeepaliveOptions> &keepaliveOverride,
+                              const std::optional<Millis> &userTimeoutOverride,
+                              const std::optional<HeartbeatOptions> &heartbeatOverride,
+                              const std::optional<int> &natTimeoutOverride) const
+{
+    LivenessConfig c = *this;
+    bool keepalive = keepaliveOn();
+    bool heartbeat = heartbeatOn();
+    if (keepaliveOverride) {
+        keepalive = keepaliveOverride->enabled;
+        if (keepalive)
+            c.keepalive = *keepaliveOverride;
+    }
+    if (heartbeatOverride) {
+        heartbeat = heartbeatOverride->enabled;
+        if (heartbeat)
+            c.heartbeat = *heartbeatOverride;
+    }
+    c.mode = keepalive && heartbeat ? LivenessMode::Both
+             : keepalive            ? LivenessMode::Keepalive
+             : heartbeat            ? LivenessMode::Heartbeat
+                                    : LivenessMode::None;
+    if (userTimeoutOverride)
+        c.userTimeout = *userTimeoutOverride;
+    if (natTimeoutOverride)
+        c.natTimeoutS = *natTimeoutOverride;
+    return c;
+}
+
 LivenessConfig LivenessConfig::fromSettings(const LivenessSettings &settings, int natTimeoutS)
 {
     LivenessConfig c;

@@ -52,6 +52,13 @@ struct LivenessConfig
     // that is off do not count), ignoring the NAT timeout.
     bool sameEffect(const LivenessConfig &other) const;
     bool operator==(const LivenessConfig &o) const;
+    // This configuration with some mechanisms given on the command line:
+    // a given keepalive or heartbeat switches that mechanism on with its
+    // values (or off), the others stay as they were.
+    LivenessConfig withOverrides(const std::optional<KeepaliveOptions> &keepaliveOverride,
+                                 const std::optional<Millis> &userTimeoutOverride,
+                                 const std::optional<HeartbeatOptions> &heartbeatOverride,
+                                 const std::optional<int> &natTimeoutOverride) const;
     bool operator!=(const LivenessConfig &o) const { return !(*this == o); }
 };
 

@@ -116,6 +116,9 @@ int main(int argc, char *argv[])
     if (options->nick)
         profile.nick = *options->nick;
     store.setConnection(profile);
+    if (options->keepalive || options->userTimeout || options->heartbeat || options->natTimeoutS)
+        store.setLiveness(store.liveness().withOverrides(options->keepalive, options->userTimeout,
+                                                         options->heartbeat, options->natTimeoutS));
 
     MainWindow window(&store);
     if (options->largeFont)

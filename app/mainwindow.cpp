@@ -8,6 +8,7 @@
 #include "eventlogmodel.h"
 #include "heartbeatmonitor.h"
 #include "memberlistmodel.h"
+#include "natdiagnosis.h"
 #include "presentation.h"
 #include "settingspanel.h"
 #include "statuspanel.h"
@@ -58,6 +59,8 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
     m_countdown.setInterval(CountdownTick);
     connect(&m_countdown, &QTimer::timeout, this, &MainWindow::updateCountdown);
     m_hideBanner.setSingleShot(true);
+    m_unansweredTimer.setSingleShot(true);
+    connect(&m_unansweredTimer, &QTimer::timeout, this, &MainWindow::onUnansweredTooLong);
     connect(&m_hideBanner, &QTimer::timeout, m_banner, &QWidget::hide);
 
     resize(1280, 820);
@@ -318,6 +321,12 @@ void MainWindow::wireClient()
         m_chat->addOwnQueued(cid, m_client->nick(), text, QDateTime::currentDateTime());
     });
     connect(c, &ChatClient::messageAcknowledged, m_chat, &ChatLogModel::acknowledge);
+    connect(c, &ChatClient::messageAcknowledged, this, [this](const QString &cid) {
+        if (cid == m_unansweredCid) {
+            m_unansweredCid.clear();
+            m_unansweredTimer.stop();
+        }
+    });
     connect(c, &ChatClient::userJoined, this, [this](const QDateTime &time, const QString &nick) {
         notice(int(ChatEntry::Level::Join), tr("%1 joined").arg(nick), time);
     });
@@ -479,8 +488,45 @@ void MainWindow::onInputReturn()
             return;
         }
     }
-    m_client->send(text);
+    const bool online = m_client->state() == ChatClient::State::Online && m_client->liveness();
+    const Millis idle = online ? m_client->liveness()->silence() : Millis{0};
+    const QString cid = m_client->send(text);
+    if (online && !cid.isEmpty())
+        watchUnanswered(cid, idle);
     m_input->clear();
+}
+
+void MainWindow::watchUnanswered(const QString &cid, Millis idle)
+{
+    if (!m_unansweredCid.isEmpty())
+        return; // the oldest one tells
+    m_unansweredCid = cid;
+    m_idleBeforeUnanswered = idle;
+    m_unansweredTimer.start(UnansweredNoticeDelay);
+}
+
+bool MainWindow::looksLikeNatDrop(Millis idle) const
+{
+    NatDropCheck check;
+    check.idle = idle;
+    check.natTimeout = std::chrono::seconds(m_settingsPanel->config().natTimeoutS);
+    check.settings = m_settingsPanel->config().toSettings();
+    if (const auto welcome = m_client->welcomeInfo(); welcome && welcome->heartbeatOn)
+        check.peerHeartbeat = Millis{std::llround(welcome->heartbeatIntervalS * 1000.0)};
+    return likelyNatDrop(check);
+}
+
+void MainWindow::onUnansweredTooLong()
+{
+    if (m_unansweredCid.isEmpty() || !looksLikeNatDrop(m_idleBeforeUnanswered))
+        return;
+    const QString title = tr("Your message has had no answer for %1")
+                              .arg(Presentation::duration(UnansweredNoticeDelay));
+    const QString detail = Presentation::natExplanation(
+        m_idleBeforeUnanswered, std::chrono::seconds(m_settingsPanel->config().natTimeoutS));
+    m_banner->showMessage(ConnectionBanner::Severity::Warning, title, detail);
+    notice(int(ChatEntry::Level::Error), title + QStringLiteral(". ") + detail);
+    log(tr("nat"), detail);
 }
 
 void MainWindow::onDisconnectAction()
@@ -591,6 +637,24 @@ void MainWindow::onConnectionLost(const DeathVerdict &verdict)
         detected = tr("Noticed after %1.").arg(Presentation::duration(verdict.detection));
     }
     m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') + detected;
+    // In a student's words when the NAT idle timeout explains it: the
+    // silence the gateway saw before the data that got no answer.
+    if (verdict.isTimeout() || verdict.cause == DeathCause::ResetByPeer) {
+        const LivenessSettings settings = m_settingsPanel->config().toSettings();
+        Millis idle = verdict.detection;
+        if (!m_unansweredCid.isEmpty())
+            idle = m_idleBeforeUnanswered;
+        else if (verdict.cause == DeathCause::HeartbeatTimeout)
+            idle = settings.heartbeat.interval;
+        else if (verdict.cause == DeathCause::KeepaliveTimeout)
+            idle = std::chrono::seconds(settings.keepalive.idleS);
+        if (looksLikeNatDrop(idle))
+            m_lostDetail += QLatin1Char(' ') +
+                            Presentation::natExplanation(
+                                idle, std::chrono::seconds(m_settingsPanel->config().natTimeoutS));
+    }
+    m_unansweredCid.clear();
+    m_unansweredTimer.stop();
     m_banner->showMessage(ConnectionBanner::Severity::Error, m_lostTitle, m_lostDetail);
     m_banner->setActions(true, false);
     m_hideBanner.stop();

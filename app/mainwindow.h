@@ -108,6 +108,11 @@ private:
     void updateCountdown();
     void updateStatusBar();
     void notice(int level, const QString &text, const QDateTime &time = {});
+    // A message sent after `idle` of silence got no ACK: if the NAT idle
+    // timeout in Settings says why, the window says so.
+    void watchUnanswered(const QString &cid, Millis idle);
+    void onUnansweredTooLong();
+    bool looksLikeNatDrop(Millis idle) const;
     void log(const QString &kind, const QString &text);
 
     SettingsStore *m_store;
@@ -154,6 +159,14 @@ private:
     bool m_userDisconnect = false; // the user asked to disconnect
     bool m_quietWelcome = false;   // "reconnected" already said it
     std::optional<DeathVerdict> m_lastVerdict;
+    // The oldest message of this connection still without ACK, and the
+    // silence before it was sent (what a NAT gateway would have seen).
+    QString m_unansweredCid;
+    Millis m_idleBeforeUnanswered{0};
+    QTimer m_unansweredTimer;
+    // A message that waits this long for its ACK after a long silence is
+    // reported as stuck (a loopback or LAN round trip is far shorter).
+    static constexpr Millis UnansweredNoticeDelay{3000};
 };
 
 } // namespace longline::app

@@ -103,6 +103,15 @@ QString Presentation::causeExplanation(DeathCause cause)
     return {};
 }
 
+QString Presentation::natExplanation(Millis idle, Millis natTimeout)
+{
+    return tr("The gateway on the way to the server most likely forgot this connection: it was "
+              "silent for %1, and the gateway forgets connections silent for %2 (the NAT idle "
+              "timeout in Settings). Keepalive or heartbeats more often than every %2 would have "
+              "kept it.")
+        .arg(duration(idle), duration(natTimeout));
+}
+
 QString Presentation::verdict(const DeathVerdict &v)
 {
     if (!v.budget)

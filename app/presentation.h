@@ -27,6 +27,9 @@ public:
     static QString cause(DeathCause cause);
     // One sentence on what the cause means for the user.
     static QString causeExplanation(DeathCause cause);
+    // In a student's words, when a NAT gateway most likely forgot the
+    // connection (likelyNatDrop): how long it was silent, the timeout.
+    static QString natExplanation(Millis idle, Millis natTimeout);
     // "heartbeat timeout after 1.02 s (budget 1.00 s, within budget)".
     static QString verdict(const DeathVerdict &verdict);
     static QString timer(KernelSocketView::Timer timer);

@@ -39,6 +39,26 @@
         <source>Bad port: %1</source>
         <translation>无效的端口：%1</translation>
     </message>
+    <message>
+        <source>OS TCP keepalive: idle seconds, probe interval seconds, probe count; or off. Replaces the saved setting.</source>
+        <translation>系统 TCP 保活：空闲秒数、探测间隔秒数、探测次数；或 off。替换已保存的设置。</translation>
+    </message>
+    <message>
+        <source>TCP_USER_TIMEOUT in ms, or off. Replaces the saved setting.</source>
+        <translation>TCP_USER_TIMEOUT（毫秒），或 off。替换已保存的设置。</translation>
+    </message>
+    <message>
+        <source>Application PING after INTERVAL s of silence, peer dead after INTERVAL + TIMEOUT s; or off. Replaces the saved setting.</source>
+        <translation>静默 INTERVAL 秒后发送应用层 PING，静默 INTERVAL + TIMEOUT 秒后判定对端已断开；或 off。替换已保存的设置。</translation>
+    </message>
+    <message>
+        <source>Idle timeout of the NAT gateway on the path, in seconds (0 = unknown); a connection it forgot is explained in those terms.</source>
+        <translation>路径上 NAT 网关的空闲超时（秒，0 = 未知）；被网关遗忘的连接会据此加以解释。</translation>
+    </message>
+    <message>
+        <source>seconds from 0 to 604800 expected</source>
+        <translation>应为 0 到 604800 之间的秒数</translation>
+    </message>
 </context>
 <context>
     <name>BudgetReport</name>
@@ -304,6 +324,10 @@
         <source>%1 ago</source>
         <translation>%1前</translation>
     </message>
+    <message>
+        <source>The gateway on the way to the server most likely forgot this connection: it was silent for %1, and the gateway forgets connections silent for %2 (the NAT idle timeout in Settings). Keepalive or heartbeats more often than every %2 would have kept it.</source>
+        <translation>通往服务器的网关很可能已经忘记了这条连接：它静默了 %1，而网关会忘记静默达 %2 的连接（设置中的 NAT 空闲超时）。如果保活探测或心跳的间隔短于 %2，这条连接本可以保住。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ChatItemDelegate</name>
@@ -321,6 +345,12 @@
     <message>
         <source>#%1, %2</source>
         <translation>#%1，%2</translation>
+    </message>
+    <message numerus="yes">
+        <source> … (%n more characters)</source>
+        <translation>
+            <numerusform> …（还有 %n 个字符）</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -746,10 +776,6 @@
         <translation>设置</translation>
     </message>
     <message>
-        <source>%1 (you)</source>
-        <translation>%1（你）</translation>
-    </message>
-    <message>
         <source>Online (%1)</source>
         <translation>在线（%1）</translation>
     </message>
@@ -806,10 +832,6 @@
         <translation>状态</translation>
     </message>
     <message>
-        <source>nobody: not connected</source>
-        <translation>无人：未连接</translation>
-    </message>
-    <message>
         <source>tls</source>
         <translation>TLS</translation>
     </message>
@@ -856,6 +878,29 @@ SHA-256 fingerprint:
 
 SHA-256 指纹：
 %2</translation>
+    </message>
+    <message>
+        <source>Disconnected: the server %1. Reconnecting.</source>
+        <translation>已断开：服务器%1。正在重新连接。</translation>
+    </message>
+    <message>
+        <source>Your message has had no answer for %1</source>
+        <translation>你的消息已经 %1 没有得到回应</translation>
+    </message>
+    <message>
+        <source>nat</source>
+        <translation>NAT</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::MemberListModel</name>
+    <message>
+        <source>nobody: not connected</source>
+        <translation>无人：未连接</translation>
+    </message>
+    <message>
+        <source>%1 (you)</source>
+        <translation>%1（你）</translation>
     </message>
 </context>
 <context>

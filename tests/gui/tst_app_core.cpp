@@ -384,6 +384,59 @@ private Q_SLOTS:
         QVERIFY(error.contains(QLatin1String("70000")));
     }
 
+    // The lab starts the window with a lesson step's settings.
+    void commandLineLiveness()
+    {
+        QString error;
+        auto o = AppOptions::parse(
+            {QStringLiteral("longline"), QStringLiteral("--keepalive"), QStringLiteral("3,2,3"),
+             QStringLiteral("--heartbeat"), QStringLiteral("off"), QStringLiteral("--user-timeout"),
+             QStringLiteral("5000"), QStringLiteral("--nat-timeout"), QStringLiteral("10")},
+            &error);
+        QVERIFY2(o, qPrintable(error));
+        LivenessConfig saved = defaultLivenessConfig();
+        saved.mode = LivenessMode::Heartbeat;
+        const LivenessConfig c =
+            saved.withOverrides(o->keepalive, o->userTimeout, o->heartbeat, o->natTimeoutS);
+        QCOMPARE(c.mode, LivenessMode::Keepalive);
+        QCOMPARE(c.keepalive.idleS, 3);
+        QCOMPARE(c.keepalive.intervalS, 2);
+        QCOMPARE(c.keepalive.count, 3);
+        QCOMPARE(c.userTimeout, Millis(5000));
+        QCOMPARE(c.natTimeoutS, 10);
+        // What is not given stays as saved.
+        auto only = AppOptions::parse(
+            {QStringLiteral("longline"), QStringLiteral("--heartbeat"), QStringLiteral("2,1")},
+            &error);
+        QVERIFY2(only, qPrintable(error));
+        const LivenessConfig both = defaultLivenessConfig().withOverrides(
+            only->keepalive, only->userTimeout, only->heartbeat, only->natTimeoutS);
+        QCOMPARE(both.mode, LivenessMode::Both);
+        QCOMPARE(both.heartbeat.interval, Millis(2000));
+        QCOMPARE(both.keepalive.idleS, defaultLivenessConfig().keepalive.idleS);
+        QCOMPARE(both.natTimeoutS, defaultLivenessConfig().natTimeoutS);
+        // Everything off is mode None.
+        auto off = AppOptions::parse({QStringLiteral("longline"), QStringLiteral("--heartbeat"),
+                                      QStringLiteral("off"), QStringLiteral("--keepalive"),
+                                      QStringLiteral("off")},
+                                     &error);
+        QVERIFY2(off, qPrintable(error));
+        QCOMPARE(
+            defaultLivenessConfig()
+                .withOverrides(off->keepalive, off->userTimeout, off->heartbeat, off->natTimeoutS)
+                .mode,
+            LivenessMode::None);
+        // Bad values name the flag.
+        QVERIFY(!AppOptions::parse(
+            {QStringLiteral("longline"), QStringLiteral("--keepalive"), QStringLiteral("1,2")},
+            &error));
+        QVERIFY2(error.startsWith(QLatin1String("--keepalive")), qPrintable(error));
+        QVERIFY(!AppOptions::parse(
+            {QStringLiteral("longline"), QStringLiteral("--nat-timeout"), QStringLiteral("-1")},
+            &error));
+        QVERIFY2(error.startsWith(QLatin1String("--nat-timeout")), qPrintable(error));
+    }
+
     void chineseTranslationIsComplete()
     {
         QFile file(qEnvironmentVariable("LONGLINE_SOURCE_DIR") +

@@ -278,6 +278,57 @@ private Q_SLOTS:
         QCOMPARE(lost.size(), 1);
     }
 
+    // The NAT lab's story in the window: after a silence longer than the
+    // gateway's idle timeout (Settings), a message gets no answer; the
+    // window says the gateway most likely forgot the connection, first
+    // while the message waits, then next to the verdict.
+    void natDropIsExplainedInWords()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start({QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        TcpRelay relay; // its cut stands for the gateway forgetting the mapping
+        QVERIFY(relay.start(QHostAddress::LocalHost, server.port()));
+        Window w;
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 3s; // longer than the gateway's 1 s
+        config.heartbeat.timeout = 2s;
+        config.natTimeoutS = 1;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), relay.port(), QStringLiteral("erin")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        // Idle past the gateway's timeout, then the mapping is gone.
+        QTRY_VERIFY_WITH_TIMEOUT(w->client()->liveness()->silence() >= 1200ms, ConnectMs);
+        relay.setCut(true);
+        QSignalSpy lost(w->client(), &ChatClient::connectionLost);
+        w->sendText(QStringLiteral("anyone there?"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->banner()->isVisible() &&
+                                     w->banner()->severity() == ConnectionBanner::Severity::Warning,
+                                 4000);
+        QVERIFY2(w->banner()->detail().contains(QLatin1String("forgot this connection")),
+                 qPrintable(w->banner()->detail()));
+        QVERIFY2(w->banner()->detail().contains(Presentation::duration(1000ms)),
+                 qPrintable(w->banner()->detail()));
+        // Then the heartbeat declares it dead; the verdict keeps the words.
+        QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 1, 5000);
+        QCOMPARE(lost.first().first().value<DeathVerdict>().cause, DeathCause::HeartbeatTimeout);
+        QCOMPARE(w->banner()->severity(), ConnectionBanner::Severity::Error);
+        QVERIFY2(w->banner()->detail().contains(QLatin1String("forgot this connection")),
+                 qPrintable(w->banner()->detail()));
+
+        // Keep-warm shorter than the gateway's timeout: no such words.
+        relay.setCut(false);
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), 15000);
+        config.heartbeat.interval = 500ms;
+        config.heartbeat.timeout = 500ms;
+        w->applyLivenessConfig(config);
+        relay.setCut(true);
+        QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 2, 5000);
+        QVERIFY2(!w->banner()->detail().contains(QLatin1String("forgot this connection")),
+                 qPrintable(w->banner()->detail()));
+    }
+
     void takenNickIsNotRetried()
     {
         REQUIRE_SERVER();

@@ -1,4 +1,5 @@
 #include "livenesssettings.h"
+#include "natdiagnosis.h"
 
 #include <QTest>
 
@@ -86,6 +87,37 @@ private Q_SLOTS:
         s.heartbeat = *HeartbeatOptions::parse(QStringLiteral("5,5"));
         QCOMPARE(*s.detectionBudget(), Millis(10s));
     }
+    // A gateway forgot the connection when it was idle at least its timeout
+    // and nothing crossed it more often than that.
+    void natDropNeedsIdlePastTheTimeoutAndNoKeepWarm()
+    {
+        using namespace std::chrono_literals;
+        NatDropCheck c;
+        c.natTimeout = 10s;
+        c.idle = 15s;
+        QVERIFY(likelyNatDrop(c)); // nothing keeps it warm
+        c.idle = 9s;
+        QVERIFY(!likelyNatDrop(c)); // not idle long enough
+        c.idle = 15s;
+        c.natTimeout = 0s;
+        QVERIFY(!likelyNatDrop(c)); // timeout unknown: no guess
+        c.natTimeout = 10s;
+        c.settings.keepalive = *KeepaliveOptions::parse(QStringLiteral("3,3,3"));
+        QVERIFY(!likelyNatDrop(c)); // probes every 3 s keep the mapping
+        c.settings.keepalive = *KeepaliveOptions::parse(QStringLiteral("30,3,3"));
+        QVERIFY(likelyNatDrop(c)); // the first probe comes after the mapping is gone
+        c.settings.heartbeat = *HeartbeatOptions::parse(QStringLiteral("5,5"));
+        QVERIFY(!likelyNatDrop(c)); // our heartbeats keep it
+        c.settings.heartbeat = *HeartbeatOptions::parse(QStringLiteral("off"));
+        c.peerHeartbeat = 8s;
+        QVERIFY(!likelyNatDrop(c)); // the server's do
+        QCOMPARE(*keepWarmInterval(c.settings, c.peerHeartbeat), Millis(8000));
+        c.peerHeartbeat = 15s;
+        QVERIFY(likelyNatDrop(c));
+        QCOMPARE(*keepWarmInterval(c.settings, c.peerHeartbeat), Millis(15000));
+        QVERIFY(!keepWarmInterval(LivenessSettings{}, std::nullopt));
+    }
+
     void formatting()
     {
         QCOMPARE(formatMillis(350ms), QStringLiteral("350 ms"));

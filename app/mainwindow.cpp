@@ -553,7 +553,7 @@ void MainWindow::onStateChanged(ChatClient::State state)
             m_statusPanel->setEncryption(QString());
         m_timeline->noteConnected(monotonicNow());
         if (m_lostConnection) {
-            const Millis offline{m_offlineClock.elapsed()};
+            const Millis offline = Millis{m_offlineClock.elapsed()} + m_silentBeforeLoss;
             m_banner->showMessage(
                 ConnectionBanner::Severity::Success,
                 tr("Reconnected to %1 after %2 offline")
@@ -619,22 +619,40 @@ void MainWindow::onWelcomed(const protocol::WelcomeInfo &info)
 
 void MainWindow::onConnectionLost(const DeathVerdict &verdict)
 {
-    // Offline time counts from the first loss, not from a failed retry.
-    if (!m_lostConnection)
+    // Offline time counts from the last sign of life before the first loss,
+    // not from its detection nor from a failed retry.
+    if (!m_lostConnection) {
         m_offlineClock.start();
+        m_silentBeforeLoss =
+            m_client->liveness() ? m_client->liveness()->silence() : verdict.detection;
+    }
     m_lostConnection = true;
     m_lastVerdict = verdict;
     m_lostTitle =
         tr("Connection to %1 lost: %2").arg(endpoint(), Presentation::cause(verdict.cause));
     QString detected;
-    if (verdict.budget) {
-        detected = verdict.withinBudget(Millis{500})
-                       ? tr("Noticed after %1, within the budget of %2.")
-                       : tr("Noticed after %1, later than the budget of %2.");
-        detected = detected.arg(Presentation::duration(verdict.detection),
-                                Presentation::duration(*verdict.budget));
-    } else {
+    switch (verdict.timeliness()) {
+    case DeathVerdict::Timeliness::NoBudget:
         detected = tr("Noticed after %1.").arg(Presentation::duration(verdict.detection));
+        break;
+    case DeathVerdict::Timeliness::WithinBudget:
+        detected = tr("Noticed after %1, within the budget of %2.")
+                       .arg(Presentation::duration(verdict.detection),
+                            Presentation::duration(*verdict.budget));
+        break;
+    case DeathVerdict::Timeliness::OnTime:
+        detected = tr("Noticed after %1, on time: the budget is %2, and %3 over it is within the "
+                      "%4 that timers may run late.")
+                       .arg(Presentation::duration(verdict.detection),
+                            Presentation::duration(*verdict.budget),
+                            Presentation::duration(verdict.detection - *verdict.budget),
+                            Presentation::duration(DeathVerdict::SchedulingTolerance));
+        break;
+    case DeathVerdict::Timeliness::Late:
+        detected = tr("Noticed after %1, later than the budget of %2.")
+                       .arg(Presentation::duration(verdict.detection),
+                            Presentation::duration(*verdict.budget));
+        break;
     }
     m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') + detected;
     // In a student's words when the NAT idle timeout explains it: the
@@ -792,6 +810,7 @@ void MainWindow::onKernelSampled(const KernelSocketView &view)
 {
     m_timeline->noteKernelSample(monotonicNow(), view);
     m_statusPanel->showKernelView(view);
+    updateStatusBar();
 }
 
 void MainWindow::onConfigChanged(const LivenessConfig &config)
@@ -864,6 +883,27 @@ void MainWindow::updateStatusBar()
             ? tr("Detects a dead link within %1").arg(Presentation::duration(*report.budget))
             : tr("No liveness detection"));
     m_budgetLabel->setStyleSheet(report.budget ? QString() : QStringLiteral("color: #c62828"));
+    // Sent data waiting for its ACK pauses kernel keepalive: until the ACK
+    // comes, only the user timeout, retransmissions or heartbeats decide.
+    const auto view = m_client->liveness()->lastKernelView();
+    const LivenessConfig config = m_settingsPanel->config();
+    if (state == ChatClient::State::Online && config.keepaliveOn() && view && view->valid &&
+        view->unacked > 0 && view->lastAckRecvMs >= AckWaitShown.count()) {
+        const LivenessSettings s = config.toSettings();
+        QString decides;
+        if (s.heartbeat.enabled)
+            decides = tr("heartbeats notice a dead link within %1")
+                          .arg(Presentation::duration(s.heartbeat.detectionBudget()));
+        else if (s.userTimeout.count() > 0)
+            decides = tr("the TCP user timeout ends it within %1")
+                          .arg(Presentation::duration(s.userTimeout));
+        else
+            decides = tr("only retransmissions end it, after about 15 min");
+        m_stateLabel->setText(tr("Online, waiting %1 for an ACK")
+                                  .arg(Presentation::duration(Millis{view->lastAckRecvMs})));
+        m_budgetLabel->setText(tr("Keepalive paused by unacknowledged data; %1").arg(decides));
+        m_budgetLabel->setStyleSheet(QStringLiteral("color: #c62828"));
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

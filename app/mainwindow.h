@@ -155,6 +155,7 @@ private:
     ConnectDialog::Field m_refusedField = ConnectDialog::Field::Nick; // ... in which field
     QString m_pendingFingerprint;  // of a certificate the user may choose to trust
     QElapsedTimer m_offlineClock;  // since the connection was lost
+    Millis m_silentBeforeLoss{0};  // how long nothing had come before that
     bool m_lostConnection = false; // a failure happened and no WELCOME since
     bool m_userDisconnect = false; // the user asked to disconnect
     bool m_quietWelcome = false;   // "reconnected" already said it
@@ -167,6 +168,9 @@ private:
     // A message that waits this long for its ACK after a long silence is
     // reported as stuck (a loopback or LAN round trip is far shorter).
     static constexpr Millis UnansweredNoticeDelay{3000};
+    // Data unacknowledged this long is shown as pausing keepalive (a
+    // round trip on a working path is far shorter).
+    static constexpr Millis AckWaitShown{1000};
 };
 
 } // namespace longline::app

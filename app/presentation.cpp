@@ -114,14 +114,22 @@ QString Presentation::natExplanation(Millis idle, Millis natTimeout)
 
 QString Presentation::verdict(const DeathVerdict &v)
 {
-    if (!v.budget)
-        return tr("%1 after %2").arg(cause(v.cause), duration(v.detection));
-    // Same half-second grace as DeathVerdict::describe(): timers and
-    // sampling add a little to every detection.
-    const bool within = v.withinBudget(Millis{500});
-    return (within ? tr("%1 after %2 (budget %3, within budget)")
-                   : tr("%1 after %2 (budget %3, exceeded)"))
-        .arg(cause(v.cause), duration(v.detection), duration(*v.budget));
+    switch (v.timeliness()) {
+    case DeathVerdict::Timeliness::NoBudget:
+        break;
+    case DeathVerdict::Timeliness::WithinBudget:
+        return tr("%1 after %2 (budget %3, within budget)")
+            .arg(cause(v.cause), duration(v.detection), duration(*v.budget));
+    case DeathVerdict::Timeliness::OnTime:
+        return tr("%1 after %2 (budget %3, on time: %4 over is within the %5 scheduling "
+                  "tolerance)")
+            .arg(cause(v.cause), duration(v.detection), duration(*v.budget),
+                 duration(v.detection - *v.budget), duration(DeathVerdict::SchedulingTolerance));
+    case DeathVerdict::Timeliness::Late:
+        return tr("%1 after %2 (budget %3, exceeded)")
+            .arg(cause(v.cause), duration(v.detection), duration(*v.budget));
+    }
+    return tr("%1 after %2").arg(cause(v.cause), duration(v.detection));
 }
 
 QString Presentation::timer(KernelSocketView::Timer t)

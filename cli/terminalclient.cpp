@@ -403,7 +403,8 @@ void TerminalClient::onConnectionLost(const DeathVerdict &v)
     fields.insert(QStringLiteral("budget_ms"),
                   v.budget ? QJsonValue(static_cast<double>(v.budget->count())) : QJsonValue());
     fields.insert(QStringLiteral("within_budget"),
-                  v.budget ? QJsonValue(v.withinBudget(BudgetTolerance)) : QJsonValue());
+                  v.budget ? QJsonValue(v.timeliness() != DeathVerdict::Timeliness::Late)
+                           : QJsonValue());
     m_events.write(QStringLiteral("dead"), fields);
     if (m_options.reconnect)
         return;

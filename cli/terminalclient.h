@@ -44,9 +44,6 @@ public:
     // unacknowledged messages get this long before the client quits anyway,
     // plus whatever the pacing to the server's rate makes them wait.
     static constexpr Millis DrainTimeout{5000};
-    // Events with a budget count as within it up to this much late: the same
-    // tolerance DeathVerdict::describe() uses.
-    static constexpr Millis BudgetTolerance{500};
 
     explicit TerminalClient(const CliOptions &options, QObject *parent = nullptr);
 

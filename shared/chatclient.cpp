@@ -404,6 +404,7 @@ void ChatClient::logMalformed(const QString &text, const QString &why)
 
 void ChatClient::write(const QByteArray &line)
 {
+    m_liveness->noteSending();
     m_socket->write(line);
     // The kernel takes what the server reads; what piles up here is what a
     // server that stopped reading (while, say, flooding PINGs) left us.

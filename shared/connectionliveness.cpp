@@ -64,6 +64,7 @@ void ConnectionLiveness::start()
     m_localClose = false;
     m_localCloseReason.clear();
     m_startedAt = monotonicNow();
+    m_unacked.reset();
     m_rtt.clear();
     m_lastSample.reset();
     m_heartbeat.setOptions(m_settings.heartbeat);
@@ -122,6 +123,7 @@ void ConnectionLiveness::onPollTimer()
     case HeartbeatMonitor::Action::None:
         break;
     case HeartbeatMonitor::Action::SendPing:
+        noteSending();
         m_socket->write(protocol::ping(decision.token));
         Q_EMIT pingSent(decision.token);
         break;
@@ -160,6 +162,17 @@ void ConnectionLiveness::onSampleTimer()
         sampleNow(m_sampleWithTimer);
 }
 
+void ConnectionLiveness::noteSending()
+{
+    if (!m_running || !m_socket || m_socket->socketDescriptor() < 0)
+        return;
+    // Bytes Qt still holds go to the kernel before these: the period they
+    // started has not ended.
+    if (m_socket->bytesToWrite() > 0 && m_unacked.elapsed(monotonicNow()))
+        return;
+    m_unacked.note(m_socket->socketDescriptor(), monotonicNow());
+}
+
 Millis ConnectionLiveness::sinceLastHeard() const
 {
     const Millis now = monotonicNow();
@@ -192,6 +205,7 @@ void ConnectionLiveness::onSocketError(QAbstractSocket::SocketError error)
         }
     }
     c.sinceLastHeard = sinceLastHeard();
+    c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow());
     DeathVerdict v = classifySocketError(c);
     if (m_localClose) {
         v.cause = DeathCause::LocalClose;

@@ -42,6 +42,7 @@ public:
 
     void start();        // the socket just connected / was accepted
     void noteReceived(); // bytes arrived (any byte is life)
+    void noteSending();  // about to write: tracks when data went unacknowledged
     void notePong(const QString &token);
     // We are about to close on purpose: the end is reported as LocalClose.
     void markLocalClose(const QString &reason);
@@ -85,6 +86,7 @@ private:
     bool m_localClose = false;
     QString m_localCloseReason;
     Millis m_startedAt{0};
+    UnackedSince m_unacked;
     SocketOptionsReport m_optionsReport;
     std::optional<KernelSocketView> m_lastSample;
     Millis m_lastSampleAt{0};

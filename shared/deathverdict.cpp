@@ -64,13 +64,33 @@ QString DeathVerdict::causeKey(DeathCause cause)
     return QStringLiteral("unknown");
 }
 
+DeathVerdict::Timeliness DeathVerdict::timeliness() const
+{
+    if (!budget)
+        return Timeliness::NoBudget;
+    if (detection <= *budget)
+        return Timeliness::WithinBudget;
+    return detection <= *budget + SchedulingTolerance ? Timeliness::OnTime : Timeliness::Late;
+}
+
 QString DeathVerdict::describe() const
 {
     QString s = causeName(cause) + QStringLiteral(" after ") + formatMillis(detection);
-    if (budget)
-        s += QStringLiteral(" (budget %1%2)")
-                 .arg(formatMillis(*budget),
-                      withinBudget(Millis{500}) ? QString() : QStringLiteral(", exceeded"));
+    switch (timeliness()) {
+    case Timeliness::NoBudget:
+        break;
+    case Timeliness::WithinBudget:
+        s += QStringLiteral(" (budget %1)").arg(formatMillis(*budget));
+        break;
+    case Timeliness::OnTime:
+        s += QStringLiteral(" (budget %1; %2 over, within the %3 scheduling tolerance)")
+                 .arg(formatMillis(*budget), formatMillis(detection - *budget),
+                      formatMillis(SchedulingTolerance));
+        break;
+    case Timeliness::Late:
+        s += QStringLiteral(" (budget %1, exceeded)").arg(formatMillis(*budget));
+        break;
+    }
     if (!detail.isEmpty() && cause == DeathCause::LocalError)
         s += QStringLiteral(": ") + detail;
     return s;
@@ -94,11 +114,15 @@ DeathVerdict classifySocketError(const ErrorContext &c)
             // retransmission, which comes one RTO (at least TCP_RTO_MIN,
             // 200 ms) after the unacknowledged send.
             v.budget = s.userTimeout + TcpRtoMin;
+            if (c.sinceFirstUnacked)
+                v.detection = *c.sinceFirstUnacked;
         } else if (s.keepalive.enabled && !dataInFlight) {
             v.cause = DeathCause::KeepaliveTimeout;
             v.budget = s.keepalive.detectionBudget(s.userTimeout);
         } else {
             v.cause = DeathCause::RetransmitTimeout;
+            if (c.sinceFirstUnacked)
+                v.detection = *c.sinceFirstUnacked;
         }
         break;
     }

@@ -26,12 +26,26 @@ enum class DeathCause
 struct DeathVerdict
 {
     DeathCause cause = DeathCause::LocalError;
-    // From the last sign of life from the peer (a byte, or for the kernel
-    // mechanisms also an ACK) to the verdict.
+    // From the moment the mechanism that fired could first have known to
+    // the verdict: for heartbeats and keepalive the last sign of life from
+    // the peer (a byte, or for the kernel also an ACK); for the user
+    // timeout and retransmissions the first send that went unacknowledged.
     Millis detection{0};
     // What the settings imply for this cause; empty where none applies.
     std::optional<Millis> budget;
     QString detail; // e.g. Qt's error string
+
+    // Timers fire a little late (their granularity, a loaded machine's
+    // scheduling): a detection at most this far past its budget is on time.
+    static constexpr Millis SchedulingTolerance{500};
+    enum class Timeliness
+    {
+        NoBudget,     // no mechanism promised anything for this cause
+        WithinBudget, // detection <= budget
+        OnTime,       // past the budget by no more than SchedulingTolerance
+        Late,         // later than that
+    };
+    Timeliness timeliness() const;
 
     bool isFailure() const { return cause != DeathCause::LocalClose; }
     // Silent deaths are the ones liveness mechanisms exist for.
@@ -40,7 +54,9 @@ struct DeathVerdict
 
     static QString causeName(DeathCause cause); // "kernel keepalive timeout"
     static QString causeKey(DeathCause cause);  // "keepalive_timeout", stable for scripts
-    // "kernel keepalive timeout after 3.02 s (budget 3.00 s)"
+    // "kernel keepalive timeout after 2.98 s (budget 3.00 s)",
+    // "... after 3.13 s (budget 3.00 s; 0.13 s over, within the 0.50 s
+    // scheduling tolerance)", "... after 9.00 s (budget 3.00 s, exceeded)"
     QString describe() const;
 };
 
@@ -53,6 +69,9 @@ struct ErrorContext
     std::optional<KernelSocketView> lastSample; // latest periodic sample before the error
     std::optional<int> tcpStateNow; // TCP_INFO state read at error time, if the fd was open
     Millis sinceLastHeard{0};
+    // Since the data in flight at the error was first sent, when known
+    // (the sending side tracks it; see ConnectionLiveness::noteSending).
+    std::optional<Millis> sinceFirstUnacked;
 };
 
 DeathVerdict classifySocketError(const ErrorContext &context);

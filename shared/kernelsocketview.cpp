@@ -8,8 +8,10 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
@@ -197,7 +199,18 @@ KernelSocketView sampleKernelView(qintptr socket, bool withTimer)
     return view;
 }
 
+int kernelSendQueueBytes(qintptr fd)
+{
+    int bytes = 0;
+    return ::ioctl(static_cast<int>(fd), SIOCOUTQ, &bytes) == 0 ? bytes : -1;
+}
+
 #else
+
+int kernelSendQueueBytes(qintptr)
+{
+    return -1;
+}
 
 KernelSocketView sampleKernelView(qintptr, bool)
 {

@@ -7,6 +7,8 @@
 
 #include <QString>
 #include <QtGlobal>
+#include <chrono>
+#include <optional>
 
 namespace longline {
 
@@ -50,5 +52,36 @@ struct KernelSocketView
 
 // Samples TCP_INFO, and the timer too when `withTimer` (one netlink round trip).
 KernelSocketView sampleKernelView(qintptr fd, bool withTimer = true);
+
+// Bytes in the kernel's send queue, not yet sent or not yet acknowledged
+// (SIOCOUTQ): 0 means everything sent was acknowledged. -1 on error. One
+// cheap ioctl, unlike TCP_INFO.
+int kernelSendQueueBytes(qintptr fd);
+
+// When the data now in flight on a socket was first sent: call note()
+// just before each write; a write that finds the kernel's send queue empty
+// starts a new unacknowledged period. The user timeout and retransmission
+// verdicts count from there, as the kernel does.
+using Millis = std::chrono::milliseconds;
+
+class UnackedSince
+{
+public:
+    void note(qintptr fd, Millis now)
+    {
+        if (!m_since || kernelSendQueueBytes(fd) == 0)
+            m_since = now;
+    }
+    void reset() { m_since.reset(); }
+    std::optional<Millis> elapsed(Millis now) const
+    {
+        if (!m_since)
+            return std::nullopt;
+        return now - *m_since;
+    }
+
+private:
+    std::optional<Millis> m_since;
+};
 
 } // namespace longline

@@ -328,6 +328,10 @@
         <source>The gateway on the way to the server most likely forgot this connection: it was silent for %1, and the gateway forgets connections silent for %2 (the NAT idle timeout in Settings). Keepalive or heartbeats more often than every %2 would have kept it.</source>
         <translation>通往服务器的网关很可能已经忘记了这条连接：它静默了 %1，而网关会忘记静默达 %2 的连接（设置中的 NAT 空闲超时）。如果保活探测或心跳的间隔短于 %2，这条连接本可以保住。</translation>
     </message>
+    <message>
+        <source>%1 after %2 (budget %3, on time: %4 over is within the %5 scheduling tolerance)</source>
+        <translation>%2后%1（预期 %3，按时：超出 %4，在 %5 的调度容差之内）</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ChatItemDelegate</name>
@@ -890,6 +894,30 @@ SHA-256 指纹：
     <message>
         <source>nat</source>
         <translation>NAT</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
+        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
+    </message>
+    <message>
+        <source>heartbeats notice a dead link within %1</source>
+        <translation>心跳会在 %1 内发现断开的连接</translation>
+    </message>
+    <message>
+        <source>the TCP user timeout ends it within %1</source>
+        <translation>TCP 用户超时会在 %1 内结束它</translation>
+    </message>
+    <message>
+        <source>only retransmissions end it, after about 15 min</source>
+        <translation>只有重传会结束它，大约需要 15 分钟</translation>
+    </message>
+    <message>
+        <source>Online, waiting %1 for an ACK</source>
+        <translation>在线，已等待 ACK %1</translation>
+    </message>
+    <message>
+        <source>Keepalive paused by unacknowledged data; %1</source>
+        <translation>有未确认的数据，保活探测暂停；%1</translation>
     </message>
 </context>
 <context>

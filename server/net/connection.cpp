@@ -357,6 +357,8 @@ void Connection::waitWritable()
 std::error_code Connection::writeQueued()
 {
     constexpr size_t MaxBuffers = 64; // what one writev takes here
+    if (!m_out.isEmpty())
+        m_unacked.note(m_socket.native_handle(), monotonicNow());
     while (!m_out.isEmpty()) {
         asio::const_buffer buffers[MaxBuffers];
         size_t count = 0;
@@ -412,6 +414,7 @@ void Connection::flush()
 void Connection::writeTls()
 {
     m_writeArmed = true;
+    m_unacked.note(m_socket.native_handle(), monotonicNow());
     const QByteArray &front = m_out.first();
     asio::async_write(*m_tls, asio::buffer(front.constData(), static_cast<size_t>(front.size())),
                       [self = shared_from_this()](const std::error_code &ec, size_t n) {
@@ -529,6 +532,7 @@ void Connection::fail(const std::error_code &ec)
             c.lastSample = view;
         }
         c.sinceLastHeard = sinceLastHeard(view);
+        c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow());
         if (ec.category() != asio::error::get_system_category())
             c.errorString = QStringLiteral("TLS: ") + c.errorString;
         v = classifySocketError(c);

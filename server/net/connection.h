@@ -168,6 +168,7 @@ private:
     QHostAddress m_peerAddress;
     LineFramer m_framer;
     HeartbeatMonitor m_heartbeat;
+    UnackedSince m_unacked; // when the data in flight was first sent
 
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.

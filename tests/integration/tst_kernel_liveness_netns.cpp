@@ -119,15 +119,25 @@ private Q_SLOTS:
         s.userTimeout = 2000ms;
         LivenessClient client(s);
         QVERIFY(client.connectTo(peer.port()));
+        // Idle first, as a chat is: the verdict must count from the send,
+        // not from the last byte received before the idle time.
+        QTest::qWait(1500);
         QString error;
         QVERIFY2(cutPort(peer.port(), &error), qPrintable(error));
+        client.liveness.noteSending();
         client.socket.write(protocol::say(QStringLiteral("into the void")));
         QElapsedTimer sinceWrite;
         sinceWrite.start();
         QTRY_VERIFY_WITH_TIMEOUT(!client.verdicts.isEmpty(), 2000 + 5000);
+        const qint64 atVerdict = sinceWrite.elapsed();
         const DeathVerdict v = client.verdicts.first();
         QVERIFY2(v.cause == DeathCause::UserTimeout, qPrintable(v.describe()));
         QCOMPARE(*v.budget, Millis(2200ms));
+        QVERIFY2(std::abs(v.detection.count() - atVerdict) <= 300,
+                 qPrintable(QStringLiteral("%1 against %2 ms since the send")
+                                .arg(v.describe())
+                                .arg(atVerdict)));
+        QVERIFY2(v.timeliness() != DeathVerdict::Timeliness::Late, qPrintable(v.describe()));
         QVERIFY2(sinceWrite.elapsed() >= 2000 - 100,
                  qPrintable(QString::number(sinceWrite.elapsed())));
         QVERIFY2(sinceWrite.elapsed() <= 2000 + 1500,

@@ -48,6 +48,54 @@ private Q_SLOTS:
         QCOMPARE(v.cause, DeathCause::UserTimeout);
         QCOMPARE(*v.budget, Millis(2200ms)); // user timeout + TCP_RTO_MIN
     }
+    // The user timeout and retransmissions count from the first send that
+    // went unacknowledged, not from the last byte received before it.
+    void userTimeoutCountsFromTheFirstUnacknowledgedSend()
+    {
+        auto c = context(QAbstractSocket::SocketTimeoutError);
+        c.settings.userTimeout = 10000ms;
+        c.lastSample = sample(1);
+        c.sinceLastHeard = 50900ms; // idle for 40 s, then the send
+        c.sinceFirstUnacked = 10400ms;
+        auto v = classifySocketError(c);
+        QCOMPARE(v.cause, DeathCause::UserTimeout);
+        QCOMPARE(v.detection, Millis(10400ms));
+        QCOMPARE(v.timeliness(), DeathVerdict::Timeliness::OnTime);
+        c.settings.userTimeout = Millis{0};
+        v = classifySocketError(c);
+        QCOMPARE(v.cause, DeathCause::RetransmitTimeout);
+        QCOMPARE(v.detection, Millis(10400ms));
+        // Keepalive still counts from the last sign of life.
+        c.settings.keepalive = {true, 30, 5, 3};
+        c.lastSample = sample(0);
+        v = classifySocketError(c);
+        QCOMPARE(v.cause, DeathCause::KeepaliveTimeout);
+        QCOMPARE(v.detection, Millis(50900ms));
+    }
+    // Within the budget, over it by no more than the scheduling tolerance
+    // (on time, and said so), or late.
+    void timelinessAndItsWords()
+    {
+        DeathVerdict v;
+        v.cause = DeathCause::KeepaliveTimeout;
+        QCOMPARE(v.timeliness(), DeathVerdict::Timeliness::NoBudget);
+        v.budget = 6000ms;
+        v.detection = 5900ms;
+        QCOMPARE(v.timeliness(), DeathVerdict::Timeliness::WithinBudget);
+        QCOMPARE(v.describe(),
+                 QStringLiteral("kernel keepalive timeout after 5.90 s (budget 6.00 s)"));
+        v.detection = 6130ms;
+        QCOMPARE(v.timeliness(), DeathVerdict::Timeliness::OnTime);
+        QCOMPARE(v.describe(),
+                 QStringLiteral("kernel keepalive timeout after 6.13 s (budget 6.00 s; "
+                                "130 ms over, within the 500 ms scheduling "
+                                "tolerance)"));
+        v.detection = 6600ms;
+        QCOMPARE(v.timeliness(), DeathVerdict::Timeliness::Late);
+        QCOMPARE(v.describe(),
+                 QStringLiteral("kernel keepalive timeout after 6.60 s (budget 6.00 s, exceeded)"));
+    }
+
     void timeoutWithUserTimeoutOnlyIsUserTimeout()
     {
         auto c = context(QAbstractSocket::SocketTimeoutError);
@@ -93,7 +141,10 @@ private Q_SLOTS:
         v.cause = DeathCause::HeartbeatTimeout;
         v.detection = 1020ms;
         v.budget = 1000ms;
-        QCOMPARE(v.describe(), QStringLiteral("heartbeat timeout after 1.02 s (budget 1.00 s)"));
+        QCOMPARE(v.describe(),
+                 QStringLiteral(
+                     "heartbeat timeout after 1.02 s (budget 1.00 s; 20 ms over, within the 500 ms "
+                     "scheduling tolerance)"));
         DeathVerdict local;
         local.cause = DeathCause::LocalClose;
         QVERIFY(!local.isFailure());

@@ -4,8 +4,10 @@
 // or a valid --check-config; 1 for bad flags or a bad configuration file, 2
 // when it cannot start (log file, database, listening socket).
 
+#include "adminsocket.h"
 #include "filelimit.h"
 #include "historystore.h"
+#include "httpmetrics.h"
 #include "netserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
@@ -76,6 +78,20 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "longline-server: %s\nTry 'longline-server --help' for the options.\n",
                      parsed.message.toLocal8Bit().constData());
         return ExitUsage;
+    case ParseOutcome::Admin: {
+        // A question for the running server, through its admin socket.
+        const QString path = parsed.config.adminSocket.isEmpty() ? AdminSocket::defaultPath()
+                                                                 : parsed.config.adminSocket;
+        QByteArray answer;
+        QString error;
+        if (!AdminSocket::request(path, parsed.adminCommand.join(QLatin1Char(' ')), &answer,
+                                  &error)) {
+            std::fprintf(stderr, "longline-server: %s\n", error.toLocal8Bit().constData());
+            return ExitStartup;
+        }
+        std::fwrite(answer.constData(), 1, static_cast<size_t>(answer.size()), stdout);
+        return answer.startsWith("error: ") ? ExitUsage : 0;
+    }
     case ParseOutcome::Run:
         break;
     }
@@ -144,6 +160,23 @@ int main(int argc, char *argv[])
     net::NetServer server(io, config, store, log);
     if (!server.listen(&error))
         return fail(log, error);
+    // The operator's views: Prometheus text and the admin socket.
+    HttpMetrics metrics(io, [&server] { return server.metricsText(); });
+    if (config.metricsEnabled) {
+        if (!metrics.listen(config.metricsAddress, config.metricsPort, &error))
+            return fail(log, error);
+        log.event("metrics", {{"address", config.metricsAddress.toString()},
+                              {"port", QString::number(metrics.port())}});
+    }
+    AdminSocket admin(io,
+                      [&server](const QString &command) { return server.adminCommand(command); });
+    const QString adminPath =
+        config.adminSocket.isEmpty() ? AdminSocket::defaultPath() : config.adminSocket;
+    if (admin.listen(adminPath, &error))
+        log.event("admin_socket", {{"path", adminPath}});
+    else
+        log.event("admin_socket_failed", {{"error", error}}); // the chat runs without it
+
     // Type=notify: systemd counts the service as started once it listens.
     const SystemdNotifier systemd;
     if (!systemd.notify("READY=1\nSTATUS=Listening on " + config.listenText().toUtf8(), &error))
@@ -153,6 +186,8 @@ int main(int argc, char *argv[])
     signals.async_wait([&](const std::error_code &ec, int signalNumber) {
         if (ec || server.state() != net::NetServer::State::Running)
             return;
+        metrics.close();
+        admin.close();
         server.shutdown(signalName(signalNumber), [&] {
             store.close();
             log.event("exit", {{"status", QString::number(status)}});

@@ -37,6 +37,11 @@ QString ServerConfig::defaultDbPath()
 
 QString ServerConfig::listenText() const
 {
+    return endpointText(address, port);
+}
+
+QString ServerConfig::endpointText(const QHostAddress &address, quint16 port)
+{
     if (address == QHostAddress(QHostAddress::Any))
         return QStringLiteral("[::]:%1").arg(port);
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
@@ -129,6 +134,9 @@ bool applyConfigFile(const ConfigFile &file, ServerConfig *config, SettingOrigin
 
 } // namespace
 
+const QStringList AdminCommands = {QStringLiteral("status"), QStringLiteral("kick"),
+                                   QStringLiteral("ban"), QStringLiteral("unban")};
+
 ParsedArguments parseArguments(const QStringList &arguments, const QString &defaultConfigFile)
 {
     ParsedArguments result;
@@ -139,7 +147,10 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
     parser.setApplicationDescription(
         QStringLiteral("Longline chat server: a line protocol over long-lived TCP connections, "
                        "with kernel keepalive, TCP user timeout and application heartbeats to "
-                       "notice dead peers.\nEvery option below is also a key in the "
+                       "notice dead peers.\nA running server is asked through its admin socket: "
+                       "'longline-server status [--json]' lists the connections, 'kick NICK|"
+                       "ADDRESS' closes them, 'ban ADDRESS [SECONDS]' and 'unban ADDRESS' keep an "
+                       "address out.\nEvery option below is also a key in the "
                        "configuration file (%1 when it exists, or --config FILE); flags "
                        "override the file.")
             .arg(QLatin1String(ServerConfig::DefaultConfigFile)));
@@ -161,7 +172,9 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
     QCommandLineOption defaultConfig(QStringLiteral("default-config"),
                                      QStringLiteral("Print the commented default server.conf."));
     defaultConfig.setFlags(QCommandLineOption::HiddenFromHelp);
-    const QList<QCommandLineOption> general{help, version, configOption, checkConfig};
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("With status: one JSON object, for scripts."));
+    const QList<QCommandLineOption> general{help, version, configOption, checkConfig, json};
     parser.addOptions(general);
     parser.addOptions({man, defaultConfig});
     for (const ServerOption &option : serverOptions())
@@ -171,9 +184,15 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
         error = parser.errorText();
         return result;
     }
-    if (!parser.positionalArguments().isEmpty()) {
-        error =
-            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first());
+    // `longline-server status|kick|ban|unban ...` talks to a running server.
+    const QStringList positional = parser.positionalArguments();
+    const bool admin = !positional.isEmpty() && AdminCommands.contains(positional.first());
+    if (!positional.isEmpty() && !admin) {
+        error = QStringLiteral("unexpected argument '%1'").arg(positional.first());
+        return result;
+    }
+    if (parser.isSet(json) && !admin) {
+        error = QStringLiteral("--json goes with status");
         return result;
     }
     if (parser.isSet(help)) {
@@ -225,6 +244,13 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
             c.tlsCertPath.isEmpty() ? QStringLiteral("tls-key") : QStringLiteral("tls-cert");
         error = QStringLiteral("tls-cert and tls-key go together, but only %1 is set (%2)")
                     .arg(given, origins.value(given));
+        return result;
+    }
+    if (admin) {
+        result.outcome = ParseOutcome::Admin;
+        result.adminCommand = positional;
+        if (parser.isSet(json))
+            result.adminCommand.append(QStringLiteral("--json"));
         return result;
     }
     if (parser.isSet(checkConfig)) {

@@ -80,6 +80,15 @@ struct ServerConfig
     QString password;
     QString passwordFile; // where it was read from, for --check-config
 
+    // --metrics HOST:PORT: Prometheus text at http://HOST:PORT/metrics.
+    // Off by default; meant for a private address.
+    bool metricsEnabled = false;
+    QHostAddress metricsAddress{QHostAddress::LocalHost};
+    quint16 metricsPort = 0;
+    // --admin-socket: the operator's control socket (status, kick, ban);
+    // empty = AdminSocket::defaultPath().
+    QString adminSocket;
+
     // The configuration file that was read; empty when none was.
     QString configFile;
 
@@ -95,7 +104,11 @@ struct ServerConfig
     // application data directory (created when missing).
     static QString defaultDbPath();
     QString listenText() const; // "127.0.0.1:9999", "[::]:9999"
+    static QString endpointText(const QHostAddress &address, quint16 port);
 };
+
+// The first words of `longline-server status|kick|ban|unban ...`.
+extern const QStringList AdminCommands;
 
 enum class ParseOutcome
 {
@@ -105,6 +118,7 @@ enum class ParseOutcome
     CheckConfig,   // --check-config: valid; message holds the effective settings
     ManPage,       // hidden --man: message is the roff page
     DefaultConfig, // hidden --default-config: message is the commented server.conf
+    Admin,         // status, kick, ban, unban: adminCommand holds the words
     Error
 };
 
@@ -112,7 +126,8 @@ struct ParsedArguments
 {
     ParseOutcome outcome = ParseOutcome::Error;
     ServerConfig config;
-    QString message; // the text to print (help, version, report) or the error
+    QString message;          // the text to print (help, version, report) or the error
+    QStringList adminCommand; // with Admin: "status" "--json", "kick" "dana" ...
 };
 
 // Parses argv (argv[0] included) on top of the configuration file: the one

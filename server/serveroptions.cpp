@@ -318,6 +318,35 @@ QList<ServerOption> makeOptions()
                   return true;
               },
               [](const ServerConfig &c) { return c.passwordFile; }});
+    o.append({QStringLiteral("metrics"), QStringLiteral("HOST:PORT|off"),
+              QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (connections, "
+                             "deaths by cause, detection against budget, heartbeats, RTT, "
+                             "messages, queued output, commit latency). Keep it on a private "
+                             "address."),
+              QStringLiteral("off"), false,
+              [](ServerConfig &c, const QString &v, QString *e) {
+                  if (v.trimmed() == QLatin1String("off")) {
+                      c.metricsEnabled = false;
+                      return true;
+                  }
+                  c.metricsEnabled = parseListen(v, &c.metricsAddress, &c.metricsPort, e);
+                  return c.metricsEnabled;
+              },
+              [](const ServerConfig &c) {
+                  return c.metricsEnabled
+                             ? ServerConfig::endpointText(c.metricsAddress, c.metricsPort)
+                             : QString();
+              }});
+    o.append({QStringLiteral("admin-socket"), QStringLiteral("PATH"),
+              QStringLiteral("Unix socket for `longline-server status`, `kick`, `ban` and "
+                             "`unban` (mode 0600)."),
+              QStringLiteral("$RUNTIME_DIRECTORY/admin.sock under systemd (/run/longline), else "
+                             "$XDG_RUNTIME_DIR/longline-server.sock"),
+              true,
+              [](ServerConfig &c, const QString &v, QString *e) {
+                  return applyPath(v, &c.adminSocket, e);
+              },
+              [](const ServerConfig &c) { return c.adminSocket; }});
     return o;
 }
 

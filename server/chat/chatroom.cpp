@@ -1,5 +1,8 @@
 #include "chatroom.h"
 
+#include "metrics.h"
+#include <QElapsedTimer>
+
 #include "heartbeatmonitor.h"
 #include "nickskeleton.h"
 #include "participant.h"
@@ -381,8 +384,15 @@ void ChatRoom::onSay(Participant *session, const QString &cid, const QString &te
         return;
     }
     QString error;
+    QElapsedTimer commit;
+    commit.start();
     const auto stored = m_store.append(session->nick(), session->nickKey(), text, cid,
                                        QDateTime::currentDateTimeUtc(), &error);
+    if (m_metrics && stored) {
+        m_metrics->storeCommitSeconds.observe(static_cast<double>(commit.nsecsElapsed()) / 1e9);
+        ++m_metrics->messagesStored;
+        m_metrics->messagesDelivered += static_cast<quint64>(m_byNick.size());
+    }
     if (!stored) {
         m_log.event("db_error", {{"id", QString::number(session->id())}, {"error", error}});
         sendError(session, ErrorCode::Internal,

@@ -19,6 +19,7 @@
 namespace longline::server {
 
 class Participant;
+struct ServerMetrics;
 
 class ChatRoom
 {
@@ -38,6 +39,8 @@ public:
     static constexpr qint64 HistoryQueueBytes = 64 * 1024;
 
     ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
+    // Counts messages stored and delivered and the commit latency there.
+    void setMetrics(ServerMetrics *metrics) { m_metrics = metrics; }
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
@@ -97,6 +100,7 @@ private:
     LogThrottle m_authLog;        // all addresses together: one line, then a count
     bool m_countChanged = false;  // the room's size changed since the last MEMBERS
     bool m_wasAuditorium = false; // at the last tick
+    ServerMetrics *m_metrics = nullptr;
 };
 
 } // namespace longline::server

@@ -165,6 +165,7 @@ void Connection::onTimer(Millis now)
         const HeartbeatMonitor::Decision d = m_heartbeat.poll();
         if (d.action == HeartbeatMonitor::Action::SendPing) {
             send(protocol::ping(d.token));
+            m_events.heartbeatSent(*this);
         } else if (d.action == HeartbeatMonitor::Action::Dead) {
             DeathVerdict v;
             v.cause = DeathCause::HeartbeatTimeout;
@@ -493,7 +494,17 @@ void Connection::abort(const QString &localReason)
 
 void Connection::notePong(const QString &token)
 {
-    m_heartbeat.notePong(token);
+    if (const auto rtt = m_heartbeat.notePong(token)) {
+        m_lastRttMs = static_cast<qint32>(std::min<qint64>(rtt->count(), INT32_MAX));
+        m_events.heartbeatAnswered(*this, *rtt);
+    }
+}
+
+std::optional<Millis> Connection::lastRtt() const
+{
+    if (m_lastRttMs < 0)
+        return std::nullopt;
+    return Millis{m_lastRttMs};
 }
 
 Millis Connection::sinceLastHeard(const KernelSocketView &view) const

@@ -77,6 +77,9 @@ public:
     virtual void outputBudgetExceeded() = 0;
     // All queued output was taken while a HISTORY answer is in progress.
     virtual void outputDrained(Connection &c) = 0;
+    // A heartbeat PING went out; one of ours came back after `rtt`.
+    virtual void heartbeatSent(Connection &c) = 0;
+    virtual void heartbeatAnswered(Connection &c, Millis rtt) = 0;
     virtual void optionsApplied(Connection &c, const SocketOptionsReport &report) = 0;
     // Exactly once; the connection is Closed.
     virtual void ended(Connection &c, const DeathVerdict &verdict) = 0;
@@ -132,6 +135,9 @@ public:
     // event loop, never from inside the caller.
     void dropSlowReader(const QString &why);
     Millis age() const { return monotonicNow() - m_startedAt; }
+    Millis silence() const { return m_heartbeat.silence(); } // since the last byte received
+    std::optional<Millis> lastRtt() const; // of the last heartbeat answered, if any
+    int nativeHandle() const { return const_cast<Tcp::socket &>(m_socket).native_handle(); }
 
 private:
     friend class OutputBatcher;
@@ -168,7 +174,8 @@ private:
     QHostAddress m_peerAddress;
     LineFramer m_framer;
     HeartbeatMonitor m_heartbeat;
-    UnackedSince m_unacked; // when the data in flight was first sent
+    UnackedSince m_unacked;  // when the data in flight was first sent
+    qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
 
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.

@@ -4,6 +4,9 @@
 #include "historystore.h"
 #include "serverlog.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <algorithm>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
@@ -63,6 +66,7 @@ NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistorySt
     m_limits.maxOutputBytes = config.maxOutputBytes;
     m_limits.minClientPing = config.minClientPing;
     m_limits.ratePer10s = config.ratePer10s;
+    m_room.setMetrics(&m_metrics);
     m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -156,15 +160,21 @@ void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket sock
     const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ignored);
     const QHostAddress address = clientAddress(remote.address());
     const QString peer = formatEndpoint(address, remote.port());
-    if (static_cast<int>(m_connections.size()) >= m_config.maxClients) {
+    if (isBanned(address)) {
+        reject(std::move(socket), peer, QStringLiteral("your address is banned from this server"),
+               QStringLiteral("banned"));
+    } else if (static_cast<int>(m_connections.size()) >= m_config.maxClients) {
         reject(std::move(socket), peer,
-               QStringLiteral("the server is full (%1 clients)").arg(m_config.maxClients));
+               QStringLiteral("the server is full (%1 clients)").arg(m_config.maxClients),
+               QStringLiteral("server_full"));
     } else if (m_perAddress.value(address) >= m_config.maxPerAddress) {
         reject(std::move(socket), peer,
                QStringLiteral("too many connections from %1 (limit %2)")
                    .arg(address.toString())
-                   .arg(m_config.maxPerAddress));
+                   .arg(m_config.maxPerAddress),
+               QStringLiteral("per_address"));
     } else {
+        ++m_metrics.accepted;
         auto c = std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
                                               m_wheel, m_batcher, m_outputBudget, m_config.liveness,
                                               m_limits, *this);
@@ -214,12 +224,15 @@ void NetServer::shedOneWaiting()
                       MSG_DONTWAIT | MSG_NOSIGNAL);
         ::close(fd);
         ++m_shedWhilePaused;
+        ++m_metrics.refused[QStringLiteral("out_of_descriptors")];
     }
     m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-void NetServer::reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why)
+void NetServer::reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why,
+                       const QString &reasonKey)
 {
+    ++m_metrics.refused[reasonKey];
     m_log.event("reject",
                 {{"peer", peer},
                  {"code", QString::number(static_cast<int>(protocol::ErrorCode::ServerFull))},
@@ -264,6 +277,7 @@ void NetServer::registrationTimedOut(Connection &c)
 
 void NetServer::slowReader(Connection &c, qint64 unsent, const QString &why)
 {
+    ++m_metrics.slowReadersDropped;
     m_log.event("slow_reader", {{"id", QString::number(c.id())},
                                 {"peer", c.peer()},
                                 {"nick", c.nick()},
@@ -315,6 +329,17 @@ void NetServer::shedSlowestReaders()
 void NetServer::outputDrained(Connection &c)
 {
     m_room.continueHistory(&c);
+}
+
+void NetServer::heartbeatSent(Connection &)
+{
+    ++m_metrics.heartbeatsSent;
+}
+
+void NetServer::heartbeatAnswered(Connection &, Millis rtt)
+{
+    ++m_metrics.heartbeatsAnswered;
+    m_metrics.heartbeatRttSeconds.observe(static_cast<double>(rtt.count()) / 1000.0);
 }
 
 void NetServer::optionsApplied(Connection &c, const SocketOptionsReport &report)
@@ -375,6 +400,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
         return;
     const std::shared_ptr<Connection> keep = it->second;
     m_connections.erase(it);
+    m_metrics.noteDeath(verdict);
     m_room.retire(&c, leaveReason(verdict));
     const QString reason = verdict.cause == DeathCause::LocalClose
                                ? QStringLiteral("closed by the server: ") + leaveReason(verdict)
@@ -458,6 +484,242 @@ void NetServer::finishShutdown()
     m_shutdownTimer.cancel();
     if (m_stopped)
         m_stopped();
+}
+
+// --- operator's view ------------------------------------------------------
+
+QByteArray NetServer::metricsText() const
+{
+    ConnectionGauges g;
+    for (const QString &state :
+         {QStringLiteral("connected"), QStringLiteral("registered"), QStringLiteral("closing")})
+        g.byState.insert(state, 0);
+    g.byTransport.insert(QStringLiteral("tcp"), 0);
+    g.byTransport.insert(QStringLiteral("tls"), 0);
+    for (const auto &entry : m_connections) {
+        const Connection &c = *entry.second;
+        switch (c.state()) {
+        case Participant::State::Connected:
+            ++g.byState[QStringLiteral("connected")];
+            break;
+        case Participant::State::Registered:
+            ++g.byState[QStringLiteral("registered")];
+            break;
+        case Participant::State::Closing:
+        case Participant::State::Closed:
+            ++g.byState[QStringLiteral("closing")];
+            break;
+        }
+        ++g.byTransport[m_tls.context ? QStringLiteral("tls") : QStringLiteral("tcp")];
+    }
+    g.queuedOutputBytes = m_outputBudget.total();
+    g.queuedOutputLimit = m_outputBudget.limit();
+    return renderMetrics(m_metrics, g);
+}
+
+namespace {
+
+QString stateKey(Participant::State state)
+{
+    switch (state) {
+    case Participant::State::Connected:
+        return QStringLiteral("connected");
+    case Participant::State::Registered:
+        return QStringLiteral("registered");
+    case Participant::State::Closing:
+        return QStringLiteral("closing");
+    case Participant::State::Closed:
+        return QStringLiteral("closed");
+    }
+    return {};
+}
+
+QString ageText(Millis age)
+{
+    const qint64 s = age.count() / 1000;
+    if (s < 60)
+        return QStringLiteral("%1s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1h%2m").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0'));
+}
+
+} // namespace
+
+QByteArray NetServer::statusText(bool json) const
+{
+    std::vector<std::shared_ptr<Connection>> all;
+    all.reserve(m_connections.size());
+    for (const auto &entry : m_connections)
+        all.push_back(entry.second);
+    std::sort(all.begin(), all.end(),
+              [](const auto &a, const auto &b) { return a->id() < b->id(); });
+    const QString mechanism =
+        m_config.liveness.keepalive.enabled
+            ? QStringLiteral("keepalive %1%2")
+                  .arg(m_config.liveness.keepalive.toString(),
+                       m_config.liveness.heartbeat.enabled
+                           ? QStringLiteral(" + heartbeat %1")
+                                 .arg(m_config.liveness.heartbeat.toString())
+                           : QString())
+        : m_config.liveness.heartbeat.enabled
+            ? QStringLiteral("heartbeat %1").arg(m_config.liveness.heartbeat.toString())
+            : QStringLiteral("none");
+    if (json) {
+        QJsonArray rows;
+        for (const auto &c : all) {
+            // The kernel's view is read now, for this answer only.
+            const KernelSocketView view = sampleKernelView(c->nativeHandle(), true);
+            QJsonObject row{
+                {QStringLiteral("id"), static_cast<double>(c->id())},
+                {QStringLiteral("nick"), c->nick()},
+                {QStringLiteral("peer"), c->peer()},
+                {QStringLiteral("state"), stateKey(c->state())},
+                {QStringLiteral("tls"), c->isEncrypted()},
+                {QStringLiteral("age_ms"), static_cast<double>(c->age().count())},
+                {QStringLiteral("last_received_ms"), static_cast<double>(c->silence().count())},
+                {QStringLiteral("queued_bytes"), static_cast<double>(c->queuedBytes())}};
+            const auto rtt = c->lastRtt();
+            row.insert(QStringLiteral("rtt_ms"),
+                       rtt ? QJsonValue(static_cast<double>(rtt->count())) : QJsonValue());
+            if (view.valid) {
+                row.insert(QStringLiteral("kernel_rtt_us"), static_cast<double>(view.rttUs));
+                row.insert(QStringLiteral("unacked_segments"), static_cast<double>(view.unacked));
+                row.insert(QStringLiteral("timer"), KernelSocketView::timerName(view.timer));
+                row.insert(QStringLiteral("timer_ms"), static_cast<double>(view.timerExpiresMs));
+                row.insert(QStringLiteral("probes"), static_cast<double>(view.probes));
+            }
+            rows.append(row);
+        }
+        const QJsonObject doc{
+            {QStringLiteral("clients"), static_cast<double>(all.size())},
+            {QStringLiteral("mechanism"), mechanism},
+            {QStringLiteral("queued_output_bytes"), static_cast<double>(m_outputBudget.total())},
+            {QStringLiteral("connections"), rows}};
+        return QJsonDocument(doc).toJson(QJsonDocument::Compact) + '\n';
+    }
+    QString out = QStringLiteral("%1 clients on %2, liveness: %3, queued output %4 bytes\n")
+                      .arg(all.size())
+                      .arg(ServerConfig::endpointText(m_config.address, m_port), mechanism)
+                      .arg(m_outputBudget.total());
+    const QString format = QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n");
+    auto row = [&format](const QStringList &f) {
+        return format.arg(f[0], -6)
+            .arg(f[1], -16)
+            .arg(f[2], -22)
+            .arg(f[3], -8)
+            .arg(f[4], -11)
+            .arg(f[5], -9)
+            .arg(f[6], -8)
+            .arg(f[7], -20)
+            .arg(f[8]);
+    };
+    out += row({QStringLiteral("ID"), QStringLiteral("NICK"), QStringLiteral("PEER"),
+                QStringLiteral("AGE"), QStringLiteral("STATE"), QStringLiteral("LAST-RX"),
+                QStringLiteral("RTT"), QStringLiteral("TIMER"), QStringLiteral("UNACKED")});
+    for (const auto &c : all) {
+        const KernelSocketView view = sampleKernelView(c->nativeHandle(), true);
+        const auto rtt = c->lastRtt();
+        QString timer = QStringLiteral("-");
+        if (view.valid && view.timer != KernelSocketView::Timer::None)
+            timer = QStringLiteral("%1,%2,%3")
+                        .arg(KernelSocketView::timerName(view.timer))
+                        .arg(formatMillis(Millis{view.timerExpiresMs}).remove(QLatin1Char(' ')))
+                        .arg(view.probes);
+        out += row({QString::number(c->id()), c->nick().isEmpty() ? QStringLiteral("-") : c->nick(),
+                    c->peer(), ageText(c->age()),
+                    stateKey(c->state()) + (c->isEncrypted() ? QStringLiteral("+tls") : QString()),
+                    formatMillis(c->silence()).remove(QLatin1Char(' ')),
+                    rtt ? formatMillis(*rtt).remove(QLatin1Char(' ')) : QStringLiteral("-"), timer,
+                    view.valid ? QString::number(view.unacked) : QStringLiteral("?")});
+    }
+    return out.toUtf8();
+}
+
+std::vector<std::shared_ptr<Connection>> NetServer::matching(const QString &target) const
+{
+    std::vector<std::shared_ptr<Connection>> found;
+    const QHostAddress address(target);
+    const QString nickKey = target.toCaseFolded();
+    for (const auto &entry : m_connections) {
+        const Connection &c = *entry.second;
+        if (!c.isOpen())
+            continue;
+        if ((!address.isNull() && c.peerAddress().isEqual(address)) ||
+            (!c.nickKey().isEmpty() && c.nickKey() == nickKey))
+            found.push_back(entry.second);
+    }
+    return found;
+}
+
+bool NetServer::isBanned(const QHostAddress &address)
+{
+    const auto it = m_bans.find(address);
+    if (it == m_bans.end())
+        return false;
+    if (it.value().count() != 0 && monotonicNow() >= it.value()) {
+        m_bans.erase(it);
+        return false;
+    }
+    return true;
+}
+
+QByteArray NetServer::adminCommand(const QString &command)
+{
+    const QStringList words = command.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    const QString verb = words.value(0);
+    auto error = [](const QString &text) { return ("error: " + text + '\n').toUtf8(); };
+    if (verb == QLatin1String("status")) {
+        const bool json = words.contains(QStringLiteral("--json"));
+        return statusText(json);
+    }
+    if (verb == QLatin1String("kick")) {
+        if (words.size() != 2)
+            return error(QStringLiteral("usage: kick NICK|ADDRESS"));
+        const auto found = matching(words[1]);
+        for (const auto &c : found) {
+            m_room.retire(c.get(), QStringLiteral("kicked by the operator"));
+            c->close(QStringLiteral("kicked by the operator"), QStringLiteral("kicked"));
+        }
+        m_log.event("admin_kick",
+                    {{"target", words[1]}, {"closed", QString::number(found.size())}});
+        if (found.empty())
+            return error(QStringLiteral("no connection with nick or address %1").arg(words[1]));
+        return QStringLiteral("kicked %1 connection(s)\n").arg(found.size()).toUtf8();
+    }
+    if (verb == QLatin1String("ban")) {
+        const QHostAddress address(words.value(1));
+        bool ok = true;
+        const qint64 seconds = words.size() > 2 ? words[2].toLongLong(&ok) : 0;
+        if (words.size() < 2 || words.size() > 3 || address.isNull() || !ok || seconds < 0)
+            return error(QStringLiteral("usage: ban ADDRESS [SECONDS] (an IP address; 0 or none: "
+                                        "until the server stops or unban)"));
+        m_bans.insert(address,
+                      seconds > 0 ? monotonicNow() + std::chrono::seconds(seconds) : Millis{0});
+        const auto found = matching(address.toString());
+        for (const auto &c : found) {
+            m_room.retire(c.get(), QStringLiteral("banned by the operator"));
+            c->close(QStringLiteral("banned by the operator"), QStringLiteral("banned"));
+        }
+        m_log.event("admin_ban", {{"address", address.toString()},
+                                  {"seconds", QString::number(seconds)},
+                                  {"closed", QString::number(found.size())}});
+        return QStringLiteral("banned %1%2; closed %3 connection(s)\n")
+            .arg(address.toString(),
+                 seconds > 0 ? QStringLiteral(" for %1 s").arg(seconds) : QString())
+            .arg(found.size())
+            .toUtf8();
+    }
+    if (verb == QLatin1String("unban")) {
+        const QHostAddress address(words.value(1));
+        if (words.size() != 2 || address.isNull())
+            return error(QStringLiteral("usage: unban ADDRESS"));
+        const bool was = m_bans.remove(address) > 0;
+        m_log.event("admin_unban", {{"address", address.toString()}});
+        return was ? QStringLiteral("unbanned %1\n").arg(address.toString()).toUtf8()
+                   : error(QStringLiteral("%1 was not banned").arg(address.toString()));
+    }
+    return error(QStringLiteral("unknown command '%1'; try status, kick, ban or unban").arg(verb));
 }
 
 } // namespace longline::server::net

@@ -8,6 +8,7 @@
 
 #include "chatroom.h"
 #include "connection.h"
+#include "metrics.h"
 #include "serverconfig.h"
 #include "tlscontext.h"
 
@@ -53,6 +54,14 @@ public:
     State state() const { return m_state; }
     int clientCount() const { return static_cast<int>(m_connections.size()); }
 
+    // What --metrics serves: the counters and the connections now.
+    QByteArray metricsText() const;
+    // One command from the admin socket ("status", "status --json",
+    // "kick NICK|ADDRESS", "ban ADDRESS [SECONDS]", "unban ADDRESS"); the
+    // answer ends with a newline, and starts with "error: " on failure.
+    QByteArray adminCommand(const QString &command);
+    ServerMetrics &metrics() { return m_metrics; }
+
     // Stops accepting, says "BYE server shutting down" to every client and
     // calls `stopped` once all are gone (or ShutdownGrace passed).
     void shutdown(const QString &why, std::function<void()> stopped);
@@ -66,6 +75,8 @@ private:
     void slowReader(Connection &c, qint64 unsentBytes, const QString &why) override;
     void outputBudgetExceeded() override;
     void outputDrained(Connection &c) override;
+    void heartbeatSent(Connection &c) override;
+    void heartbeatAnswered(Connection &c, Millis rtt) override;
     void optionsApplied(Connection &c, const SocketOptionsReport &report) override;
     void ended(Connection &c, const DeathVerdict &verdict) override;
 
@@ -73,7 +84,12 @@ private:
     void onAccepted(const std::error_code &ec, asio::ip::tcp::socket socket);
     void pauseAccepting(const std::error_code &ec);
     void shedOneWaiting();
-    void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why);
+    void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why,
+                const QString &reasonKey);
+    QByteArray statusText(bool json) const;
+    // Connections whose nick (case-insensitive) or address is `target`.
+    std::vector<std::shared_ptr<Connection>> matching(const QString &target) const;
+    bool isBanned(const QHostAddress &address);
     void finishShutdown();
     void tickRoom();
     // Drops the readers furthest behind until the queued output of all is
@@ -106,6 +122,9 @@ private:
     bool m_acceptPaused = false;
     quint64 m_shedWhilePaused = 0;
     std::function<void()> m_stopped;
+    ServerMetrics m_metrics;
+    // Addresses the operator banned, until when (monotonic; 0 = for good).
+    QHash<QHostAddress, Millis> m_bans;
 };
 
 } // namespace longline::server::net

@@ -60,6 +60,8 @@ private:
                 {"handshake-timeout", "0.5"},
                 {"max-output", "65536"},
                 {"max-output-total", "8388608"},
+                {"metrics", "127.0.0.1:9464"},
+                {"admin-socket", "/tmp/longline-test-admin.sock"},
                 {"tls-cert", m_dir.filePath(QStringLiteral("cert.pem"))},
                 {"tls-key", m_dir.filePath(QStringLiteral("key.pem"))},
                 {"password-file", password}};
@@ -81,7 +83,7 @@ private Q_SLOTS:
     void everyFlagIsAKey()
     {
         const QString help = parse({"--help"}).message;
-        const QSet<QString> general{"help", "version", "config", "check-config"};
+        const QSet<QString> general{"help", "version", "config", "check-config", "json"};
         static const QRegularExpression flag(QStringLiteral("^\\s+(?:-\\w, )?--([a-z-]+)"),
                                              QRegularExpression::MultilineOption);
         int flags = 0;

@@ -5,6 +5,10 @@
 #include "../support/ciskip.h"
 #include "serverharness.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -43,6 +47,32 @@ private:
         r.out = QString::fromUtf8(p.readAllStandardOutput());
         r.err = QString::fromUtf8(p.readAllStandardError());
         return r;
+    }
+
+    // GET path on 127.0.0.1:port; the body, or "" on failure.
+    static QString httpGet(quint16 port, const QString &path)
+    {
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), port);
+        if (!s.waitForConnected(WaitMs))
+            return {};
+        s.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").toUtf8());
+        QByteArray all;
+        QElapsedTimer t;
+        t.start();
+        while (s.state() == QAbstractSocket::ConnectedState && t.elapsed() < WaitMs) {
+            s.waitForReadyRead(200);
+            all += s.readAll();
+        }
+        all += s.readAll();
+        return QString::fromUtf8(all);
+    }
+    static double metricValue(const QString &text, const QString &series)
+    {
+        for (const QString &line : text.split(QLatin1Char('\n')))
+            if (line.startsWith(series + QLatin1Char(' ')))
+                return line.mid(series.size() + 1).toDouble();
+        return -1;
     }
 
 private Q_SLOTS:
@@ -227,6 +257,114 @@ private Q_SLOTS:
         QTest::newRow("rate negative") << QStringList{"--rate", "-1"} << "rate";
         QTest::newRow("max-history zero") << QStringList{"--max-history", "0"} << "max-history";
         QTest::newRow("line-timeout") << QStringList{"--line-timeout", "soon"} << "line-timeout";
+    }
+
+    // The operator's views of a running server: Prometheus text over HTTP,
+    // `status` (text and JSON) and kick, ban and unban over the admin socket.
+    void metricsStatusKickAndBan()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString adminPath = dir.filePath(QStringLiteral("admin.sock"));
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0"),
+                                     QStringLiteral("--admin-socket"), adminPath,
+                                     QStringLiteral("--heartbeat"), QStringLiteral("0.3,2"),
+                                     QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        const auto metricsLine =
+            server.waitForLog(QRegularExpression(QStringLiteral(" metrics .*port=(\\d+)")));
+        QVERIFY(metricsLine);
+        const quint16 metricsPort =
+            static_cast<quint16>(QRegularExpression(QStringLiteral("port=(\\d+)"))
+                                     .match(*metricsLine)
+                                     .captured(1)
+                                     .toUInt());
+        LineClient dana;
+        QVERIFY(join(dana, server, QStringLiteral("dana")));
+        dana.sendLine(QStringLiteral("SAYID m1 hello"));
+        QVERIFY(dana.waitFor(QStringLiteral("ACK m1 ")));
+        QTest::qWait(800); // a few heartbeats, answered by the client
+
+        const QString metrics = httpGet(metricsPort, QStringLiteral("/metrics"));
+        QVERIFY2(metrics.startsWith(QLatin1String("HTTP/1.1 200 OK")),
+                 qPrintable(metrics.left(200)));
+        QVERIFY2(metrics.contains(QLatin1String("text/plain; version=0.0.4")),
+                 qPrintable(metrics.left(300)));
+        QCOMPARE(metricValue(metrics, QStringLiteral("longline_connections{state=\"registered\"}")),
+                 1.0);
+        QCOMPARE(metricValue(metrics, QStringLiteral("longline_connections_accepted_total")), 1.0);
+        QCOMPARE(metricValue(metrics, QStringLiteral("longline_messages_stored_total")), 1.0);
+        QCOMPARE(metricValue(metrics, QStringLiteral("longline_store_commit_seconds_count")), 1.0);
+        QVERIFY(metricValue(metrics, QStringLiteral("longline_heartbeats_sent_total")) >= 1);
+        QVERIFY(metricValue(metrics, QStringLiteral("longline_heartbeats_answered_total")) >= 1);
+        QVERIFY(metricValue(metrics, QStringLiteral("longline_heartbeat_rtt_seconds_count")) >= 1);
+        QVERIFY(httpGet(metricsPort, QStringLiteral("/nothing"))
+                    .startsWith(QLatin1String("HTTP/1.1 404")));
+
+        auto admin = [&](const QStringList &words, int expectedExit = 0) {
+            QProcess p;
+            p.start(serverBinary(),
+                    words + QStringList{QStringLiteral("--admin-socket"), adminPath});
+            if (!p.waitForFinished(WaitMs) || p.exitCode() != expectedExit)
+                return QStringLiteral("<exit %1: %2>")
+                    .arg(p.exitCode())
+                    .arg(QString::fromUtf8(p.readAllStandardError()));
+            return QString::fromUtf8(p.readAllStandardOutput());
+        };
+        const QString status = admin({QStringLiteral("status")});
+        QVERIFY2(status.contains(QLatin1String("dana")) &&
+                     status.contains(QLatin1String("registered")) &&
+                     status.contains(QStringLiteral("127.0.0.1:%1").arg(server.port())),
+                 qPrintable(status));
+        const QJsonObject json =
+            QJsonDocument::fromJson(
+                admin({QStringLiteral("status"), QStringLiteral("--json")}).toUtf8())
+                .object();
+        QCOMPARE(json.value(QStringLiteral("clients")).toInt(), 1);
+        const QJsonObject row =
+            json.value(QStringLiteral("connections")).toArray().first().toObject();
+        QCOMPARE(row.value(QStringLiteral("nick")).toString(), QStringLiteral("dana"));
+        QVERIFY(row.value(QStringLiteral("rtt_ms")).isDouble());
+        QVERIFY(row.value(QStringLiteral("last_received_ms")).toDouble() >= 0);
+        QVERIFY(row.contains(QStringLiteral("unacked_segments")));
+
+        // Kick by nick: BYE, and the death is counted.
+        QVERIFY2(admin({QStringLiteral("kick"), QStringLiteral("DANA")})
+                     .startsWith(QLatin1String("kicked 1")),
+                 "kick by nick, any case");
+        QVERIFY(dana.waitFor(QStringLiteral("BYE kicked by the operator")));
+        QVERIFY(dana.waitClosed());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            metricValue(httpGet(metricsPort, QStringLiteral("/metrics")),
+                        QStringLiteral("longline_connection_deaths_total{cause=\"local_close\"}")),
+            1.0, WaitMs);
+        // Ban the address: refused with a reason, counted; unban lets it in.
+        QVERIFY(admin({QStringLiteral("ban"), QStringLiteral("127.0.0.1")})
+                    .startsWith(QLatin1String("banned 127.0.0.1")));
+        LineClient refused;
+        QVERIFY(refused.connectTo(server.port()));
+        QVERIFY(refused.waitFor(QStringLiteral("ERR 503 SERVER_FULL your address is banned")));
+        QCOMPARE(
+            metricValue(httpGet(metricsPort, QStringLiteral("/metrics")),
+                        QStringLiteral("longline_connections_refused_total{reason=\"banned\"}")),
+            1.0);
+        QVERIFY(admin({QStringLiteral("unban"), QStringLiteral("127.0.0.1")})
+                    .startsWith(QLatin1String("unbanned")));
+        LineClient back;
+        QVERIFY(join(back, server, QStringLiteral("dana")));
+        // Mistakes get a clear answer and exit status 1.
+        QVERIFY(admin({QStringLiteral("kick"), QStringLiteral("nobody")}, 1)
+                    .startsWith(QLatin1String("error: no connection")));
+        QVERIFY(admin({QStringLiteral("ban"), QStringLiteral("not-an-address")}, 1)
+                    .startsWith(QLatin1String("error: usage")));
+        // No server at the socket: says so, exit status 2.
+        QProcess none;
+        none.start(serverBinary(), {QStringLiteral("status"), QStringLiteral("--admin-socket"),
+                                    dir.filePath(QStringLiteral("none.sock"))});
+        QVERIFY(none.waitForFinished(WaitMs));
+        QCOMPARE(none.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(none.readAllStandardError())
+                    .contains(QLatin1String("no server answers")));
     }
 
     void badFlags()

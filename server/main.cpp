@@ -18,6 +18,7 @@
 #include <asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 
 using namespace longline;
 using namespace longline::server;
@@ -49,6 +50,8 @@ QString signalName(int signalNumber)
         return QStringLiteral("SIGINT");
     case SIGTERM:
         return QStringLiteral("SIGTERM");
+    case SIGHUP:
+        return QStringLiteral("SIGHUP");
     default:
         return QStringLiteral("signal %1").arg(signalNumber);
     }
@@ -113,6 +116,8 @@ int main(int argc, char *argv[])
     signals.add(SIGINT, signalError);
     if (!signalError)
         signals.add(SIGTERM, signalError);
+    if (!signalError)
+        signals.add(SIGHUP, signalError);
     if (signalError)
         return fail(log, QStringLiteral("cannot watch signals: ") +
                              QString::fromStdString(signalError.message()));
@@ -183,9 +188,25 @@ int main(int argc, char *argv[])
         log.event("notify_failed", {{"error", error}});
 
     int status = 0;
-    signals.async_wait([&](const std::error_code &ec, int signalNumber) {
-        if (ec || server.state() != net::NetServer::State::Running)
-            return;
+    // SIGHUP (systemctl reload): the file and the flags again, the TLS
+    // certificate and the password file again; a bad result changes nothing.
+    auto reload = [&] {
+        (void)systemd.notify("RELOADING=1", nullptr);
+        ParsedArguments again = parseArguments(QCoreApplication::arguments());
+        QString why;
+        if (again.outcome != ParseOutcome::Run) {
+            why = again.message;
+        } else {
+            if (files.softAfter > OwnDescriptors &&
+                again.config.maxClients > files.softAfter - OwnDescriptors)
+                again.config.maxClients = static_cast<int>(files.softAfter - OwnDescriptors);
+            server.reload(config, again.config, &why);
+        }
+        if (!why.isEmpty())
+            log.event("reload_refused", {{"error", why}});
+        (void)systemd.notify("READY=1", nullptr);
+    };
+    auto stop = [&](int signalNumber) {
         metrics.close();
         admin.close();
         server.shutdown(signalName(signalNumber), [&] {
@@ -193,7 +214,21 @@ int main(int argc, char *argv[])
             log.event("exit", {{"status", QString::number(status)}});
             io.stop();
         });
-    });
+    };
+    std::function<void()> waitForSignal;
+    waitForSignal = [&] {
+        signals.async_wait([&](const std::error_code &ec, int signalNumber) {
+            if (ec || server.state() != net::NetServer::State::Running)
+                return;
+            if (signalNumber == SIGHUP) {
+                reload();
+                waitForSignal();
+                return;
+            }
+            stop(signalNumber);
+        });
+    };
+    waitForSignal();
     io.run();
     return status;
 }

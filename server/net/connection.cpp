@@ -108,6 +108,17 @@ void Connection::start()
     rearm();
 }
 
+void Connection::applyLiveness()
+{
+    if (!isOpen())
+        return;
+    m_events.optionsApplied(
+        *this,
+        applySocketOptions(m_socket.native_handle(), m_settings.keepalive, m_settings.userTimeout));
+    m_heartbeat.setOptions(m_settings.heartbeat);
+    rearm();
+}
+
 // --- deadlines ------------------------------------------------------------
 
 void Connection::rearm()

@@ -52,6 +52,7 @@ public:
     void change(qint64 delta) { m_total += delta; }
     qint64 total() const { return m_total; }
     qint64 limit() const { return m_limit; }
+    void setLimit(qint64 limit) { m_limit = limit; }
     bool over() const { return m_total > m_limit; }
 
 private:
@@ -129,6 +130,9 @@ public:
 
     // Applies options, starts the heartbeat and reading.
     void start();
+    // The server's liveness settings changed (a reload): the socket options
+    // are applied again and the heartbeat runs with the new policy.
+    void applyLiveness();
     // Ends at once without a word (the peer is gone or stuck).
     void abort(const QString &localReason);
     // Drops a reader that is too far behind (`why`: which limit), from the

@@ -486,6 +486,79 @@ void NetServer::finishShutdown()
         m_stopped();
 }
 
+// --- reload ----------------------------------------------------------------
+
+bool NetServer::reload(ServerConfig &running, const ServerConfig &next, QString *error)
+{
+    QStringList restartOnly;
+    if (next.address != running.address || next.port != running.port)
+        restartOnly << QStringLiteral("listen");
+    if (next.dbPath != running.dbPath && !next.dbPath.isEmpty())
+        restartOnly << QStringLiteral("db");
+    if (next.logPath != running.logPath)
+        restartOnly << QStringLiteral("log");
+    if (next.metricsEnabled != running.metricsEnabled ||
+        (next.metricsEnabled && (next.metricsAddress != running.metricsAddress ||
+                                 next.metricsPort != running.metricsPort)))
+        restartOnly << QStringLiteral("metrics");
+    if (next.adminSocket != running.adminSocket)
+        restartOnly << QStringLiteral("admin-socket");
+    if (next.tlsCertPath.isEmpty() != running.tlsCertPath.isEmpty())
+        restartOnly << QStringLiteral("tls-cert");
+    if (!restartOnly.isEmpty()) {
+        *error = QStringLiteral("only a restart can change %1")
+                     .arg(restartOnly.join(QLatin1String(", ")));
+        return false;
+    }
+    TlsContext tls;
+    if (!next.tlsCertPath.isEmpty()) {
+        // Read again even if the paths are the same: a renewed certificate
+        // is usually written over the old files.
+        tls = TlsContext::load(next.tlsCertPath, next.tlsKeyPath, error);
+        if (!tls.context)
+            return false;
+    }
+    const bool livenessChanged = !(next.liveness == running.liveness);
+    const QString oldFingerprint = m_tls.fingerprint;
+    // Keep what the restart-only keys hold now (a relative default db path
+    // was resolved at start), take everything else.
+    const QString dbPath = running.dbPath;
+    running = next;
+    running.dbPath = dbPath;
+
+    if (tls.context) {
+        if (m_tls.context)
+            m_retiredTls.push_back(std::move(m_tls.context));
+        m_tls = std::move(tls);
+    }
+    m_limits.maxLine = running.maxLine;
+    m_limits.lineTimeout = running.lineTimeout;
+    m_limits.registrationTimeout = running.registrationTimeout;
+    m_limits.handshakeTimeout = running.handshakeTimeout;
+    m_limits.maxOutputBytes = running.maxOutputBytes;
+    m_limits.minClientPing = running.minClientPing;
+    m_limits.ratePer10s = running.ratePer10s;
+    m_outputBudget.setLimit(running.maxOutputTotal);
+    if (livenessChanged)
+        for (const auto &entry : m_connections)
+            entry.second->applyLiveness();
+
+    QList<LogField> fields = {
+        {"clients", QString::number(m_connections.size())},
+        {"keepalive", running.liveness.keepalive.toString()},
+        {"user_timeout_ms", QString::number(running.liveness.userTimeout.count())},
+        {"heartbeat", running.liveness.heartbeat.toString()},
+        {"liveness_changed", livenessChanged ? QStringLiteral("1") : QStringLiteral("0")},
+        {"password", running.password.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")}};
+    if (m_tls.context) {
+        fields.append({"cert_sha256", m_tls.fingerprint});
+        fields.append({"cert_changed", m_tls.fingerprint != oldFingerprint ? QStringLiteral("1")
+                                                                           : QStringLiteral("0")});
+    }
+    m_log.event("reload", fields);
+    return true;
+}
+
 // --- operator's view ------------------------------------------------------
 
 QByteArray NetServer::metricsText() const

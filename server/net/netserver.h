@@ -62,6 +62,14 @@ public:
     QByteArray adminCommand(const QString &command);
     ServerMetrics &metrics() { return m_metrics; }
 
+    // SIGHUP: `next` replaces the running configuration (the object this
+    // server was built with) if it can: a new TLS certificate and key must
+    // load, and what only a restart can change (listen address, database,
+    // metrics, admin socket, log) must be unchanged. Liveness changes apply
+    // to open connections at once; rate, line and ping limits to new ones.
+    // False with *error (and nothing changed) otherwise.
+    bool reload(ServerConfig &running, const ServerConfig &next, QString *error);
+
     // Stops accepting, says "BYE server shutting down" to every client and
     // calls `stopped` once all are gone (or ShutdownGrace passed).
     void shutdown(const QString &why, std::function<void()> stopped);
@@ -123,6 +131,9 @@ private:
     quint64 m_shedWhilePaused = 0;
     std::function<void()> m_stopped;
     ServerMetrics m_metrics;
+    // Certificates replaced by a reload: connections made with them still
+    // use them, so they live as long as the server.
+    std::vector<std::unique_ptr<asio::ssl::context>> m_retiredTls;
     // Addresses the operator banned, until when (monotonic; 0 = for good).
     QHash<QHostAddress, Millis> m_bans;
 };

@@ -3,12 +3,14 @@
 // sockets), clean shutdown on signals, command-line validation.
 
 #include "../support/ciskip.h"
+#include "../support/systemtools.h"
 #include "serverharness.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -73,6 +75,60 @@ private:
             if (line.startsWith(series + QLatin1Char(' ')))
                 return line.mid(series.size() + 1).toDouble();
         return -1;
+    }
+
+    // A TLS client that trusts anything: the test checks the certificate
+    // itself. Reads lines into `lines`; answers the server's PINGs.
+    struct TlsClient
+    {
+        QSslSocket socket;
+        QStringList lines;
+        QByteArray partial;
+        int pings = 0;
+        TlsClient()
+        {
+            QObject::connect(&socket, &QSslSocket::sslErrors, [this] { socket.ignoreSslErrors(); });
+            QObject::connect(&socket, &QIODevice::readyRead, [this] {
+                partial += socket.readAll();
+                qsizetype nl;
+                while ((nl = partial.indexOf('\n')) >= 0) {
+                    const QString line = QString::fromUtf8(partial.left(nl));
+                    partial.remove(0, nl + 1);
+                    if (line.startsWith(QLatin1String("PING "))) {
+                        ++pings;
+                        socket.write("PONG " + line.mid(5).toUtf8() + '\n');
+                    } else {
+                        lines.append(line);
+                    }
+                }
+            });
+        }
+        bool connectTo(quint16 port)
+        {
+            socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+            return socket.waitForEncrypted(WaitMs);
+        }
+        QByteArray fingerprint() const
+        {
+            return socket.peerCertificate().digest(QCryptographicHash::Sha256);
+        }
+        bool waitFor(const QString &prefix)
+        {
+            return QTest::qWaitFor(
+                [&] {
+                    for (const QString &l : lines)
+                        if (l.startsWith(prefix))
+                            return true;
+                    return false;
+                },
+                WaitMs);
+        }
+        void send(const QByteArray &line) { socket.write(line + '\n'); }
+    };
+    static bool writeFile(const QString &path, const QByteArray &bytes)
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
     }
 
 private Q_SLOTS:
@@ -365,6 +421,91 @@ private Q_SLOTS:
         QCOMPARE(none.exitCode(), 2);
         QVERIFY(QString::fromUtf8(none.readAllStandardError())
                     .contains(QLatin1String("no server answers")));
+    }
+
+    // SIGHUP re-reads the configuration file, the TLS certificate (renewed
+    // in place, as certbot does) and the password file: new handshakes see
+    // the new certificate, a client connected before stays connected and
+    // gets the new heartbeat policy, a bad file changes nothing.
+    void reloadAppliesFileCertificateAndPassword()
+    {
+        if (!QSslSocket::supportsSsl())
+            LONGLINE_SKIP_UNLESS_CI("Qt has no TLS backend here");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QString cert, key, newCert, newKey, error;
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("a")) &&
+                QDir(dir.path()).mkpath(QStringLiteral("b")));
+        QVERIFY2(longline::test::makeSelfSignedCertificate(dir.filePath(QStringLiteral("a")), &cert,
+                                                           &key, &error),
+                 qPrintable(error));
+        QVERIFY2(longline::test::makeSelfSignedCertificate(dir.filePath(QStringLiteral("b")),
+                                                           &newCert, &newKey, &error),
+                 qPrintable(error));
+        const QString passwordFile = dir.filePath(QStringLiteral("password"));
+        const QString configFile = dir.filePath(QStringLiteral("server.conf"));
+        QVERIFY(writeFile(passwordFile, "first\n"));
+        QVERIFY(writeFile(configFile,
+                          ("heartbeat = off\npassword-file = " + passwordFile + "\n").toUtf8()));
+        ServerProcess server;
+        QVERIFY(
+            server.startDefault({QStringLiteral("--config"), configFile,
+                                 QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"),
+                                 key, QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        TlsClient before;
+        QVERIFY(before.connectTo(server.port()));
+        const QByteArray oldFingerprint = before.fingerprint();
+        before.send("PASS first");
+        before.send("HELLO before");
+        QVERIFY(before.waitFor(QStringLiteral("WELCOME before ")));
+
+        // Renewed certificate over the old files, new policy, new password.
+        QFile::remove(cert);
+        QFile::remove(key);
+        QVERIFY(QFile::copy(newCert, cert) && QFile::copy(newKey, key));
+        QVERIFY(writeFile(passwordFile, "second\n"));
+        QVERIFY(writeFile(configFile,
+                          ("heartbeat = 0.3,5\npassword-file = " + passwordFile + "\n").toUtf8()));
+        ::kill(static_cast<pid_t>(server.process().processId()), SIGHUP);
+        QVERIFY2(server.waitForLog(QRegularExpression(
+                     QStringLiteral(" reload .*heartbeat=0.3,5 .*cert_changed=1"))),
+                 qPrintable(server.logText().right(1500)));
+
+        TlsClient after;
+        QVERIFY(after.connectTo(server.port()));
+        QVERIFY(after.fingerprint() != oldFingerprint);
+        QCOMPARE(after.fingerprint(),
+                 QSslCertificate::fromPath(newCert).first().digest(QCryptographicHash::Sha256));
+        after.send("PASS first");
+        after.send("HELLO after");
+        QVERIFY(after.waitFor(QStringLiteral("ERR 464 ")));
+        TlsClient third;
+        QVERIFY(third.connectTo(server.port()));
+        third.send("PASS second");
+        third.send("HELLO third");
+        QVERIFY(third.waitFor(QStringLiteral("WELCOME third ")));
+        // The client from before: still connected, now pinged.
+        QTRY_VERIFY_WITH_TIMEOUT(before.pings >= 2, 3000);
+        QCOMPARE(before.socket.state(), QAbstractSocket::ConnectedState);
+        before.send("PING still");
+        QVERIFY(before.waitFor(QStringLiteral("PONG still")));
+
+        // A bad file is refused and changes nothing.
+        QVERIFY(writeFile(configFile, "heartbeat = sometimes\n"));
+        ::kill(static_cast<pid_t>(server.process().processId()), SIGHUP);
+        QVERIFY2(
+            server.waitForLog(QRegularExpression(QStringLiteral(" reload_refused .*heartbeat"))),
+            qPrintable(server.logText().right(1500)));
+        const int pingsBefore = before.pings;
+        QTRY_VERIFY_WITH_TIMEOUT(before.pings > pingsBefore, 3000);
+        // What only a restart can change is refused too.
+        QVERIFY(writeFile(configFile, ("heartbeat = 0.3,5\npassword-file = " + passwordFile +
+                                       "\nmetrics = 127.0.0.1:0\n")
+                                          .toUtf8()));
+        ::kill(static_cast<pid_t>(server.process().processId()), SIGHUP);
+        QVERIFY(server.waitForLog(QRegularExpression(
+            QStringLiteral(" reload_refused .*only a restart can change metrics"))));
+        QCOMPARE(server.process().state(), QProcess::Running);
     }
 
     void badFlags()

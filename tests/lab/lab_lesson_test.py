@@ -18,18 +18,10 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labtest import LabScript, LineProcess, check, fail, require_root_and_tools, skip  # noqa: E402
+from labtest import (NOBODY, SYSTEM_PYTHON, LabScript, LineProcess, as_nobody, check,  # noqa: E402
+                     fail, require_root_and_tools, skip)
 
 NAT_TIMEOUT_S = "4"  # the lesson's other times follow from it (idle 6 s, keepalive 1,1,3)
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-# The system's python: the one running this test may live where uid 65534
-# cannot read (a python under root's home).
-SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def as_nobody(argv):
-    """argv (python3 longline-lab ...) run as uid 65534."""
-    return NOBODY + [SYSTEM_PYTHON] + argv[1:]
 
 
 def run(argv, timeout, env=None):

@@ -147,6 +147,11 @@ def gui_program(lab, server):
             check(server.wait_for(lambda l: " hello " in l and "nick=labgui" in l, 15) is not None,
                   "lab gui connects through the NAT")
             check(gui.alive(), "the window is still running")
+            started = gui.wait_for(lambda l: l.startswith("running in "), 1) or ""
+            check(started.endswith("--keepalive off --heartbeat off --user-timeout off "
+                                   f"--nat-timeout {NAT_TIMEOUT_S}"),
+                  "by default the window has every liveness mechanism off and the lab's NAT "
+                  "timeout")
         finally:
             gui.stop()
 

@@ -10,6 +10,17 @@ import time
 
 SKIP = 77
 
+# An ordinary user for the rootless lab: uid 65534, no groups.
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+# The system's python: the one running a test may live where uid 65534
+# cannot read (a python under root's home).
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def as_nobody(argv):
+    """argv (python3 longline-lab ...) run as uid 65534."""
+    return NOBODY + [SYSTEM_PYTHON] + argv[1:]
+
 
 def skip(reason):
     """Exit 77 (CTest skip) with a reason -- but in CI every test must run,

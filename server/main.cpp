@@ -16,6 +16,7 @@
 #include <QCoreApplication>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <functional>
@@ -42,6 +43,10 @@ QString limitText(qint64 v)
 // Descriptors the server keeps for itself: the listener, the database and
 // its journal, the log, the reserve descriptor, the event loop's own.
 constexpr qint64 OwnDescriptors = 32;
+
+// How often `systemctl status` learns the client count when no watchdog
+// asks for more.
+constexpr longline::Millis SystemdStatusPeriod{10000};
 
 QString signalName(int signalNumber)
 {
@@ -187,6 +192,34 @@ int main(int argc, char *argv[])
     if (!systemd.notify("READY=1\nSTATUS=Listening on " + config.listenText().toUtf8(), &error))
         log.event("notify_failed", {{"error", error}});
 
+    // STATUS with the client count for `systemctl status` and, when the
+    // unit sets WatchdogSec=, the watchdog's keep-alive: both sent from the
+    // event loop, so a loop that stopped turning stops them and systemd
+    // restarts the service.
+    const qint64 watchdogUs = qEnvironmentVariable("WATCHDOG_USEC").toLongLong();
+    const QString watchdogPid = qEnvironmentVariable("WATCHDOG_PID");
+    const bool watchdog =
+        watchdogUs > 0 &&
+        (watchdogPid.isEmpty() || watchdogPid.toLongLong() == QCoreApplication::applicationPid());
+    const Millis statusPeriod =
+        watchdog ? std::max(Millis{100}, Millis{watchdogUs / 2000}) : SystemdStatusPeriod;
+    asio::steady_timer statusTimer(io);
+    std::function<void()> tellSystemd = [&] {
+        const QByteArray text = (watchdog ? QByteArray("WATCHDOG=1\n") : QByteArray()) +
+                                "STATUS=Serving " + QByteArray::number(server.clientCount()) +
+                                " clients on " + config.listenText().toUtf8() + ", " +
+                                QByteArray::number(server.metrics().messagesStored) +
+                                " messages stored since start";
+        (void)systemd.notify(text, nullptr);
+        statusTimer.expires_after(statusPeriod);
+        statusTimer.async_wait([&](const std::error_code &ec) {
+            if (!ec)
+                tellSystemd();
+        });
+    };
+    if (systemd.isActive())
+        tellSystemd();
+
     int status = 0;
     // SIGHUP (systemctl reload): the file and the flags again, the TLS
     // certificate and the password file again; a bad result changes nothing.
@@ -207,6 +240,8 @@ int main(int argc, char *argv[])
         (void)systemd.notify("READY=1", nullptr);
     };
     auto stop = [&](int signalNumber) {
+        statusTimer.cancel();
+        (void)systemd.notify("STOPPING=1", nullptr);
         metrics.close();
         admin.close();
         server.shutdown(signalName(signalNumber), [&] {

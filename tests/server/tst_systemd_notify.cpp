@@ -5,6 +5,7 @@
 
 #include "systemdnotify.h"
 
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -145,6 +146,79 @@ private Q_SLOTS:
         server.terminate();
         QVERIFY(server.waitForFinished(WaitMs));
         QCOMPARE(server.exitCode(), 0);
+    }
+
+    // Under systemd with WatchdogSec= the keep-alive and STATUS with the
+    // client count keep coming from the event loop; with stderr on the
+    // journal, events go to the journal's socket as the text line plus one
+    // field per key, and no longer to stderr.
+    void watchdogStatusAndJournalFields()
+    {
+        const QString bin = qEnvironmentVariable("LONGLINE_SERVER_BIN");
+        if (bin.isEmpty())
+            QFAIL("LONGLINE_SERVER_BIN is not set: run through ctest");
+        QTemporaryDir dir;
+        const QByteArray notifyPath = dir.filePath(QStringLiteral("notify")).toLocal8Bit();
+        const QByteArray journalPath = dir.filePath(QStringLiteral("journal")).toLocal8Bit();
+        NotifySocket notify(notifyPath);
+        NotifySocket journal(journalPath);
+        QVERIFY(notify.isBound() && journal.isBound());
+        const quint16 port = freePort();
+        QProcess server;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(notifyPath));
+        env.insert(QStringLiteral("WATCHDOG_USEC"), QStringLiteral("400000"));
+        env.insert(QStringLiteral("LONGLINE_JOURNAL_SOCKET"), QString::fromLocal8Bit(journalPath));
+        server.setProcessEnvironment(env);
+        // JOURNAL_STREAM names the stream stderr is: the pipe QProcess made.
+        server.start(QStringLiteral("/bin/sh"),
+                     {"-c", "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" \"$@\"",
+                      bin, "--listen", QStringLiteral("127.0.0.1:%1").arg(port), "--db", ":memory:",
+                      "--config", "/dev/null", "--heartbeat", "0.3,0.3"});
+        QVERIFY(server.waitForStarted(WaitMs));
+        QVERIFY(notify.receive(WaitMs).value_or("").startsWith("READY=1"));
+        // A keep-alive at least every 0.2 s (half of WATCHDOG_USEC).
+        QElapsedTimer t;
+        t.start();
+        int keepAlives = 0;
+        QByteArray last;
+        while (t.elapsed() < 1000) {
+            const auto m = notify.receive(500);
+            QVERIFY2(m, "the watchdog keep-alive stopped");
+            if (m->contains("WATCHDOG=1")) {
+                ++keepAlives;
+                last = *m;
+            }
+        }
+        QVERIFY2(keepAlives >= 4, qPrintable(QString::number(keepAlives)));
+        QVERIFY2(last.contains("STATUS=Serving 0 clients on 127.0.0.1:"), last.constData());
+
+        // A client that registers and then never answers: the heartbeat
+        // ends it, and the journal gets the disconnect with its fields.
+        QTcpSocket ghost;
+        ghost.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(ghost.waitForConnected(WaitMs));
+        ghost.write("HELLO ghost\n");
+        ghost.flush();
+        QByteArray disconnect;
+        t.restart();
+        while (disconnect.isEmpty() && t.elapsed() < WaitMs) {
+            const auto m = journal.receive(WaitMs);
+            QVERIFY2(m, "nothing reached the journal");
+            if (m->contains("LONGLINE_EVENT=disconnect\n"))
+                disconnect = *m;
+        }
+        QVERIFY(!disconnect.isEmpty());
+        for (const char *field : {"CAUSE=heartbeat_timeout\n", "NICK=ghost\n", "DETECTION_MS=",
+                                  "BUDGET_MS=600\n", "PEER=127.0.0.1:", "PRIORITY=6\n",
+                                  "SYSLOG_IDENTIFIER=longline-server\n", "MESSAGE="})
+            QVERIFY2(disconnect.contains(field), disconnect.constData());
+        QVERIFY(disconnect.contains(" disconnect id=1 "));
+        server.terminate();
+        QVERIFY(server.waitForFinished(WaitMs));
+        QCOMPARE(server.exitCode(), 0);
+        // The events went to the journal, not to stderr as well.
+        QVERIFY(!server.readAllStandardError().contains(" disconnect "));
     }
 };
 

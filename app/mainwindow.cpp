@@ -295,6 +295,33 @@ bool MainWindow::eventFilter(QObject *watched, QEvent *event)
 {
     // QLineEdit claims Ctrl+K (delete to end of line) and friends on X11;
     // the window's shortcuts win in the input line.
+    // Up and Down walk the lines sent before; Tab completes a nick.
+    if (watched == m_input && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->modifiers() == Qt::NoModifier) {
+            if (key->key() == Qt::Key_Tab) {
+                if (const auto done = m_completer.complete(
+                        m_input->text(), m_input->cursorPosition(), m_client->online())) {
+                    m_input->setText(done->text);
+                    m_input->setCursorPosition(done->cursor);
+                }
+                return true; // Tab completes here, never moves the focus away
+            }
+            m_completer.reset();
+            if (key->key() == Qt::Key_Up) {
+                if (const auto line = m_inputHistory.older(m_input->text()))
+                    m_input->setText(*line);
+                return true;
+            }
+            if (key->key() == Qt::Key_Down) {
+                if (const auto line = m_inputHistory.newer())
+                    m_input->setText(*line);
+                return true;
+            }
+        } else {
+            m_completer.reset();
+        }
+    }
     if (watched == m_input && event->type() == QEvent::ShortcutOverride) {
         const auto *key = static_cast<QKeyEvent *>(event);
         const QKeySequence pressed(key->keyCombination());
@@ -490,6 +517,7 @@ void MainWindow::onInputReturn()
     }
     const bool online = m_client->state() == ChatClient::State::Online && m_client->liveness();
     const Millis idle = online ? m_client->liveness()->silence() : Millis{0};
+    m_inputHistory.add(text);
     const QString cid = m_client->send(text);
     if (online && !cid.isEmpty())
         watchUnanswered(cid, idle);

@@ -6,6 +6,7 @@
 
 #include "chatclient.h"
 #include "connectdialog.h"
+#include "inputassist.h"
 #include "livenessconfig.h"
 #include "settingsstore.h"
 
@@ -168,6 +169,8 @@ private:
     // A message that waits this long for its ACK after a long silence is
     // reported as stuck (a loopback or LAN round trip is far shorter).
     static constexpr Millis UnansweredNoticeDelay{3000};
+    InputHistory m_inputHistory;
+    NickCompleter m_completer;
     // Data unacknowledged this long is shown as pausing keepalive (a
     // round trip on a working path is far shorter).
     static constexpr Millis AckWaitShown{1000};

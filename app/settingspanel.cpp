@@ -2,8 +2,10 @@
 
 #include "budgetreport.h"
 
+#include <QAbstractSpinBox>
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -186,7 +188,32 @@ void SettingsPanel::buildUi()
         connect(s, &QSpinBox::valueChanged, this, &SettingsPanel::readWidgets);
     for (QDoubleSpinBox *s : {m_hbInterval, m_hbTimeout})
         connect(s, &QDoubleSpinBox::valueChanged, this, &SettingsPanel::readWidgets);
+    // A wheel turned over the panel scrolls it; a number box under the
+    // pointer changes (and with it the live socket) only once it has the
+    // keyboard focus. The preset box likewise.
+    for (QWidget *w : findChildren<QAbstractSpinBox *>())
+        guardWheel(w);
+    guardWheel(m_preset);
     setEffective(std::nullopt);
+}
+
+void SettingsPanel::guardWheel(QWidget *w)
+{
+    w->setFocusPolicy(Qt::StrongFocus);
+    w->installEventFilter(this);
+}
+
+bool SettingsPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Wheel) {
+        auto *w = qobject_cast<QWidget *>(watched);
+        if (w && !w->hasFocus() && w->parentWidget()) {
+            // Handed on to the panel, and from there to the scroll area.
+            QCoreApplication::sendEvent(w->parentWidget(), event);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void SettingsPanel::setConfig(const LivenessConfig &config)

@@ -25,6 +25,7 @@ class SettingsPanel : public QWidget
     Q_OBJECT
 public:
     explicit SettingsPanel(QWidget *parent = nullptr);
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
     LivenessConfig config() const { return m_config; }
     // Shows `config` without announcing it.
@@ -42,6 +43,7 @@ Q_SIGNALS:
     void configChanged(const longline::app::LivenessConfig &config);
 
 private:
+    void guardWheel(QWidget *w);
     void buildUi();
     void readWidgets();  // widgets -> m_config, then announce
     void writeWidgets(); // m_config -> widgets, silently

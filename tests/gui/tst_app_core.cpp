@@ -8,6 +8,7 @@
 #include "budgetreport.h"
 #include "chatlogmodel.h"
 #include "eventlogmodel.h"
+#include "inputassist.h"
 #include "livenessconfig.h"
 #include "presentation.h"
 #include "settingsstore.h"
@@ -382,6 +383,52 @@ private Q_SLOTS:
             {QStringLiteral("longline"), QStringLiteral("--port"), QStringLiteral("70000")},
             &error));
         QVERIFY(error.contains(QLatin1String("70000")));
+    }
+
+    // Up and Down walk the sent lines; the line being typed comes back.
+    void inputHistoryKeepsTheDraft()
+    {
+        InputHistory h;
+        QVERIFY(!h.older(QStringLiteral("typing")));
+        h.add(QStringLiteral("first"));
+        h.add(QStringLiteral("second"));
+        h.add(QStringLiteral("second")); // a repeat is kept once
+        h.add(QStringLiteral("   "));    // blanks are not kept
+        QCOMPARE(h.size(), 2);
+        QCOMPARE(h.older(QStringLiteral("draft")).value_or(QString()), QStringLiteral("second"));
+        QCOMPARE(h.older(QStringLiteral("second")).value_or(QString()), QStringLiteral("first"));
+        QCOMPARE(h.older(QStringLiteral("first")).value_or(QString()), QStringLiteral("first"));
+        QCOMPARE(h.newer().value_or(QString()), QStringLiteral("second"));
+        QCOMPARE(h.newer().value_or(QString()), QStringLiteral("draft"));
+        QVERIFY(!h.newer()); // not browsing any more
+        for (int i = 0; i < InputHistory::MaxLines + 10; ++i)
+            h.add(QString::number(i));
+        QCOMPARE(h.size(), InputHistory::MaxLines);
+    }
+
+    // Tab completes the nick before the cursor, IRC style, and cycles.
+    void tabCompletesNicks()
+    {
+        NickCompleter c;
+        const QStringList nicks{QStringLiteral("bob"), QStringLiteral("Alice"),
+                                QStringLiteral("alfred")};
+        auto r = c.complete(QStringLiteral("al"), 2, nicks);
+        QVERIFY(r);
+        QCOMPARE(r->text, QStringLiteral("alfred: ")); // sorted, case-insensitive
+        QCOMPARE(r->cursor, 8);
+        r = c.complete(r->text, r->cursor, nicks);
+        QCOMPARE(r->text, QStringLiteral("Alice: "));
+        r = c.complete(r->text, r->cursor, nicks);
+        QCOMPARE(r->text, QStringLiteral("alfred: ")); // round again
+        // Inside a line: a space after, the rest kept.
+        c.reset();
+        r = c.complete(QStringLiteral("hi b there"), 4, nicks);
+        QVERIFY(r);
+        QCOMPARE(r->text, QStringLiteral("hi bob  there"));
+        QCOMPARE(r->cursor, 7);
+        c.reset();
+        QVERIFY(!c.complete(QStringLiteral("zed"), 3, nicks));
+        QVERIFY(!c.complete(QStringLiteral("hi "), 3, nicks)); // no word to complete
     }
 
     // The lab starts the window with a lesson step's settings.

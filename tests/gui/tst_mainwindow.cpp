@@ -32,6 +32,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QTranslator>
+#include <QWheelEvent>
 #include <memory>
 
 using namespace longline;
@@ -327,6 +328,54 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 2, 5000);
         QVERIFY2(!w->banner()->detail().contains(QLatin1String("forgot this connection")),
                  qPrintable(w->banner()->detail()));
+    }
+
+    // The input line: Up brings back what was sent, Down the draft, Tab
+    // completes a nick and keeps the focus. A wheel over a number box in
+    // Settings changes nothing until the box has the focus.
+    void inputLineHistoryCompletionAndWheel()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start({}));
+        Window w;
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("erin")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        Peer bob(QStringLiteral("bob"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(w->client()->online().contains(QStringLiteral("bob")), ConnectMs);
+        auto *input = w->findChild<QLineEdit *>(QStringLiteral("messageInput"));
+        QVERIFY(input);
+        w->activateWindow();
+        input->setFocus();
+        QTest::keyClicks(input, QStringLiteral("first line"));
+        QTest::keyClick(input, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.texts.contains(QStringLiteral("first line")), ConnectMs);
+        QTest::keyClicks(input, QStringLiteral("half typed"));
+        QTest::keyClick(input, Qt::Key_Up);
+        QCOMPARE(input->text(), QStringLiteral("first line"));
+        QTest::keyClick(input, Qt::Key_Down);
+        QCOMPARE(input->text(), QStringLiteral("half typed"));
+        input->clear();
+        QTest::keyClicks(input, QStringLiteral("bo"));
+        QTest::keyClick(input, Qt::Key_Tab);
+        QCOMPARE(input->text(), QStringLiteral("bob: "));
+        QCOMPARE(QApplication::focusWidget(), input);
+
+        auto *idle = w->findChild<QSpinBox *>(QStringLiteral("keepaliveIdle"));
+        QVERIFY(idle);
+        const int before = idle->value();
+        auto wheel = [idle] {
+            const QPointF at(idle->width() / 2.0, idle->height() / 2.0);
+            QWheelEvent e(at, idle->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+            QApplication::sendEvent(idle, &e);
+        };
+        wheel();
+        QCOMPARE(idle->value(), before);
+        idle->setFocus();
+        QTRY_VERIFY(idle->hasFocus());
+        wheel();
+        QVERIFY(idle->value() != before);
     }
 
     void takenNickIsNotRetried()

@@ -4,6 +4,7 @@
 // everything a ChatClient emits. Header-only, no moc needed.
 
 #include "../support/ciskip.h"
+#include "../support/sanitizerscale.h"
 #include "chatclient.h"
 
 #include <QDeadlineTimer>
@@ -25,17 +26,6 @@
 #endif
 
 namespace longline::testing {
-
-// Sanitizer builds (scripts/sanitize.sh: Debug with ASan) run several times
-// slower and keep freed memory in quarantine: time budgets and memory
-// bounds of the flood tests are multiplied by these there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int BudgetScale = 6;
-constexpr int MemoryScale = 16;
-#else
-constexpr int BudgetScale = 1;
-constexpr int MemoryScale = 1;
-#endif
 
 // Runs the event loop until `condition` holds; false on timeout.
 template <typename Condition> bool waitFor(Condition condition, int ms)

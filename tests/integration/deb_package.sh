@@ -158,9 +158,22 @@ apt_get install "$DEB_IN_CT"
 # so the port listens already, and systemd shows the server's STATUS= line.
 inside ss -ltnH "sport = :9999" | grep -q LISTEN || fail "systemd called the service started before it listened"
 status=$(inside systemctl show -P StatusText longline-server.service)
-[ "$status" = "Listening on 0.0.0.0:9999" ] || fail "systemd has no READY/STATUS from the server: '$status'"
+echo "$status" | grep -Eq '^(Listening on|Serving [0-9]+ clients on) 0\.0\.0\.0:9999' ||
+    fail "systemd has no READY/STATUS from the server: '$status'"
 out=$(chat 9999 pkgtest "first message from the package test")
 echo "$out" | grep -q "ack cid=.* seq=1" || fail "the packaged server did not acknowledge: $out"
+# The journal has each event's fields; the admin socket answers status in
+# /run/longline; systemctl reload re-reads the configuration in place.
+inside journalctl -b --no-pager -u longline-server.service -o json LONGLINE_EVENT=hello |
+    grep -q '"NICK":"pkgtest"' || fail "the journal has no NICK field for the hello"
+inside longline-server status | head -1 | grep -Eq '^[0-9]+ clients on 0\.0\.0\.0:9999' ||
+    fail "longline-server status did not answer through /run/longline/admin.sock"
+pid_before=$(inside systemctl show -P MainPID longline-server.service)
+inside systemctl reload longline-server.service
+inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=reload | grep -q ' reload ' ||
+    fail "systemctl reload did not reach the server"
+[ "$(inside systemctl show -P MainPID longline-server.service)" = "$pid_before" ] ||
+    fail "systemctl reload restarted the server"
 user=$(inside ps -o user= -C longline-server | head -1)
 [ -n "$user" ] && [ "$user" != root ] || fail "the service runs as '$user', not a dynamic user"
 inside test -s /var/lib/longline/history.db || fail "no history in /var/lib/longline"
@@ -175,7 +188,7 @@ inside longline-server --check-config | grep -q '^listen = 127.0.0.1:9998 .*# /e
     fail "--check-config does not show the file's setting"
 inside systemctl restart longline-server.service
 wait_listening 9998
-echo "ok: installed, enabled, started as $user, chatted, configured through /etc/longline/server.conf, man page found"
+echo "ok: installed, enabled, started as $user, chatted, journal fields, status over the admin socket, reloaded in place, configured through /etc/longline/server.conf, man page found"
 
 # --- 4. Remove keeps the history and the configuration ---------------------
 apt_get remove longline-server

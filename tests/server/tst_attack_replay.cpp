@@ -13,6 +13,7 @@
 // witness of its own.
 
 #include "../support/ciskip.h"
+#include "../support/sanitizerscale.h"
 #include "serverharness.h"
 
 #include <QFile>
@@ -25,16 +26,6 @@ using namespace longline::testing;
 
 namespace {
 
-// Sanitizer builds (scripts/sanitize.sh) run several times slower and keep
-// freed memory in quarantine: waits and the memory bound grow there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int SlowScale = 4;
-constexpr qint64 MemoryScale = 8;
-#else
-constexpr int SlowScale = 1;
-constexpr qint64 MemoryScale = 1;
-#endif
-
 // Server flags for the replay: a descriptor limit low enough to run out
 // (item 2), an output budget small enough to be reached (item 10), log
 // summaries that come within the test.
@@ -43,7 +34,7 @@ constexpr qint64 OutputBudget = 4 * 1024 * 1024;
 // docs/operations.md, section 7: growth of the server's resident memory
 // beyond its queued-output budget, for a few hundred clients and a
 // history of a few MB.
-constexpr qint64 MemoryAllowance = 24 * 1024 * 1024 * MemoryScale;
+constexpr qint64 MemoryAllowance = qint64(24) * 1024 * 1024 * MemoryScale;
 
 qint64 residentBytes(qint64 pid)
 {
@@ -199,7 +190,7 @@ class TestAttackReplay : public QObject
     QTemporaryDir m_dir;
     // The witness's answers may wait behind a burst the replay causes;
     // sanitizer builds run several times slower.
-    const int m_grace = 4000 * SlowScale;
+    const int m_grace = 4000 * BudgetScale;
 
 private Q_SLOTS:
     void initTestCase()

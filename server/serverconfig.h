@@ -58,6 +58,9 @@ struct ServerConfig
     // --handshake-timeout: a TLS connection whose handshake is not done this
     // long after it was accepted is cut, whatever the heartbeat settings.
     Millis handshakeTimeout = 10s;
+    // --max-probe-delay: the longest PROBE a client may ask for (the server
+    // then keeps a silent connection that long; counted against --rate).
+    Millis maxProbeDelay = 3600s;
     // --presence-limit: in a room with more members than this, JOIN and
     // LEAVE are no longer sent to everyone (a mass reconnect of N clients
     // would be N^2 lines); members get "MEMBERS <count>" at most once a

@@ -318,6 +318,17 @@ QList<ServerOption> makeOptions()
                   return true;
               },
               [](const ServerConfig &c) { return c.passwordFile; }});
+    o.append(
+        {QStringLiteral("max-probe-delay"),
+         QStringLiteral("SECONDS"),
+         QStringLiteral("The longest silence a client may ask for with PROBE (to find the idle "
+                        "timeout of a NAT on its path)."),
+         {},
+         false,
+         [](ServerConfig &c, const QString &v, QString *e) {
+             return applySeconds(v, 1, 86400, &c.maxProbeDelay, e);
+         },
+         [](const ServerConfig &c) { return secondsText(c.maxProbeDelay); }});
     o.append({QStringLiteral("metrics"), QStringLiteral("HOST:PORT|off"),
               QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (connections, "
                              "deaths by cause, detection against budget, heartbeats, RTT, "

@@ -31,7 +31,9 @@ const QHash<QString, Arity> &arities()
         {QStringLiteral("PING"), {1, 1, false, false}},
         {QStringLiteral("PONG"), {1, 1, false, false}},
         {QStringLiteral("QUIT"), {0, 0, true, false}},
+        {QStringLiteral("PROBE"), {2, 2, false, false}},
         // server to client
+        {QStringLiteral("PROBED"), {1, 1, false, false}},
         {QStringLiteral("WELCOME"), {1, -1, false, false}},
         {QStringLiteral("MSG"), {3, 3, true, false}},
         {QStringLiteral("HIST"), {3, 3, true, false}},
@@ -359,6 +361,14 @@ QByteArray ping(const QString &token)
 QByteArray pong(const QString &token)
 {
     return lineOf(QStringLiteral("PONG ") + token);
+}
+QByteArray probe(const QString &token, qint64 delayMs)
+{
+    return lineOf(QStringLiteral("PROBE %1 %2").arg(token).arg(delayMs));
+}
+QByteArray probed(const QString &token)
+{
+    return lineOf(QStringLiteral("PROBED ") + token);
 }
 QByteArray quit(const QString &reason)
 {

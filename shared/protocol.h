@@ -95,6 +95,10 @@ QByteArray who();
 QByteArray pass(const QString &password);
 QByteArray ping(const QString &token);
 QByteArray pong(const QString &token);
+// PROBE <token> <delay-ms>: after `delay` of silence the server speaks
+// first, PROBED <token> (finding a NAT's idle timeout; docs/protocol.md).
+QByteArray probe(const QString &token, qint64 delayMs);
+QByteArray probed(const QString &token);
 QByteArray quit(const QString &reason = {});
 
 struct WelcomeInfo

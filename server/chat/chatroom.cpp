@@ -20,10 +20,11 @@ const QString ServerSoftware = QStringLiteral("longline/" LONGLINE_VERSION);
 
 bool isClientCommand(const QString &command)
 {
-    static const QStringList commands = {
-        QStringLiteral("HELLO"),   QStringLiteral("SAY"),  QStringLiteral("SAYID"),
-        QStringLiteral("HISTORY"), QStringLiteral("WHO"),  QStringLiteral("PING"),
-        QStringLiteral("PONG"),    QStringLiteral("QUIT"), QStringLiteral("PASS")};
+    static const QStringList commands = {QStringLiteral("HELLO"), QStringLiteral("SAY"),
+                                         QStringLiteral("SAYID"), QStringLiteral("HISTORY"),
+                                         QStringLiteral("WHO"),   QStringLiteral("PING"),
+                                         QStringLiteral("PONG"),  QStringLiteral("QUIT"),
+                                         QStringLiteral("PASS"),  QStringLiteral("PROBE")};
     return commands.contains(command);
 }
 
@@ -32,7 +33,7 @@ bool allowedUnregistered(const QString &command)
 {
     return command == QLatin1String("HELLO") || command == QLatin1String("PASS") ||
            command == QLatin1String("PING") || command == QLatin1String("PONG") ||
-           command == QLatin1String("QUIT");
+           command == QLatin1String("QUIT") || command == QLatin1String("PROBE");
 }
 
 bool isSeparator(QChar c)
@@ -225,7 +226,43 @@ void ChatRoom::handleLine(Participant *session, const QString &text)
         session->notePong(line.words.at(0));
     } else if (command == QLatin1String("QUIT")) {
         onQuit(session, line);
+    } else if (command == QLatin1String("PROBE")) {
+        onProbe(session, line);
     }
+}
+
+void ChatRoom::onProbe(Participant *session, const protocol::Line &line)
+{
+    if (session->state() == Participant::State::Registered) {
+        sendError(session, ErrorCode::AlreadyRegistered,
+                  QStringLiteral("PROBE is for a connection of its own, before any HELLO"));
+        return;
+    }
+    const QString token = line.words.at(0);
+    if (!protocol::isValidToken(token)) {
+        sendError(session, ErrorCode::BadArgument,
+                  QStringLiteral("a probe token is 1 to %1 printable ASCII characters")
+                      .arg(protocol::MaxTokenLength));
+        return;
+    }
+    bool ok = false;
+    const qint64 delayMs = line.words.at(1).toLongLong(&ok);
+    if (!ok || delayMs < 1 || delayMs > m_config.maxProbeDelay.count()) {
+        sendError(session, ErrorCode::BadArgument,
+                  QStringLiteral("delay-ms must be 1 to %1").arg(m_config.maxProbeDelay.count()));
+        return;
+    }
+    const Millis now = monotonicNow();
+    if (session->probePending() || !session->rateLimiter().tryAcquire(now)) {
+        sendError(session, ErrorCode::RateLimited,
+                  session->probePending()
+                      ? QStringLiteral("one PROBE at a time on a connection")
+                      : QStringLiteral("more than %1 messages and probes in 10 s")
+                            .arg(m_config.ratePer10s));
+        return;
+    }
+    session->markProbe();
+    session->startProbe(token, Millis{delayMs});
 }
 
 void ChatRoom::onHello(Participant *session, const protocol::Line &line)
@@ -233,6 +270,12 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     if (session->state() == Participant::State::Registered) {
         sendError(session, ErrorCode::AlreadyRegistered,
                   QStringLiteral("you are registered as %1").arg(session->nick()));
+        return;
+    }
+    if (session->isProbe()) {
+        sendError(session, ErrorCode::AlreadyRegistered,
+                  QStringLiteral("a connection that sent PROBE only measures the path; chat on "
+                                 "a new one"));
         return;
     }
     const Millis now = monotonicNow();

@@ -75,6 +75,7 @@ private:
     void onHistory(Participant *session, const protocol::Line &line);
     void onPing(Participant *session, const protocol::Line &line);
     void onQuit(Participant *session, const protocol::Line &line);
+    void onProbe(Participant *session, const protocol::Line &line);
     // Whether HELLO may go on to the nick: false when the password is
     // missing or wrong, or the address is waiting out its delay.
     bool passwordGate(Participant *session, Millis now);

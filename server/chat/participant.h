@@ -54,6 +54,11 @@ public:
     virtual void notePong(const QString &token) = 0;
     // Output queued and not yet taken by the kernel, in bytes.
     virtual qint64 queuedBytes() const = 0;
+    // PROBE: say "PROBED <token>" after `delay` in which nothing at all is
+    // sent on this connection (no heartbeat PING, no kernel keepalive), so
+    // the answer shows whether a path idle that long still carries it.
+    virtual void startProbe(const QString &token, Millis delay) = 0;
+    virtual bool probePending() const = 0;
 
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
@@ -76,6 +81,9 @@ public:
     // exactly when its JOIN was (PresenceThrottle).
     bool presenceAnnounced() const { return m_presenceAnnounced; }
     void setPresenceAnnounced(bool announced) { m_presenceAnnounced = announced; }
+    // A connection that sent PROBE measures the path and never registers.
+    bool isProbe() const { return m_probe; }
+    void markProbe() { m_probe = true; }
     // Counts a line received before HELLO succeeded; returns the count.
     int noteUnregisteredLine() { return ++m_unregisteredLines; }
     // Which of this connection's errors reach the log (one, then a count).
@@ -106,6 +114,7 @@ private:
     RateLimiter m_rateLimiter;
     bool m_passwordAccepted = false;
     bool m_presenceAnnounced = false;
+    bool m_probe = false;
     int m_unregisteredLines = 0;
     LogThrottle m_errorLog;
     ErrorBudget m_errorBudget;

@@ -94,6 +94,7 @@ QString Connection::peer() const
 void Connection::start()
 {
     m_startedAt = monotonicNow();
+    m_registerBy = m_startedAt + m_limits.registrationTimeout;
     std::error_code ec;
     m_socket.non_blocking(true, ec);
     m_events.optionsApplied(
@@ -136,10 +137,14 @@ void Connection::rearm()
     if (isOpen() && !m_handshaking) {
         if (m_lineDeadline.count() > 0)
             consider(m_lineDeadline);
-        if (state() == State::Connected)
-            consider(m_startedAt + m_limits.registrationTimeout);
-        if (const auto beat = m_heartbeat.nextDue())
-            consider(*beat);
+        if (m_probeDue.count() > 0) {
+            consider(m_probeDue); // and nothing else: the probe waits in silence
+        } else {
+            if (state() == State::Connected)
+                consider(m_registerBy);
+            if (const auto beat = m_heartbeat.nextDue())
+                consider(*beat);
+        }
     }
     if (due)
         m_wheel.schedule(this, *due);
@@ -169,7 +174,13 @@ void Connection::onTimer(Millis now)
             m_lineDeadline = Millis{0};
             m_events.lineTimedOut(*this);
         }
-        if (state() == State::Connected && now >= m_startedAt + m_limits.registrationTimeout)
+        if (m_probeDue.count() > 0) {
+            if (now >= m_probeDue)
+                finishProbe(now);
+            rearm();
+            return;
+        }
+        if (state() == State::Connected && now >= m_registerBy)
             m_events.registrationTimedOut(*this);
     }
     if (isOpen() && !m_handshaking) {
@@ -501,6 +512,30 @@ void Connection::abort(const QString &localReason)
         v.detail = self->m_localReason;
         self->finish(v);
     });
+}
+
+void Connection::startProbe(const QString &token, Millis delay)
+{
+    if (!isOpen())
+        return;
+    m_probeToken = token;
+    m_probeDue = monotonicNow() + delay;
+    // Nothing may cross the path meanwhile: no kernel keepalive (a probe
+    // would refresh the mapping under test); heartbeats and the
+    // registration deadline wait (rearm). The answer gives up after
+    // ProbeUserTimeout if the path dropped it.
+    applySocketOptions(m_socket.native_handle(), KeepaliveOptions{}, ProbeUserTimeout);
+    rearm();
+}
+
+void Connection::finishProbe(Millis now)
+{
+    m_probeDue = Millis{0};
+    send(protocol::probed(m_probeToken));
+    m_probeToken.clear();
+    // Back to the ordinary rules, counted from now.
+    m_heartbeat.start();
+    m_registerBy = now + m_limits.registrationTimeout;
 }
 
 void Connection::notePong(const QString &token)

@@ -105,6 +105,10 @@ public:
         int ratePer10s = 50;              // RateLimiter budget
     };
 
+    // A probe's answer must not sit in retransmission for a quarter of an
+    // hour when the path forgot the connection: TCP_USER_TIMEOUT while the
+    // PROBED line is in flight.
+    static constexpr Millis ProbeUserTimeout = 10s;
     // After BYE the peer gets this long to take the rest of its output
     // before the socket is closed; a dead or stuck peer must not hold it.
     static constexpr Millis CloseGrace = 2s;
@@ -127,6 +131,8 @@ public:
     void close(const QString &byeReason, const QString &localReason) override;
     void notePong(const QString &token) override;
     qint64 queuedBytes() const override { return m_outBytes; }
+    void startProbe(const QString &token, Millis delay) override;
+    bool probePending() const override { return m_probeDue.count() > 0; }
 
     // Applies options, starts the heartbeat and reading.
     void start();
@@ -159,6 +165,7 @@ private:
     void writeTls();
     void afterDrain();
     void outputTaken(qint64 bytes);
+    void finishProbe(Millis now);
     void discardOutput();
     void fail(const std::error_code &ec);
     void finish(const DeathVerdict &verdict);
@@ -191,6 +198,9 @@ private:
     bool m_readArmed = false;
 
     Millis m_startedAt{0};
+    Millis m_registerBy{0}; // no HELLO by then: closed
+    Millis m_probeDue{0};   // 0 = no PROBE waiting
+    QString m_probeToken;
     Millis m_lineDeadline{0};  // 0 = no unfinished line
     Millis m_closeDeadline{0}; // 0 = not closing
     bool m_handshaking = false;

@@ -56,6 +56,13 @@ public:
     }
     void notePong(const QString &) override {}
     qint64 queuedBytes() const override { return m_queued; }
+    void startProbe(const QString &token, Millis delay) override
+    {
+        if (m_probeToken.size() > 0 || state() == State::Registered || delay.count() < 1)
+            std::abort(); // the room lets one probe at a time, before HELLO
+        m_probeToken = token;
+    }
+    bool probePending() const override { return !m_probeToken.isEmpty(); }
     void end() { setState(State::Closed); }
     // The client read everything: the room may send a HISTORY answer's
     // next slice. A slice is bounded whatever the page size.
@@ -65,6 +72,10 @@ public:
             std::abort();
         m_queued = 0;
         room.continueHistory(this);
+        if (!m_probeToken.isEmpty()) { // the delay is over
+            send(protocol::probed(m_probeToken));
+            m_probeToken.clear();
+        }
     }
 
 private:
@@ -104,6 +115,7 @@ private:
     QHostAddress m_address;
     qint64 m_received = 0;
     qint64 m_queued = 0;
+    QString m_probeToken;
     qint64 m_lastHist = -1;
 };
 

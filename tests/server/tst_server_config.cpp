@@ -60,6 +60,7 @@ private:
                 {"handshake-timeout", "0.5"},
                 {"max-output", "65536"},
                 {"max-output-total", "8388608"},
+                {"max-probe-delay", "60"},
                 {"metrics", "127.0.0.1:9464"},
                 {"admin-socket", "/tmp/longline-test-admin.sock"},
                 {"tls-cert", m_dir.filePath(QStringLiteral("cert.pem"))},

@@ -5,6 +5,7 @@
 #include "protocol.h"
 #include "serverharness.h"
 
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QtTest>
 
@@ -560,6 +561,61 @@ private Q_SLOTS:
                  qPrintable(QString::number(t.elapsed())));
         REQUIRE_LINE(leave, bob, QStringLiteral("LEAVE "));
         QVERIFY(leave.endsWith(QStringLiteral(" slow line timeout")));
+    }
+
+    // PROBE (finding a NAT's idle timeout): the server speaks first after
+    // the delay, and nothing crosses the connection before that: no
+    // heartbeat PING, no kernel keepalive probe. Such a connection never
+    // registers; the delay is bounded; one probe at a time.
+    void probeSpeaksFirstAfterSilence()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--heartbeat"), QStringLiteral("0.2,5"),
+                                     QStringLiteral("--keepalive"), QStringLiteral("1,1,3"),
+                                     QStringLiteral("--max-probe-delay"), QStringLiteral("5")}));
+        // The server's side of a connection, as ss shows it.
+        auto serverSocket = [&] {
+            QProcess ss;
+            ss.start(QStringLiteral("ss"), {QStringLiteral("-tioH"), QStringLiteral("state"),
+                                            QStringLiteral("established"),
+                                            QStringLiteral("( sport = :%1 )").arg(server.port())});
+            ss.waitForFinished(WaitMs);
+            return QString::fromUtf8(ss.readAllStandardOutput());
+        };
+        LineClient probe;
+        probe.autoPong = false; // a PING must show
+        QVERIFY(probe.connectTo(server.port()));
+        QTRY_VERIFY_WITH_TIMEOUT(serverSocket().contains(QLatin1String("timer:(keepalive")),
+                                 WaitMs);
+        QElapsedTimer t;
+        t.start();
+        probe.sendLine(QStringLiteral("PROBE p1 700"));
+        QTest::qWait(300);
+        QVERIFY2(!serverSocket().contains(QLatin1String("timer:(keepalive")),
+                 qPrintable(serverSocket()));
+        const auto answer = probe.next(3000);
+        QCOMPARE(answer.value_or(QStringLiteral("<nothing>")), QStringLiteral("PROBED p1"));
+        QVERIFY2(t.elapsed() >= 650, qPrintable(QString::number(t.elapsed())));
+        probe.sendLine(QStringLiteral("HELLO prober"));
+        REQUIRE_LINE(refused, probe, QStringLiteral("ERR 409 "));
+        probe.send("PROBE p2 200\nPROBE p3 200\n");
+        REQUIRE_LINE(busy, probe, QStringLiteral("ERR 430 "));
+        REQUIRE_LINE(second, probe, QStringLiteral("PROBED p2"));
+
+        LineClient other;
+        QVERIFY(other.connectTo(server.port()));
+        other.sendLine(QStringLiteral("PROBE x 6000"));
+        REQUIRE_LINE(tooLong, other, QStringLiteral("ERR 420 "));
+        other.sendLine(QStringLiteral("PROBE x 0"));
+        REQUIRE_LINE(zero, other, QStringLiteral("ERR 420 "));
+        LineClient member;
+        QVERIFY(join(member, server, QStringLiteral("member")));
+        member.sendLine(QStringLiteral("PROBE y 100"));
+        REQUIRE_LINE(registered, member, QStringLiteral("ERR 409 "));
+        // A probe is nobody: the room never heard of it.
+        member.sendLine(QStringLiteral("WHO"));
+        REQUIRE_LINE(online, member, QStringLiteral("ONLINE "));
+        QCOMPARE(online, QStringLiteral("ONLINE member"));
     }
 
     void slowReaderIsDropped()

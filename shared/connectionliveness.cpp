@@ -195,8 +195,10 @@ void ConnectionLiveness::onSocketError(QAbstractSocket::SocketError error)
     c.settings = m_settings;
     c.lastSample = m_lastSample;
     const qintptr fd = m_witnessFd >= 0 ? m_witnessFd : m_socket->socketDescriptor();
+    KernelSocketView fresh;
     if (fd >= 0) {
         const KernelSocketView now = sampleKernelView(fd, false);
+        fresh = now;
         if (now.valid) {
             c.tcpStateNow = now.state;
             // The freshest view of data in flight, taken at the moment of death.
@@ -205,7 +207,7 @@ void ConnectionLiveness::onSocketError(QAbstractSocket::SocketError error)
         }
     }
     c.sinceLastHeard = sinceLastHeard();
-    c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow());
+    c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow(), fresh);
     DeathVerdict v = classifySocketError(c);
     if (m_localClose) {
         v.cause = DeathCause::LocalClose;

@@ -114,14 +114,14 @@ DeathVerdict classifySocketError(const ErrorContext &c)
             // retransmission, which comes one RTO (at least TCP_RTO_MIN,
             // 200 ms) after the unacknowledged send.
             v.budget = s.userTimeout + TcpRtoMin;
-            if (c.sinceFirstUnacked)
+            if (c.sinceFirstUnacked && dataInFlight)
                 v.detection = *c.sinceFirstUnacked;
         } else if (s.keepalive.enabled && !dataInFlight) {
             v.cause = DeathCause::KeepaliveTimeout;
             v.budget = s.keepalive.detectionBudget(s.userTimeout);
         } else {
             v.cause = DeathCause::RetransmitTimeout;
-            if (c.sinceFirstUnacked)
+            if (c.sinceFirstUnacked && dataInFlight)
                 v.detection = *c.sinceFirstUnacked;
         }
         break;

@@ -7,6 +7,7 @@
 
 #include <QString>
 #include <QtGlobal>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -78,6 +79,16 @@ public:
         if (!m_since)
             return std::nullopt;
         return now - *m_since;
+    }
+    // The same, no older than what the kernel says now: while ACKs keep
+    // coming the oldest unacknowledged data left after the last of them
+    // (a steady stream never finds the send queue empty).
+    std::optional<Millis> elapsed(Millis now, const KernelSocketView &view) const
+    {
+        std::optional<Millis> e = elapsed(now);
+        if (e && view.valid)
+            e = std::min(*e, Millis{view.lastAckRecvMs} + Millis{view.rttUs / 1000 + 1});
+        return e;
     }
 
 private:

@@ -111,8 +111,8 @@ void Connection::start()
 
 void Connection::applyLiveness()
 {
-    if (!isOpen())
-        return;
+    if (!isOpen() || m_probeDue.count() > 0)
+        return; // a probe keeps its silence; the answer closes it anyway
     m_events.optionsApplied(
         *this,
         applySocketOptions(m_socket.native_handle(), m_settings.keepalive, m_settings.userTimeout));
@@ -530,12 +530,15 @@ void Connection::startProbe(const QString &token, Millis delay)
 
 void Connection::finishProbe(Millis now)
 {
+    (void)now;
     m_probeDue = Millis{0};
     send(protocol::probed(m_probeToken));
     m_probeToken.clear();
-    // Back to the ordinary rules, counted from now.
-    m_heartbeat.start();
-    m_registerBy = now + m_limits.registrationTimeout;
+    // One probe per connection: a measurement opens a new one for the next
+    // delay, so no silent connection outlives its delay by more than the
+    // answer's user timeout.
+    const QString reason = QStringLiteral("probe answered");
+    close(reason, reason);
 }
 
 void Connection::notePong(const QString &token)
@@ -589,7 +592,7 @@ void Connection::fail(const std::error_code &ec)
             c.lastSample = view;
         }
         c.sinceLastHeard = sinceLastHeard(view);
-        c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow());
+        c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow(), view);
         if (ec.category() != asio::error::get_system_category())
             c.errorString = QStringLiteral("TLS: ") + c.errorString;
         v = classifySocketError(c);

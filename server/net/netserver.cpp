@@ -311,7 +311,11 @@ void NetServer::shedSlowestReaders()
               [](const auto &a, const auto &b) { return a->queuedBytes() > b->queuedBytes(); });
     const qint64 before = m_outputBudget.total();
     const qint64 target = m_outputBudget.limit() / 4 * 3;
-    qint64 left = before;
+    // Only open readers can be shed; what closing ones hold goes within
+    // their close grace, and must not cost an innocent reader its place.
+    qint64 left = 0;
+    for (const auto &c : behind)
+        left += c->queuedBytes();
     int shed = 0;
     for (const auto &c : behind) {
         if (left <= target)

@@ -65,8 +65,9 @@ public:
     // SIGHUP: `next` replaces the running configuration (the object this
     // server was built with) if it can: a new TLS certificate and key must
     // load, and what only a restart can change (listen address, database,
-    // metrics, admin socket, log) must be unchanged. Liveness changes apply
-    // to open connections at once; rate, line and ping limits to new ones.
+    // metrics, admin socket, log) must be unchanged. Liveness changes and
+    // the output and deadline limits apply to open connections at once;
+    // rate, line length and ping limits to new ones.
     // False with *error (and nothing changed) otherwise.
     bool reload(ServerConfig &running, const ServerConfig &next, QString *error);
 

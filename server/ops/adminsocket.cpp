@@ -47,7 +47,7 @@ struct AdminExchange : std::enable_shared_from_this<AdminExchange>
 } // namespace
 
 AdminSocket::AdminSocket(asio::io_context &io, Handler handler)
-    : m_io(io), m_handler(std::move(handler)), m_acceptor(io)
+    : m_io(io), m_handler(std::move(handler)), m_acceptor(io), m_retry(io)
 {
 }
 
@@ -100,6 +100,11 @@ bool AdminSocket::request(const QString &path, const QString &command, QByteArra
 bool AdminSocket::listen(const QString &path, QString *error)
 {
     const std::string file = path.toStdString();
+    struct stat st;
+    if (::lstat(file.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        *error = QStringLiteral("%1 exists and is not a socket; refusing to replace it").arg(path);
+        return false;
+    }
     if (QFileInfo::exists(path)) {
         // A live server answers: do not steal its socket. A stale file goes.
         asio::io_context probe;
@@ -139,6 +144,7 @@ void AdminSocket::close()
         return;
     std::error_code ignored;
     m_acceptor.close(ignored);
+    m_retry.cancel();
     if (!m_path.isEmpty())
         QFile::remove(m_path);
 }
@@ -149,8 +155,16 @@ void AdminSocket::accept()
         [this](const std::error_code &ec, asio::local::stream_protocol::socket socket) {
             if (ec == asio::error::operation_aborted || !m_acceptor.is_open())
                 return;
-            if (!ec)
-                std::make_shared<AdminExchange>(std::move(socket), m_handler)->start();
+            if (ec) {
+                // Out of descriptors, say: try again a little later, not at once.
+                m_retry.expires_after(std::chrono::milliseconds(200));
+                m_retry.async_wait([this](const std::error_code &e) {
+                    if (!e)
+                        accept();
+                });
+                return;
+            }
+            std::make_shared<AdminExchange>(std::move(socket), m_handler)->start();
             accept();
         });
 }

@@ -8,6 +8,7 @@
 #include <QByteArray>
 #include <QString>
 #include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
 #include <functional>
 
 namespace longline::server {
@@ -41,6 +42,7 @@ private:
     asio::io_context &m_io;
     Handler m_handler;
     asio::local::stream_protocol::acceptor m_acceptor;
+    asio::steady_timer m_retry;
     QString m_path;
 };
 

@@ -160,7 +160,7 @@ inside ss -ltnH "sport = :9999" | grep -q LISTEN || fail "systemd called the ser
 status=$(inside systemctl show -P StatusText longline-server.service)
 echo "$status" | grep -Eq '^(Listening on|Serving [0-9]+ clients on) 0\.0\.0\.0:9999' ||
     fail "systemd has no READY/STATUS from the server: '$status'"
-out=$(chat 9999 pkgtest "first message from the package test")
+out=$(chat 9999 pkgtest "first message from the package test") || fail "the client failed: $out"
 echo "$out" | grep -q "ack cid=.* seq=1" || fail "the packaged server did not acknowledge: $out"
 # The journal has each event's fields; the admin socket answers status in
 # /run/longline; systemctl reload re-reads the configuration in place.
@@ -168,8 +168,11 @@ inside journalctl -b --no-pager -u longline-server.service -o json LONGLINE_EVEN
     grep -q '"NICK":"pkgtest"' || fail "the journal has no NICK field for the hello"
 inside longline-server status | head -1 | grep -Eq '^[0-9]+ clients on 0\.0\.0\.0:9999' ||
     fail "longline-server status did not answer through /run/longline/admin.sock"
-pid_before=$(inside systemctl show -P MainPID longline-server.service)
-inside systemctl reload longline-server.service
+pid_before=$(inside systemctl show -P MainPID longline-server.service) || fail "no MainPID"
+inside systemctl reload longline-server.service || {
+    inside journalctl -b --no-pager -u longline-server.service | tail -n 20 >&2 || true
+    fail "systemctl reload failed"
+}
 inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=reload | grep -q ' reload ' ||
     fail "systemctl reload did not reach the server"
 [ "$(inside systemctl show -P MainPID longline-server.service)" = "$pid_before" ] ||

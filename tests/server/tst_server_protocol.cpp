@@ -566,7 +566,7 @@ private Q_SLOTS:
     // PROBE (finding a NAT's idle timeout): the server speaks first after
     // the delay, and nothing crosses the connection before that: no
     // heartbeat PING, no kernel keepalive probe. Such a connection never
-    // registers; the delay is bounded; one probe at a time.
+    // registers and ends after its answer; the delay is bounded.
     void probeSpeaksFirstAfterSilence()
     {
         ServerProcess server;
@@ -596,11 +596,17 @@ private Q_SLOTS:
         const auto answer = probe.next(3000);
         QCOMPARE(answer.value_or(QStringLiteral("<nothing>")), QStringLiteral("PROBED p1"));
         QVERIFY2(t.elapsed() >= 650, qPrintable(QString::number(t.elapsed())));
-        probe.sendLine(QStringLiteral("HELLO prober"));
-        REQUIRE_LINE(refused, probe, QStringLiteral("ERR 409 "));
-        probe.send("PROBE p2 200\nPROBE p3 200\n");
-        REQUIRE_LINE(busy, probe, QStringLiteral("ERR 430 "));
-        REQUIRE_LINE(second, probe, QStringLiteral("PROBED p2"));
+        // One probe per connection: the answer ends it.
+        REQUIRE_LINE(done, probe, QStringLiteral("BYE probe answered"));
+        QVERIFY(probe.waitClosed());
+        // While a probe waits: no HELLO, no second PROBE.
+        LineClient waiting;
+        waiting.autoPong = false;
+        QVERIFY(waiting.connectTo(server.port()));
+        waiting.send("PROBE p2 500\nHELLO prober\nPROBE p3 100\n");
+        REQUIRE_LINE(refused, waiting, QStringLiteral("ERR 409 "));
+        REQUIRE_LINE(busy, waiting, QStringLiteral("ERR 430 "));
+        REQUIRE_LINE(second, waiting, QStringLiteral("PROBED p2"));
 
         LineClient other;
         QVERIFY(other.connectTo(server.port()));

@@ -102,7 +102,8 @@ bool ServerLog::sendToJournal(const char *name, const QString &line, const QList
     std::memcpy(addr.sun_path, m_journalPath.constData(),
                 static_cast<size_t>(m_journalPath.size()));
     return ::sendto(m_journalFd, datagram.constData(), static_cast<size_t>(datagram.size()),
-                    MSG_NOSIGNAL, reinterpret_cast<sockaddr *>(&addr),
+                    MSG_NOSIGNAL | MSG_DONTWAIT, // a full journal must not stall the loop
+                    reinterpret_cast<sockaddr *>(&addr),
                     sizeof addr) == static_cast<ssize_t>(datagram.size());
 }
 

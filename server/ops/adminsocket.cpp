@@ -47,7 +47,7 @@ struct AdminExchange : std::enable_shared_from_this<AdminExchange>
 } // namespace
 
 AdminSocket::AdminSocket(asio::io_context &io, Handler handler)
-    : m_io(io), m_handler(std::move(handler)), m_acceptor(io), m_retry(io)
+    : m_handler(std::move(handler)), m_acceptor(io), m_retry(io)
 {
 }
 

@@ -39,7 +39,6 @@ public:
 private:
     void accept();
 
-    asio::io_context &m_io;
     Handler m_handler;
     asio::local::stream_protocol::acceptor m_acceptor;
     asio::steady_timer m_retry;

@@ -11,6 +11,7 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -195,7 +196,9 @@ void NetServer::pauseAccepting(const std::error_code &ec)
     // and try again; never stop accepting for good.
     if (!m_acceptPaused) {
         m_acceptPaused = true;
-        m_log.event("accept_paused", {{"error", QString::fromStdString(ec.message())},
+        // strerror, not ec.message(): UBSan flags the virtual call through
+        // the error category of an accept that failed with EMFILE.
+        m_log.event("accept_paused", {{"error", QString::fromLocal8Bit(std::strerror(ec.value()))},
                                       {"errno", QString::number(ec.value())},
                                       {"clients", QString::number(m_connections.size())},
                                       {"pause_ms", millisText(AcceptPause)}});

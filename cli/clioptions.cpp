@@ -57,12 +57,15 @@ QString manPage(const QList<QCommandLineOption> &options)
          {QStringLiteral("0 quit or end of input; 1 usage error; 2 could not connect; 3 declared "
                          "dead by a timeout (heartbeat, keepalive, user timeout, retransmission); "
                          "4 closed or reset by the peer, or a server BYE; 5 nick or password "
-                         "refused by the server; 6 the server's TLS certificate is not trusted.")}},
+                         "refused by the server; 6 the server's TLS certificate is not trusted; "
+                         "7 the server broke the protocol (or, with --discover-nat-timeout, does "
+                         "not support PROBE); 8 --discover-nat-timeout was interrupted.")}},
         {QStringLiteral("Examples"),
-         {QStringLiteral(
-             "  longline-cli localhost --nick alice\n"
-             "  longline-cli chat.example 9999 --nick bob --heartbeat 25,10 --tls\n"
-             "  longline-cli localhost --nick dana --keepalive 20,5,3 --events json")}}};
+         {QStringLiteral("  longline-cli localhost --nick alice\n"
+                         "  longline-cli chat.example 9999 --nick bob --heartbeat 25,10 --tls\n"
+                         "  longline-cli localhost --nick dana --keepalive 20,5,3 --events json\n"
+                         "  longline-cli --discover-nat-timeout chat.example\n"
+                         "  longline-cli chat.example --nick erin --heartbeat 25,10 --adaptive")}}};
     page.seeAlso = {QStringLiteral("longline-server(1)"), QStringLiteral("longline(1)"),
                     QStringLiteral("longline-lab(1)"), QStringLiteral("nc(1)")};
     return renderManPage(page);
@@ -80,7 +83,8 @@ ParsedArguments parseArguments(const QStringList &arguments)
         "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
         "3 declared dead by a timeout, 4 closed or reset by the peer or server "
         "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted, "
-        "7 the server broke the protocol or flooded the client (see docs/protocol.md)."));
+        "7 the server broke the protocol or flooded the client (see docs/protocol.md), "
+        "8 --discover-nat-timeout interrupted."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
@@ -134,11 +138,44 @@ ParsedArguments parseArguments(const QStringList &arguments)
         QStringLiteral("password-file"),
         QStringLiteral("Read the server password from the first line of FILE."),
         QStringLiteral("FILE"));
+    const QCommandLineOption discover(
+        QStringLiteral("discover-nat-timeout"),
+        QStringLiteral("Do not chat: measure how long the path to HOST keeps an idle TCP mapping "
+                       "(probe connections left idle for different times), print the result "
+                       "and the keep-warm interval it allows, and exit. No --nick needed."));
+    const QCommandLineOption resolution(
+        QStringLiteral("resolution"),
+        QStringLiteral("With --discover-nat-timeout: stop when survivor and casualty are within "
+                       "PCT percent of each other (1..50, default 10)."),
+        QStringLiteral("PCT"));
+    const QCommandLineOption probeRange(
+        QStringLiteral("probe-range"),
+        QStringLiteral("With --discover-nat-timeout: the shortest and the longest idle time "
+                       "tried, in seconds (default 5,3600; the server's --max-probe-delay caps "
+                       "the longest)."),
+        QStringLiteral("MIN,MAX"));
+    const QCommandLineOption adaptive(
+        QStringLiteral("adaptive"),
+        QStringLiteral("Adaptive keep-warm: measure each network's NAT timeout (or use the "
+                       "stored value), run the heartbeat (or, with only --keepalive, its idle) "
+                       "at 75 % of it, re-check now and then, and halve the interval at once "
+                       "when a keep-warm fails to hold the mapping."));
+    const QCommandLineOption adaptiveStore(
+        QStringLiteral("adaptive-store"),
+        QStringLiteral("Where --adaptive remembers measured values (default "
+                       "$XDG_STATE_HOME/longline/paths.ini)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption recheck(
+        QStringLiteral("recheck"),
+        QStringLiteral("With --adaptive: re-check the stored value with one probe every S "
+                       "seconds (default 3600)."),
+        QStringLiteral("S"));
     QCommandLineOption man(QStringLiteral("man"), QStringLiteral("Print the man page (roff)."));
     man.setFlags(QCommandLineOption::HiddenFromHelp);
     const QList<QCommandLineOption> options{
-        help,      version, nick,         keepalive, userTimeout, heartbeat, events,
-        reconnect, history, kernelSample, tls,       tlsCa,       tlsPin,    passwordFile};
+        help,      version,    nick,         keepalive, userTimeout,   heartbeat, events,
+        reconnect, history,    kernelSample, tls,       tlsCa,         tlsPin,    passwordFile,
+        discover,  resolution, probeRange,   adaptive,  adaptiveStore, recheck};
     parser.addOptions(options);
     parser.addOption(man);
     parser.addPositionalArgument(QStringLiteral("HOST"),
@@ -204,11 +241,36 @@ ParsedArguments parseArguments(const QStringList &arguments)
             return failure(QStringLiteral("--password-file: '%1' is empty").arg(f.fileName()));
     }
 
-    if (!parser.isSet(nick))
+    o.discoverNatTimeout = parser.isSet(discover);
+    if (parser.isSet(resolution)) {
+        int pct = 0;
+        if (!parseBoundedInt(parser.value(resolution), 1, 50, &pct))
+            return failure(QStringLiteral("--resolution wants a percentage 1..50, got '%1'")
+                               .arg(parser.value(resolution)));
+        o.resolution = pct / 100.0;
+    }
+    if (parser.isSet(probeRange)) {
+        const QStringList parts = parser.value(probeRange).split(QLatin1Char(','));
+        if (parts.size() != 2 || !parseBoundedInt(parts.at(0), 1, 86400, &o.probeMinS) ||
+            !parseBoundedInt(parts.at(1), 1, 86400, &o.probeMaxS) || o.probeMaxS < o.probeMinS)
+            return failure(QStringLiteral("--probe-range wants MIN,MAX seconds (1..86400, MIN <= "
+                                          "MAX), got '%1'")
+                               .arg(parser.value(probeRange)));
+    }
+    o.adaptive = parser.isSet(adaptive);
+    o.adaptiveStore = parser.value(adaptiveStore);
+    if (parser.isSet(recheck) && !parseBoundedInt(parser.value(recheck), 1, 86400 * 7, &o.recheckS))
+        return failure(QStringLiteral("--recheck wants seconds 1..604800, got '%1'")
+                           .arg(parser.value(recheck)));
+    if (o.discoverNatTimeout && o.adaptive)
+        return failure(QStringLiteral("--discover-nat-timeout measures and exits; --adaptive is "
+                                      "for a chat session"));
+
+    if (!o.discoverNatTimeout && !parser.isSet(nick))
         return failure(QStringLiteral("--nick NAME is required"));
     o.nick = parser.value(nick);
     QString why;
-    if (!protocol::isValidNick(o.nick, &why))
+    if (!o.discoverNatTimeout && !protocol::isValidNick(o.nick, &why))
         return failure(QStringLiteral("invalid --nick '%1': %2").arg(o.nick, why));
 
     QString error;

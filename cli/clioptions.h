@@ -27,6 +27,7 @@ enum ExitStatus : int
     ExitRefused = 5,       // the server refused the nick (taken or invalid) or the password
     ExitUntrusted = 6,     // the server's TLS certificate did not verify and is not pinned
     ExitProtocol = 7,      // the server broke the protocol or flooded past a client bound
+    ExitCancelled = 8,     // --discover-nat-timeout was interrupted (SIGINT, SIGTERM)
 };
 
 struct CliOptions
@@ -52,6 +53,18 @@ struct CliOptions
     // --password-file FILE: the server password (first line), never on the
     // command line where `ps` would show it.
     QString password;
+    // --discover-nat-timeout: measure how long the path keeps an idle
+    // mapping instead of chatting (no --nick needed), with
+    // --resolution PCT and --probe-range MIN_S,MAX_S.
+    bool discoverNatTimeout = false;
+    double resolution = 0.10;
+    int probeMinS = 5;
+    int probeMaxS = 3600;
+    // --adaptive: keep warm just below the measured timeout of each network,
+    // remembered in --adaptive-store FILE, re-checked every --recheck S.
+    bool adaptive = false;
+    QString adaptiveStore;
+    int recheckS = 3600;
 };
 
 enum class ParseOutcome

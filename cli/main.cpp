@@ -2,6 +2,7 @@
 // and terminalclient.h for what it prints.
 
 #include "clioptions.h"
+#include "natdiscovery.h"
 #include "terminalclient.h"
 
 #include <QCoreApplication>
@@ -31,6 +32,13 @@ int main(int argc, char *argv[])
         return ExitUsage;
     case ParseOutcome::Run:
         break;
+    }
+
+    if (parsed.options.discoverNatTimeout) {
+        NatDiscovery discovery(parsed.options);
+        QObject::connect(&discovery, &NatDiscovery::finished, &app, &QCoreApplication::exit);
+        QTimer::singleShot(0, &discovery, &NatDiscovery::start);
+        return app.exec();
     }
 
     TerminalClient client(parsed.options);

@@ -126,6 +126,9 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
             m_events.write(QStringLiteral("log"), {{QStringLiteral("text"), text}});
     });
 
+    if (options.adaptive)
+        setUpAdaptive();
+
     connect(&m_stdin, &StdinReader::lineRead, this, &TerminalClient::onLine);
     connect(&m_stdin, &StdinReader::endOfInput, this, &TerminalClient::onEndOfInput);
     connect(&m_signals, &QuitSignals::quitRequested, this, [this](int signo) {
@@ -460,6 +463,48 @@ void TerminalClient::onKernelSample(const KernelSocketView &k)
         fields.insert(QStringLiteral("timer_retrans"), QJsonValue());
     }
     m_events.write(QStringLiteral("kernel"), fields);
+}
+
+void TerminalClient::setUpAdaptive()
+{
+    const QString store = m_options.adaptiveStore.isEmpty() ? AdaptiveKeepWarm::defaultStorePath()
+                                                            : m_options.adaptiveStore;
+    m_adaptive = std::make_unique<AdaptiveKeepWarm>(&m_client, store);
+    m_adaptive->setRecheckInterval(std::chrono::seconds(m_options.recheckS));
+    connect(m_adaptive.get(), &AdaptiveKeepWarm::measuring, this, [this](const QString &network) {
+        m_events.write(QStringLiteral("keepwarm_measuring"),
+                       {{QStringLiteral("network"), network}});
+    });
+    connect(m_adaptive.get(), &AdaptiveKeepWarm::measured, this,
+            [this](const IdleTimeoutResult &result) {
+                m_events.write(
+                    QStringLiteral("keepwarm_measured"),
+                    {{QStringLiteral("outcome"), result.outcomeName()},
+                     {QStringLiteral("survived_ms"), static_cast<double>(result.survived.count())},
+                     {QStringLiteral("gone_by_ms"), static_cast<double>(result.goneBy.count())},
+                     {QStringLiteral("gateway"), forgetBehaviourName(result.behaviour)},
+                     {QStringLiteral("text"), result.describe()}});
+            });
+    connect(m_adaptive.get(), &AdaptiveKeepWarm::applied, this,
+            [this](Millis interval, KeepWarmMechanism mechanism, AdaptiveKeepWarm::Reason reason,
+                   Millis survived) {
+                m_events.write(
+                    QStringLiteral("keepwarm_applied"),
+                    {{QStringLiteral("interval_ms"), static_cast<double>(interval.count())},
+                     {QStringLiteral("mechanism"), mechanism == KeepWarmMechanism::Keepalive
+                                                       ? QStringLiteral("keepalive")
+                                                       : QStringLiteral("heartbeat")},
+                     {QStringLiteral("reason"), AdaptiveKeepWarm::reasonName(reason)},
+                     {QStringLiteral("survived_ms"), static_cast<double>(survived.count())},
+                     {QStringLiteral("settings"), settingsObject(m_client.livenessSettings())}});
+            });
+    connect(m_adaptive.get(), &AdaptiveKeepWarm::rechecked, this,
+            [this](Millis delay, ProbeOutcome outcome) {
+                m_events.write(QStringLiteral("keepwarm_recheck"),
+                               {{QStringLiteral("delay_ms"), static_cast<double>(delay.count())},
+                                {QStringLiteral("outcome"), probeOutcomeName(outcome)}});
+            });
+    m_adaptive->setEnabled(true);
 }
 
 } // namespace longline::cli

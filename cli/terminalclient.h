@@ -24,6 +24,7 @@
 //           retransmits, timer, timer_expires_ms, timer_retrans} (with --kernel-sample)
 //   exit {status}
 
+#include "adaptivekeepwarm.h"
 #include "chatclient.h"
 #include "clioptions.h"
 #include "eventlog.h"
@@ -76,10 +77,12 @@ private:
     void onKernelSample(const KernelSocketView &view);
 
     void printChat(const QString &text); // one line on stdout
+    void setUpAdaptive();
 
     CliOptions m_options;
     EventLog m_events;
     ChatClient m_client;
+    std::unique_ptr<AdaptiveKeepWarm> m_adaptive; // --adaptive
     StdinReader m_stdin;
     QuitSignals m_signals;
     QTimer m_drainTimer;

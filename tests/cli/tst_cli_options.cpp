@@ -60,6 +60,26 @@ private Q_SLOTS:
         QCOMPARE(r.options.kernelSampleMs, 250);
     }
 
+    void discoveryAndAdaptive()
+    {
+        auto r = parse({QStringLiteral("--discover-nat-timeout"), QStringLiteral("gw.example"),
+                        QStringLiteral("--resolution"), QStringLiteral("5"),
+                        QStringLiteral("--probe-range"), QStringLiteral("10,600")});
+        QCOMPARE(r.outcome, ParseOutcome::Run); // no --nick needed to measure
+        QVERIFY(r.options.discoverNatTimeout);
+        QCOMPARE(r.options.resolution, 0.05);
+        QCOMPARE(r.options.probeMinS, 10);
+        QCOMPARE(r.options.probeMaxS, 600);
+        r = parse({QStringLiteral("h"), QStringLiteral("--nick"), QStringLiteral("ada"),
+                   QStringLiteral("--adaptive"), QStringLiteral("--adaptive-store"),
+                   QStringLiteral("/tmp/p.ini"), QStringLiteral("--recheck"),
+                   QStringLiteral("60")});
+        QCOMPARE(r.outcome, ParseOutcome::Run);
+        QVERIFY(r.options.adaptive);
+        QCOMPARE(r.options.adaptiveStore, QStringLiteral("/tmp/p.ini"));
+        QCOMPARE(r.options.recheckS, 60);
+    }
+
     void errors_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -98,6 +118,18 @@ private Q_SLOTS:
             << QStringList{h, n, QStringLiteral("bob"), QStringLiteral("--kernel-sample"),
                            QStringLiteral("often")}
             << QStringLiteral("--kernel-sample");
+        const QString d = QStringLiteral("--discover-nat-timeout");
+        QTest::newRow("resolution")
+            << QStringList{d, h, QStringLiteral("--resolution"), QStringLiteral("0")}
+            << QStringLiteral("--resolution");
+        QTest::newRow("probe range")
+            << QStringList{d, h, QStringLiteral("--probe-range"), QStringLiteral("60,5")}
+            << QStringLiteral("--probe-range");
+        QTest::newRow("discover and adaptive")
+            << QStringList{d, h, QStringLiteral("--adaptive")} << QStringLiteral("--adaptive");
+        QTest::newRow("recheck") << QStringList{h, n, QStringLiteral("bob"),
+                                                QStringLiteral("--recheck"), QStringLiteral("0")}
+                                 << QStringLiteral("--recheck");
         QTest::newRow("unknown option")
             << QStringList{h, n, QStringLiteral("bob"), QStringLiteral("--frobnicate")}
             << QStringLiteral("frobnicate");

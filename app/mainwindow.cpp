@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "pathmeasurementbox.h"
+
 #include "budgetreport.h"
 #include "chatlogmodel.h"
 #include "chatview.h"
@@ -54,6 +56,7 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
     buildActions();
     buildUi();
     wireClient();
+    wireKeepWarm();
 
     m_settingsPanel->setConfig(store->liveness());
     m_countdown.setInterval(CountdownTick);
@@ -445,6 +448,8 @@ void MainWindow::connectTo(const ConnectionProfile &profile)
     m_client->setLivenessSettings(m_settingsPanel->config().toSettings());
     m_client->setTls({profile.tls, QString(), profile.pinnedSha256});
     m_client->setPassword(profile.password);
+    m_settingsPanel->pathMeasurement()->setTarget(IdleTimeoutProber::Target{
+        profile.host, profile.port, {profile.tls, QString(), profile.pinnedSha256}});
     m_statusPanel->setEncryption(QString());
     m_client->connectToServer(profile.host, profile.port, profile.nick);
     retitle();
@@ -864,6 +869,85 @@ void MainWindow::notice(int level, const QString &text, const QDateTime &time)
 {
     m_chat->addNotice(time.isValid() ? time : QDateTime::currentDateTime(),
                       static_cast<ChatEntry::Level>(level), text);
+}
+
+void MainWindow::wireKeepWarm()
+{
+    PathMeasurementBox *box = m_settingsPanel->pathMeasurement();
+    m_adaptive = new AdaptiveKeepWarm(m_client, m_store->pathStoreFile(), this);
+    connect(box, &PathMeasurementBox::adaptiveToggled, this, [this, box](bool on) {
+        m_store->setAdaptiveKeepWarm(on);
+        m_adaptive->setSearch(box->search());
+        m_adaptive->setEnabled(on);
+        box->setAdaptiveStatus(on ? tr("Adaptive mode is on: the window measures each network "
+                                       "once online and keeps warm below what it finds.")
+                                  : QString());
+    });
+    connect(box->prober(), &IdleTimeoutProber::finished, this,
+            [this](const IdleTimeoutResult &result) {
+                log(tr("path"), PathMeasurementBox::describe(result));
+            });
+    connect(m_adaptive, &AdaptiveKeepWarm::measuring, this, [this, box] {
+        box->setAdaptiveStatus(tr("Adaptive: measuring this network in the background…"));
+        log(tr("path"), tr("adaptive keep-warm: measuring this network"));
+    });
+    connect(m_adaptive, &AdaptiveKeepWarm::measured, this,
+            [this, box](const IdleTimeoutResult &result) {
+                box->showResult(result);
+                log(tr("path"), PathMeasurementBox::describe(result));
+            });
+    connect(m_adaptive, &AdaptiveKeepWarm::rechecked, this,
+            [this](Millis delay, ProbeOutcome outcome) {
+                log(tr("path"),
+                    outcome == ProbeOutcome::Survived
+                        ? tr("re-check: a mapping still survives %1 idle").arg(formatMillis(delay))
+                        : tr("re-check: a mapping idle for %1 was lost").arg(formatMillis(delay)));
+            });
+    connect(m_adaptive, &AdaptiveKeepWarm::applied, this, &MainWindow::onKeepWarmApplied);
+    box->setAdaptive(m_store->adaptiveKeepWarm());
+    m_adaptive->setEnabled(m_store->adaptiveKeepWarm());
+}
+
+void MainWindow::onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
+                                   AdaptiveKeepWarm::Reason reason, Millis survived)
+{
+    // Adaptive mode changed the client's settings; the panel shows them.
+    LivenessConfig c = m_settingsPanel->config();
+    if (mechanism == KeepWarmMechanism::Keepalive) {
+        c.keepalive.idleS = static_cast<int>(interval.count() / 1000);
+    } else {
+        if (c.mode == LivenessMode::None)
+            c.mode = LivenessMode::Heartbeat;
+        c.heartbeat.interval = interval;
+    }
+    if (reason == AdaptiveKeepWarm::Reason::Measured || reason == AdaptiveKeepWarm::Reason::Stored)
+        c.natTimeoutS = std::max<int>(1, static_cast<int>(survived.count() / 1000));
+    m_settingsPanel->setConfig(c);
+    m_store->setLiveness(c);
+    const QString what = mechanism == KeepWarmMechanism::Keepalive
+                             ? tr("keepalive idle %1").arg(formatMillis(interval))
+                             : tr("heartbeat every %1").arg(formatMillis(interval));
+    QString why;
+    switch (reason) {
+    case AdaptiveKeepWarm::Reason::Stored:
+        why =
+            tr("remembered for this network: mappings survive %1 idle").arg(formatMillis(survived));
+        break;
+    case AdaptiveKeepWarm::Reason::Measured:
+        why = tr("just measured: mappings survive %1 idle").arg(formatMillis(survived));
+        break;
+    case AdaptiveKeepWarm::Reason::FailedKeepWarm:
+        why = tr("a keep-warm did not hold the mapping: halved at once, measuring again when "
+                 "back online");
+        break;
+    case AdaptiveKeepWarm::Reason::RecheckFailed:
+        why = tr("a re-check probe was lost: halved at once, measuring again");
+        break;
+    }
+    const QString text = tr("Adaptive: %1 (%2).").arg(what, why);
+    m_settingsPanel->pathMeasurement()->setAdaptiveStatus(text);
+    log(tr("path"), text);
+    updateStatusBar();
 }
 
 void MainWindow::log(const QString &kind, const QString &text)

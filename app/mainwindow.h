@@ -4,6 +4,7 @@
 // settings and connection status as dock panels. Presents ChatClient and
 // ConnectionLiveness signals; holds no connection logic of its own.
 
+#include "adaptivekeepwarm.h"
 #include "chatclient.h"
 #include "connectdialog.h"
 #include "inputassist.h"
@@ -85,6 +86,9 @@ private:
     void buildUi();
     QAction *dockToggle(QDockWidget *dock, const QString &text, const QKeySequence &key);
     void wireClient();
+    void wireKeepWarm(); // "Measure this path" and adaptive mode
+    void onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
+                           AdaptiveKeepWarm::Reason reason, Millis survived);
     void retitle();
     void updateActions();
     void updateSampling();
@@ -118,6 +122,7 @@ private:
 
     SettingsStore *m_store;
     ChatClient *m_client;
+    AdaptiveKeepWarm *m_adaptive = nullptr;
     ChatLogModel *m_chat;
     TimelineModel *m_timeline;
     EventLogModel *m_log;

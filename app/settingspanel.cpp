@@ -1,6 +1,8 @@
 #include "settingspanel.h"
 
 #include "budgetreport.h"
+#include "keepwarm.h"
+#include "pathmeasurementbox.h"
 
 #include <QAbstractSpinBox>
 #include <QButtonGroup>
@@ -153,6 +155,10 @@ void SettingsPanel::buildUi()
                          "connection (e.g. 180 s for many home routers, 350 s for AWS NLB)"));
     natForm->addRow(tr("NAT idle ti&meout:"), m_nat);
     layout->addLayout(natForm);
+    m_path = new PathMeasurementBox(this);
+    layout->addWidget(m_path);
+    connect(m_path, &PathMeasurementBox::applyRequested, this,
+            &SettingsPanel::applyMeasuredSurvival);
 
     // Budget
     auto *budgetBox = new QGroupBox(tr("What these settings promise"), this);
@@ -306,6 +312,26 @@ void SettingsPanel::writeWidgets()
     refreshBudget();
 }
 
+void SettingsPanel::applyMeasuredSurvival(Millis survived)
+{
+    LivenessConfig c = m_config;
+    const Millis interval = safeKeepWarmInterval(survived);
+    if (c.mode == LivenessMode::None)
+        c.mode = LivenessMode::Heartbeat;
+    const LivenessSettings warmed = withKeepWarmInterval(c.toSettings(), interval);
+    if (keepWarmMechanism(c.toSettings()) == KeepWarmMechanism::Keepalive)
+        c.keepalive.idleS = warmed.keepalive.idleS;
+    else
+        c.heartbeat.interval = std::max(warmed.heartbeat.interval, Millis{100});
+    // What the path keeps for sure: the warnings then check against it.
+    c.natTimeoutS = std::max<int>(1, static_cast<int>(survived.count() / 1000));
+    if (c == m_config)
+        return;
+    m_config = c;
+    writeWidgets();
+    Q_EMIT configChanged(m_config);
+}
+
 void SettingsPanel::onPresetChosen(int index)
 {
     const QString key = m_preset->itemData(index).toString();
@@ -350,6 +376,7 @@ void SettingsPanel::refreshBudget()
         warnings << QStringLiteral("⚠ ") + w;
     m_warnings->setText(warnings.join(QLatin1Char('\n')));
     m_warnings->setVisible(!warnings.isEmpty());
+    m_path->setLiveness(m_config.toSettings());
 }
 
 } // namespace longline::app

@@ -20,6 +20,8 @@ class QSpinBox;
 
 namespace longline::app {
 
+class PathMeasurementBox;
+
 class SettingsPanel : public QWidget
 {
     Q_OBJECT
@@ -38,6 +40,14 @@ public:
     QString budgetText() const;  // headline and lines, for tests
     QString warningText() const; // all warnings, for tests
     QString effectiveText() const;
+
+    // "Measure this path": the window gives it the server, the panel its
+    // settings, and Apply comes back here as a config change.
+    PathMeasurementBox *pathMeasurement() const { return m_path; }
+    // Keep warm at a safe fraction of `survived` with the mechanism the
+    // mode runs (heartbeats when the mode is None), note the path's timeout,
+    // and announce the change.
+    void applyMeasuredSurvival(Millis survived);
 
 Q_SIGNALS:
     void configChanged(const longline::app::LivenessConfig &config);
@@ -72,6 +82,7 @@ private:
     QLabel *m_budgetLines = nullptr;
     QLabel *m_warnings = nullptr;
     QLabel *m_effective = nullptr;
+    PathMeasurementBox *m_path = nullptr;
 };
 
 } // namespace longline::app

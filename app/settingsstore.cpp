@@ -1,5 +1,8 @@
 #include "settingsstore.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 namespace longline::app {
 
 namespace {
@@ -75,6 +78,21 @@ void SettingsStore::setConnection(const ConnectionProfile &p)
     m_settings->setValue(QStringLiteral("connection/nick"), p.nick);
     m_settings->setValue(QStringLiteral("connection/tls"), p.tls);
     m_settings->setValue(QStringLiteral("connection/pinnedSha256"), p.pinnedSha256);
+}
+
+bool SettingsStore::adaptiveKeepWarm() const
+{
+    return m_settings->value(QStringLiteral("liveness/adaptive"), false).toBool();
+}
+
+void SettingsStore::setAdaptiveKeepWarm(bool on)
+{
+    m_settings->setValue(QStringLiteral("liveness/adaptive"), on);
+}
+
+QString SettingsStore::pathStoreFile() const
+{
+    return QFileInfo(m_settings->fileName()).absoluteDir().filePath(QStringLiteral("paths.ini"));
 }
 
 bool SettingsStore::largeFont() const

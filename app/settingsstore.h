@@ -43,6 +43,12 @@ public:
     bool largeFont() const;
     void setLargeFont(bool on);
 
+    // Adaptive keep-warm (AdaptiveKeepWarm), and where it keeps measured
+    // values per network: paths.ini beside this file.
+    bool adaptiveKeepWarm() const;
+    void setAdaptiveKeepWarm(bool on);
+    QString pathStoreFile() const;
+
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     void setWindow(const QByteArray &geometry, const QByteArray &state);

@@ -112,6 +112,8 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     const auto screenshotDir = hidden(QStringLiteral("screenshot-dir"), QStringLiteral("dir"));
     const auto screenshotSuffix =
         hidden(QStringLiteral("screenshot-suffix"), QStringLiteral("suffix"));
+    const auto screenshotScenario =
+        hidden(QStringLiteral("screenshot-scenario"), QStringLiteral("chat|path"));
     const auto man = hidden(QStringLiteral("man"), QString());
     const QList<QCommandLineOption> options{host,
                                             port,
@@ -126,6 +128,7 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
                                             settingsFile,
                                             screenshotDir,
                                             screenshotSuffix,
+                                            screenshotScenario,
                                             man};
     p.addOptions(options);
 
@@ -199,6 +202,7 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     o.settingsFile = p.value(settingsFile);
     o.screenshotDir = p.value(screenshotDir);
     o.screenshotSuffix = p.value(screenshotSuffix);
+    o.screenshotScenario = p.value(screenshotScenario);
     return o;
 }
 

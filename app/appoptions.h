@@ -27,6 +27,10 @@ struct AppOptions
     QString settingsFile;     // hidden: an INI file instead of the user's settings
     QString screenshotDir;    // hidden: run the screenshot scenario, write PNGs here
     QString screenshotSuffix; // hidden: appended to PNG names ("-zh_CN")
+    // hidden: "chat" (default: through an in-process relay) or "path" (the
+    // measurement and adaptive mode, straight to the server: run it through
+    // the NAT lab, scripts/screenshots-lab.sh)
+    QString screenshotScenario;
 
     // Parses `arguments` (argv including the program name). On --help,
     // --version or the hidden --man prints and exits; on an error sets *error.

@@ -131,6 +131,7 @@ int main(int argc, char *argv[])
         scene.nick = profile.nick.isEmpty() ? QStringLiteral("alice") : profile.nick;
         scene.outputDir = options->screenshotDir;
         scene.suffix = options->screenshotSuffix;
+        scene.pathScenario = options->screenshotScenario == QLatin1String("path");
         scene.chinese = locale.language() == QLocale::Chinese;
         auto *director = new ScreenshotDirector(&window, scene, &window);
         QTimer::singleShot(0, director, &ScreenshotDirector::start);

@@ -74,6 +74,7 @@ public:
     MemberListModel *memberModel() const { return m_memberModel; }
     QDockWidget *settingsDock() const { return m_settingsDock; }
     QDockWidget *statusDock() const { return m_statusDock; }
+    AdaptiveKeepWarm *adaptiveKeepWarm() const { return m_adaptive; }
     QDockWidget *membersDock() const { return m_membersDock; }
 
 protected:

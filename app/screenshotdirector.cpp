@@ -4,13 +4,17 @@
 #include "connectionbanner.h"
 #include "mainwindow.h"
 #include "memberlistmodel.h"
+#include "pathmeasurementbox.h"
 #include "tcprelay.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
+#include <QPushButton>
+#include <QScrollArea>
 #include <cstdio>
 
 namespace longline::app {
@@ -35,6 +39,10 @@ QString ScreenshotDirector::line(const char *english, const char *chinese) const
 void ScreenshotDirector::start()
 {
     QDir().mkpath(m_scene.outputDir);
+    if (m_scene.pathScenario) {
+        startPath();
+        return;
+    }
     if (!m_relay->start(QHostAddress(m_scene.host), m_scene.port)) {
         fail(QStringLiteral("relay could not listen"));
         return;
@@ -171,18 +179,105 @@ void ScreenshotDirector::sceneReconnect()
         });
 }
 
-void ScreenshotDirector::when(const QString &what, Condition ready, Action then)
+// Measuring the lab's gateway (its timeout is 20 s), applying the result,
+// then adaptive mode recovering when the script lowers the timeout to 8 s.
+void ScreenshotDirector::startPath()
+{
+    LivenessConfig config = defaultLivenessConfig();
+    config.mode = LivenessMode::Heartbeat;
+    config.heartbeat.interval = 5s;
+    config.heartbeat.timeout = 3s;
+    config.natTimeoutS = 0;
+    m_window->applyLivenessConfig(config);
+    m_window->statusDock()->hide();
+    m_window->membersDock()->hide();
+    m_window->settingsDock()->show();
+    m_window->resize(1280, 820);
+    m_window->show();
+    connect(m_window->adaptiveKeepWarm(), &AdaptiveKeepWarm::applied, this,
+            [this](Millis, KeepWarmMechanism, AdaptiveKeepWarm::Reason reason, Millis) {
+                m_adaptiveReasons.append(static_cast<int>(reason));
+            });
+    m_window->connectTo({m_scene.host, m_scene.port, m_scene.nick});
+    auto *box = m_window->findChild<PathMeasurementBox *>();
+    when(
+        QStringLiteral("window online"),
+        [this] { return m_window->client()->state() == ChatClient::State::Online; },
+        [this, box] {
+            if (auto *scroll = m_window->settingsDock()->findChild<QScrollArea *>())
+                scroll->ensureWidgetVisible(box, 0, 0);
+            box->startMeasurement();
+            // Well into the second round: bounds known, probes waiting.
+            when(
+                QStringLiteral("second round"),
+                [box] { return box->prober()->isRunning() && box->prober()->goneBy() > Millis{0}; },
+                [this] { after(6000, [this] { shoot(QStringLiteral("measure-running")); }); },
+                120000);
+            when(
+                QStringLiteral("measurement finished"),
+                [box] { return !box->prober()->isRunning() && box->lastResult().has_value(); },
+                [this] { after(500, [this] { scenePathMeasured(); }); }, 300000);
+        });
+}
+
+void ScreenshotDirector::scenePathMeasured()
+{
+    auto *box = m_window->findChild<PathMeasurementBox *>();
+    if (auto *scroll = m_window->settingsDock()->findChild<QScrollArea *>())
+        scroll->ensureWidgetVisible(box, 0, 0);
+    after(300, [this, box] {
+        shoot(QStringLiteral("measure-result"));
+        if (auto *apply = box->findChild<QPushButton *>(QStringLiteral("applyMeasurement")))
+            apply->click();
+        scenePathAdaptive();
+    });
+}
+
+void ScreenshotDirector::scenePathAdaptive()
+{
+    auto *box = m_window->findChild<PathMeasurementBox *>();
+    if (auto *adaptive = box->findChild<QCheckBox *>(QStringLiteral("adaptiveKeepWarm")))
+        adaptive->setChecked(true);
+    const auto count = [this](AdaptiveKeepWarm::Reason r) {
+        return m_adaptiveReasons.count(static_cast<int>(r));
+    };
+    when(
+        QStringLiteral("adaptive measured"),
+        [count] { return count(AdaptiveKeepWarm::Reason::Measured) >= 1; },
+        [this, count] {
+            std::fprintf(stderr, "lower the gateway\n");
+            std::fflush(stderr);
+            when(
+                QStringLiteral("keep-warm failed and measured again"),
+                [count] {
+                    return count(AdaptiveKeepWarm::Reason::FailedKeepWarm) >= 1 &&
+                           count(AdaptiveKeepWarm::Reason::Measured) >= 2;
+                },
+                [this] {
+                    m_window->statusDock()->show();
+                    m_window->resize(1600, 900);
+                    after(1500, [this] {
+                        shoot(QStringLiteral("adaptive-recovered"));
+                        after(300, [] { QApplication::exit(0); });
+                    });
+                },
+                300000);
+        },
+        300000);
+}
+
+void ScreenshotDirector::when(const QString &what, Condition ready, Action then, int timeoutMs)
 {
     auto *timer = new QTimer(this);
     auto *clock = new QElapsedTimer;
     clock->start();
-    connect(timer, &QTimer::timeout, this, [this, timer, clock, what, ready, then] {
+    connect(timer, &QTimer::timeout, this, [this, timer, clock, what, ready, then, timeoutMs] {
         if (ready()) {
             timer->stop();
             timer->deleteLater();
             delete clock;
             then();
-        } else if (clock->elapsed() > StepTimeoutMs) {
+        } else if (clock->elapsed() > timeoutMs) {
             timer->stop();
             timer->deleteLater();
             delete clock;

@@ -919,6 +919,58 @@ SHA-256 指纹：
         <source>Keepalive paused by unacknowledged data; %1</source>
         <translation>有未确认的数据，保活探测暂停；%1</translation>
     </message>
+    <message>
+        <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
+        <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Adaptive: measuring this network in the background…</source>
+        <translation>自适应：正在后台测量此网络…</translation>
+    </message>
+    <message>
+        <source>adaptive keep-warm: measuring this network</source>
+        <translation>自适应映射保持：正在测量此网络</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping still survives %1 idle</source>
+        <translation>复查：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping idle for %1 was lost</source>
+        <translation>复查：空闲 %1 的映射已丢失</translation>
+    </message>
+    <message>
+        <source>keepalive idle %1</source>
+        <translation>保活空闲 %1</translation>
+    </message>
+    <message>
+        <source>heartbeat every %1</source>
+        <translation>每 %1 一次心跳</translation>
+    </message>
+    <message>
+        <source>remembered for this network: mappings survive %1 idle</source>
+        <translation>沿用此网络的记录：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>just measured: mappings survive %1 idle</source>
+        <translation>刚刚测得：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>a keep-warm did not hold the mapping: halved at once, measuring again when back online</source>
+        <translation>映射保持未能保住映射：间隔已立即减半，重新上线后将再次测量</translation>
+    </message>
+    <message>
+        <source>a re-check probe was lost: halved at once, measuring again</source>
+        <translation>一个复查探测丢失：间隔已立即减半，正在重新测量</translation>
+    </message>
+    <message>
+        <source>Adaptive: %1 (%2).</source>
+        <translation>自适应：%1（%2）。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::MemberListModel</name>
@@ -929,6 +981,153 @@ SHA-256 指纹：
     <message>
         <source>%1 (you)</source>
         <translation>%1（你）</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::PathMeasurementBox</name>
+    <message>
+        <source>%1 B</source>
+        <translation>%1 B</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 KB</translation>
+    </message>
+    <message>
+        <source>Measure this path</source>
+        <translation>测量此路径</translation>
+    </message>
+    <message>
+        <source>Finds how long the path to the server keeps an idle connection: a few probe connections wait in silence for different times, then the server speaks first on each. It takes a little over twice the timeout.</source>
+        <translation>测量通往服务器的路径会将空闲连接保留多久：几条探测连接分别静默等待不同的时长，然后由服务器在每条连接上先发送数据。所需时间略多于超时时长的两倍。</translation>
+    </message>
+    <message>
+        <source>Measure this &amp;path</source>
+        <translation>测量此路径(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>to </source>
+        <translation>精确到 </translation>
+    </message>
+    <message>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <source>Resolution: the search stops when the longest idle time that survived and the shortest that did not are this close</source>
+        <translation>精度：当存活的最长空闲时间与未存活的最短空闲时间相差在此范围内时，停止搜索</translation>
+    </message>
+    <message>
+        <source>&amp;Adaptive: measure every network, re-check now and then, lower at once when a keep-warm fails</source>
+        <translation>自适应(&amp;A)：测量每个网络，不时复查，映射保持失败时立即调低间隔</translation>
+    </message>
+    <message>
+        <source>Round %1: %2 probes idle for %3 up to %4, doubling</source>
+        <translation>第 %1 轮：%2 条探测连接分别空闲 %3 至 %4，逐次加倍</translation>
+    </message>
+    <message>
+        <source>Round %1: %2 probes idle for %3 to %4, between the last survivor and the first casualty</source>
+        <translation>第 %1 轮：%2 条探测连接分别空闲 %3 至 %4，介于最后一个存活者与第一个丢失者之间</translation>
+    </message>
+    <message>
+        <source>So far: survived %1 idle, gone by %2.</source>
+        <translation>目前：空闲 %1后仍存活，空闲 %2时已丢失。</translation>
+    </message>
+    <message>
+        <source>So far: survived %1 idle; nothing lost yet.</source>
+        <translation>目前：空闲 %1后仍存活；尚无丢失。</translation>
+    </message>
+    <message>
+        <source>%1 elapsed; this round ends in about %2.</source>
+        <translation>已用时 %1；本轮约 %2后结束。</translation>
+    </message>
+    <message>
+        <source>The gateway stays silent when it forgets: neither end is told.</source>
+        <translation>网关遗忘连接时不发任何信号：两端都不会收到通知。</translation>
+    </message>
+    <message>
+        <source>The gateway answers with a reset when it forgets (as AWS&apos;s NAT gateway does).</source>
+        <translation>网关遗忘连接后会以重置（RST）回应，AWS 的 NAT 网关就是如此。</translation>
+    </message>
+    <message>
+        <source>Some forgotten probes got a reset, others silence.</source>
+        <translation>部分被遗忘的探测连接收到了重置，其余则毫无回应。</translation>
+    </message>
+    <message>
+        <source>Measured in %1 with %2 probe connections.</source>
+        <translation>测量用时 %1，共使用 %2 条探测连接。</translation>
+    </message>
+    <message>
+        <source>Mappings on this path survive %1 idle and are gone by %2.</source>
+        <translation>此路径上的映射在空闲 %1后仍存活，空闲 %2时已丢失。</translation>
+    </message>
+    <message>
+        <source>Mappings on this path are gone after %1 idle or less.</source>
+        <translation>此路径上的映射最多空闲 %1就会丢失。</translation>
+    </message>
+    <message>
+        <source>Mappings on this path survive %1 idle, the longest tried: nothing on the way forgets sooner.</source>
+        <translation>此路径上的映射在空闲 %1（测试过的最长时间）后仍存活：沿途没有设备会更早遗忘连接。</translation>
+    </message>
+    <message>
+        <source>Cancelled. So far mappings survived %1 idle and were gone by %2.</source>
+        <translation>已取消。目前映射在空闲 %1后仍存活，空闲 %2时已丢失。</translation>
+    </message>
+    <message>
+        <source>Cancelled. So far mappings survived %1 idle.</source>
+        <translation>已取消。目前映射在空闲 %1后仍存活。</translation>
+    </message>
+    <message>
+        <source>The measurement failed: %1</source>
+        <translation>测量失败：%1</translation>
+    </message>
+    <message>
+        <source>Your settings now</source>
+        <translation>当前设置</translation>
+    </message>
+    <message>
+        <source>Heartbeats every %1</source>
+        <translation>每 %1 一次心跳</translation>
+    </message>
+    <message>
+        <source>Keepalive every %1</source>
+        <translation>每 %1 一次保活</translation>
+    </message>
+    <message>
+        <source>packets/h idle</source>
+        <translation>空闲时包数/小时</translation>
+    </message>
+    <message>
+        <source>bytes/h idle</source>
+        <translation>空闲时字节/小时</translation>
+    </message>
+    <message>
+        <source>detects death in</source>
+        <translation>发现断开需时</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>永不</translation>
+    </message>
+    <message>
+        <source>Keep-warm at %1 % of the longest idle that survived leaves room for the measurement&apos;s resolution and timer slack.</source>
+        <translation>以存活的最长空闲时间的 %1 % 作为映射保持间隔，为测量精度和定时器延迟留出余量。</translation>
+    </message>
+    <message>
+        <source>Connect to a server first</source>
+        <translation>请先连接服务器</translation>
+    </message>
+    <message>
+        <source>Apply: keepalive idle %1</source>
+        <translation>应用：保活空闲 %1</translation>
+    </message>
+    <message>
+        <source>Apply: heartbeat every %1</source>
+        <translation>应用：每 %1 一次心跳</translation>
     </message>
 </context>
 <context>

@@ -54,7 +54,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     layout->addWidget(intro);
 
     auto *row = new QHBoxLayout;
-    m_measure = new QPushButton(tr("Measure this &path"), this);
+    m_measure = new QPushButton(tr("Measure this p&ath"), this);
     m_measure->setObjectName(QStringLiteral("measurePath"));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setObjectName(QStringLiteral("cancelMeasurement"));
@@ -95,9 +95,10 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     m_apply->setObjectName(QStringLiteral("applyMeasurement"));
     layout->addWidget(m_apply, 0, Qt::AlignLeft);
 
-    m_adaptive = new QCheckBox(tr("&Adaptive: measure every network, re-check now and then, "
-                                  "lower at once when a keep-warm fails"),
-                               this);
+    m_adaptive =
+        new QCheckBox(tr("Adaptive keep-&warm: measure every network, re-check now and then, "
+                         "lower at once when a keep-warm fails"),
+                      this);
     m_adaptive->setObjectName(QStringLiteral("adaptiveKeepWarm"));
     layout->addWidget(m_adaptive);
     m_adaptiveStatus = wrapLabel(this, QStringLiteral("adaptiveStatus"));

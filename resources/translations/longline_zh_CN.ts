@@ -1002,8 +1002,8 @@ SHA-256 指纹：
         <translation>测量通往服务器的路径会将空闲连接保留多久：几条探测连接分别静默等待不同的时长，然后由服务器在每条连接上先发送数据。所需时间略多于超时时长的两倍。</translation>
     </message>
     <message>
-        <source>Measure this &amp;path</source>
-        <translation>测量此路径(&amp;P)</translation>
+        <source>Measure this p&amp;ath</source>
+        <translation>测量此路径(&amp;A)</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -1022,8 +1022,8 @@ SHA-256 指纹：
         <translation>精度：当存活的最长空闲时间与未存活的最短空闲时间相差在此范围内时，停止搜索</translation>
     </message>
     <message>
-        <source>&amp;Adaptive: measure every network, re-check now and then, lower at once when a keep-warm fails</source>
-        <translation>自适应(&amp;A)：测量每个网络，不时复查，映射保持失败时立即调低间隔</translation>
+        <source>Adaptive keep-&amp;warm: measure every network, re-check now and then, lower at once when a keep-warm fails</source>
+        <translation>自适应映射保持(&amp;W)：测量每个网络，不时复查，映射保持失败时立即调低间隔</translation>
     </message>
     <message>
         <source>Round %1: %2 probes idle for %3 up to %4, doubling</source>

@@ -20,6 +20,12 @@ constexpr Millis ConnectTimeout{10000};
 constexpr Millis DelayStep{10};
 // Below this a bisection stops, whatever the resolution asked for.
 constexpr Millis ShortestDelay{100};
+// The doubling round keeps this many probes waiting at once, launching the
+// next longer one as each survives. Launching all of them at once would be
+// no faster, but every probe longer than the first casualty is abandoned
+// with a gateway in between that drops the client's close, and the server
+// holds it until its delay ends (up to --max-probe-delay).
+constexpr int DoublingAhead = 4;
 // A search never runs more rounds than this (a path whose answers contradict
 // each other would otherwise keep it going).
 constexpr int MaxRounds = 16;
@@ -324,7 +330,7 @@ void IdleTimeoutProber::start(const Target &target, const IdleTimeoutSearch &sea
     for (Millis d = m_search.minDelay; d < m_search.maxDelay; d *= 2)
         delays.append(d);
     delays.append(m_search.maxDelay);
-    launchRound(QStringLiteral("doubling"), delays);
+    launchRound(QStringLiteral("doubling"), delays, DoublingAhead);
 }
 
 void IdleTimeoutProber::checkOnce(const Target &target, Millis delay,
@@ -352,23 +358,28 @@ void IdleTimeoutProber::cancel()
     finish(IdleTimeoutResult::Outcome::Cancelled);
 }
 
-void IdleTimeoutProber::launchRound(const QString &phase, const QList<Millis> &delays)
+void IdleTimeoutProber::launchRound(const QString &phase, const QList<Millis> &delays, int atOnce)
 {
     ++m_rounds;
     m_roundAnswers = 0;
     m_probes.clear(); // the last round's, all done (nextRound runs from the event loop)
-    Millis longest{0};
-    for (const Millis delay : delays) {
-        const QString token = QStringLiteral("r%1p%2").arg(m_rounds).arg(m_probes.size() + 1);
-        m_probes.push_back(std::make_unique<PathProbe>(m_target, m_search, delay, token,
-                                                       [this](PathProbe *p) { onProbeDone(p); }));
-        longest = std::max(longest, delay);
-    }
-    m_probeCount += static_cast<int>(delays.size());
-    m_roundDeadline = elapsed() + longest + m_search.answerGrace + m_search.resetGrace;
+    m_queued = delays;
+    m_roundDeadline = Millis{0};
     Q_EMIT roundStarted(m_rounds, phase, delays);
-    for (auto &probe : m_probes)
-        probe->start();
+    for (int i = 0; i < atOnce && !m_queued.isEmpty(); ++i)
+        launchNext();
+}
+
+void IdleTimeoutProber::launchNext()
+{
+    const Millis delay = m_queued.takeFirst();
+    const QString token = QStringLiteral("r%1p%2").arg(m_rounds).arg(m_probes.size() + 1);
+    m_probes.push_back(std::make_unique<PathProbe>(m_target, m_search, delay, token,
+                                                   [this](PathProbe *p) { onProbeDone(p); }));
+    ++m_probeCount;
+    m_roundDeadline =
+        std::max(m_roundDeadline, elapsed() + delay + m_search.answerGrace + m_search.resetGrace);
+    m_probes.back()->start();
 }
 
 void IdleTimeoutProber::onProbeDone(PathProbe *probe)
@@ -401,9 +412,16 @@ void IdleTimeoutProber::onProbeDone(PathProbe *probe)
         break;
     }
     Q_EMIT probeFinished(delay, outcome, probe->detail());
-    if (outcome == ProbeOutcome::Silent || outcome == ProbeOutcome::Reset)
+    if (outcome == ProbeOutcome::Silent || outcome == ProbeOutcome::Reset) {
         abandonLongerThan(delay);
+        m_queued.clear();
+    } else if (outcome == ProbeOutcome::Refused) {
+        m_queued.clear(); // longer ones would be refused as well
+    } else if (!m_queued.isEmpty() && m_running) {
+        launchNext(); // one waits, one more may start
+    }
     const bool roundOver =
+        m_queued.isEmpty() &&
         std::all_of(m_probes.begin(), m_probes.end(), [](const auto &p) { return p->isDone(); });
     if (roundOver)
         QTimer::singleShot(0, this, [this, round = m_rounds] {
@@ -473,6 +491,7 @@ ForgetBehaviour IdleTimeoutProber::behaviour() const
 void IdleTimeoutProber::finish(IdleTimeoutResult::Outcome outcome, const QString &error)
 {
     m_running = false;
+    m_queued.clear();
     IdleTimeoutResult result;
     result.outcome = outcome;
     result.survived = m_survived;

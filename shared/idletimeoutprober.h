@@ -11,7 +11,8 @@
 // one drops it.
 //
 // The search runs in rounds of probes waiting side by side: first doubling
-// delays (min, 2 min, 4 min ... max) until one is lost, then bisection
+// delays (min, 2 min, 4 min ... max; four wait at once, the next starting
+// as one survives) until one is lost, then bisection
 // rounds that spread several probes between the longest survivor and the
 // shortest casualty, until the gap is within the resolution asked for.
 // Probes longer than a known casualty are abandoned at once.
@@ -130,7 +131,9 @@ Q_SIGNALS:
     void finished(const longline::IdleTimeoutResult &result);
 
 private:
-    void launchRound(const QString &phase, const QList<Millis> &delays);
+    // Starts `atOnce` of `delays` now and the rest one by one as probes end.
+    void launchRound(const QString &phase, const QList<Millis> &delays, int atOnce = 1 << 16);
+    void launchNext();
     void onProbeDone(PathProbe *probe);
     void nextRound();
     void finish(IdleTimeoutResult::Outcome outcome, const QString &error = {});
@@ -142,6 +145,7 @@ private:
     bool m_running = false;
     bool m_single = false;
     std::vector<std::unique_ptr<PathProbe>> m_probes;  // this round's
+    QList<Millis> m_queued;                            // this round's delays not started yet
     std::vector<std::unique_ptr<PathProbe>> m_retired; // finished with, freed from the event loop
     QElapsedTimer m_clock;
     Millis m_survived{0};

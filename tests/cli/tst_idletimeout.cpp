@@ -109,12 +109,18 @@ private Q_SLOTS:
         QVERIFY(gateway.listen());
         IdleTimeoutProber prober;
         QSignalSpy rounds(&prober, &IdleTimeoutProber::roundStarted);
-        const IdleTimeoutResult r = runSearch(prober, gateway.port(), quickSearch());
+        IdleTimeoutSearch search = quickSearch();
+        search.maxDelay = 64000ms; // 250 ms ... 64 s: nine doubling delays planned
+        const IdleTimeoutResult r = runSearch(prober, gateway.port(), search);
         QCOMPARE(r.outcomeName(), QStringLiteral("measured"));
         QVERIFY2(r.survived < 1000ms && within(r.survived, 1000ms, 0.15), qPrintable(r.describe()));
         QVERIFY2(r.goneBy >= 1000ms && within(r.goneBy, 1000ms, 0.15), qPrintable(r.describe()));
         QCOMPARE(r.behaviour, ForgetBehaviour::Silent);
         QVERIFY(r.rounds >= 2); // a doubling round, then at least one bisection
+        QCOMPARE(rounds.first().at(2).value<QList<Millis>>().size(), 9);
+        // Four wait at once and one more starts per survivor (250, 500 ms):
+        // the longer ones, which a gateway would strand on the server, never start.
+        QVERIFY2(r.probes <= 6 + 8 * (r.rounds - 1), qPrintable(QString::number(r.probes)));
         QCOMPARE(rounds.first().at(1).toString(), QStringLiteral("doubling"));
         QCOMPARE(rounds.at(1).at(1).toString(), QStringLiteral("bisection"));
         QVERIFY(gateway.forgotten() > 0);

@@ -163,7 +163,7 @@ def experiments_with_windows(lab, tmp):
                  + argv[len(NOBODY):], timeout=90)
     check(result.returncode == 0, "nobody: experiment 1 --gui as predicted")
     out = result.stdout
-    check("网关在连接静默 2 秒后忘记映射；每次空闲 4 秒" in out and "实验 1（共 5 个）" in out
+    check("网关在连接静默 2 秒后忘记映射；每次空闲 4 秒" in out and "实验 1（共 6 个）" in out
           and "1 个步骤中有 1 个与讲义预测一致" in out,
           "nobody: --lang zh_CN experiment 1 speaks Chinese, with its numbers")
     check("窗口：longline --nick alice1-gui --keepalive off --heartbeat off --user-timeout off "

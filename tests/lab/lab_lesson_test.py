@@ -34,7 +34,8 @@ def run(argv, timeout, env=None):
 
 def check_lesson(results, who):
     steps = {s["step"]: s for s in results["steps"]}
-    check(sorted(steps) == ["1", "2", "3", "4", "5a", "5b"], f"{who}: all five experiments ran")
+    check(sorted(steps) == ["1", "2", "3", "4", "5a", "5b", "6a", "6b"],
+          f"{who}: all six experiments ran")
     for name, step in sorted(steps.items()):
         check(step["ok"], f"{who}: experiment {name} as the page predicts: {step['seen']}")
     rows = {name: step["row"] for name, step in steps.items()}
@@ -59,6 +60,16 @@ def check_lesson(results, who):
     check(rows["5a"]["cause"] is None and rows["5a"]["details"]["client_unacked"] > 0,
           f"{who}: 5a: keepalive alone detects nothing while data is unacknowledged")
     check(rows["5b"]["cause"] == "user_timeout", f"{who}: 5b: TCP_USER_TIMEOUT fires")
+    for name, forget in (("6a", "silent"), ("6b", "reset")):
+        details = rows[name]["details"]
+        comparison = details["comparison"]
+        check(comparison["within"] and details["result"]["gateway"] == forget,
+              f"{who}: {name}: the cli measured the {NAT_TIMEOUT_S} s gateway within "
+              f"{comparison['tolerance_pct']} % ({comparison['survived_pct']:+.1f} % / "
+              f"{comparison['gone_by_pct']:+.1f} %) and found it {forget}")
+    check(rows["6a"]["details"]["counters"]["reset_sent"] == 0
+          and rows["6b"]["details"]["counters"]["reset_sent"] > 0,
+          f"{who}: 6: only the --forget reset gateway sent resets")
 
 
 def lesson(lab, tmp, who, wrap, in_userns):
@@ -71,7 +82,7 @@ def lesson(lab, tmp, who, wrap, in_userns):
     check(results["user_namespace"] == in_userns,
           f"{who}: ran {'in' if in_userns else 'outside'} a user namespace")
     check_lesson(results, who)
-    check("6 of 6 steps as the page predicts" in result.stdout, f"{who}: the summary says 6 of 6")
+    check("8 of 8 steps as the page predicts" in result.stdout, f"{who}: the summary says 8 of 8")
 
 
 def teachers_lab_survives(lab):

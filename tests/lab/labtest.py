@@ -106,11 +106,17 @@ class LineProcess:
         self.process.stdin.write(text + "\n")
         self.process.stdin.flush()
 
-    def wait_for(self, predicate, timeout):
+    def mark(self):
+        """Where the next line will be: wait_for(..., start=mark) sees only
+        what came after."""
+        with self.cond:
+            return len(self.lines)
+
+    def wait_for(self, predicate, timeout, start=0):
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                for line in self.lines:
+                for line in self.lines[start:]:
                     if predicate(line):
                         return line
                 remaining = deadline - time.monotonic()

@@ -656,8 +656,9 @@ void MainWindow::onConnectionLost(const DeathVerdict &verdict)
     // not from its detection nor from a failed retry.
     if (!m_lostConnection) {
         m_offlineClock.start();
-        m_silentBeforeLoss =
-            m_client->liveness() ? m_client->liveness()->silence() : verdict.detection;
+        m_silentBeforeLoss = m_client->liveness() ? std::max(m_client->liveness()->sinceLastHeard(),
+                                                             verdict.detection)
+                                                  : verdict.detection;
     }
     m_lostConnection = true;
     m_lastVerdict = verdict;

@@ -254,6 +254,9 @@ void ScreenshotDirector::scenePathAdaptive()
                            count(AdaptiveKeepWarm::Reason::Measured) >= 2;
                 },
                 [this] {
+                    // The chat with the loss and the reconnect, and the
+                    // event log with adaptive mode's decisions.
+                    m_window->settingsDock()->hide();
                     m_window->statusDock()->show();
                     m_window->resize(1600, 900);
                     after(1500, [this] {

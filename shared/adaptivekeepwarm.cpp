@@ -196,7 +196,7 @@ void AdaptiveKeepWarm::onConnectionLost(const DeathVerdict &verdict)
     // keep-warm itself, after a whole interval of silence.
     const ConnectionLiveness *liveness = m_client->liveness();
     const bool resetAfterIdle = verdict.cause == DeathCause::ResetByPeer && liveness &&
-                                liveness->silence() >= *m_applied * 9 / 10;
+                                liveness->sinceLastHeard() >= *m_applied * 9 / 10;
     if (!timedOut && !resetAfterIdle)
         return;
     // The mapping did not survive one interval of silence: halve it now,

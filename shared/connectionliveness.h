@@ -49,6 +49,10 @@ public:
 
     bool running() const { return m_running; }
     Millis silence() const { return m_heartbeat.silence(); }
+    // Since the last sign of life from the peer (a byte, or a kernel ACK
+    // seen in the last sample); unlike silence() it still answers after
+    // the connection died, for "offline since" and adaptive keep-warm.
+    Millis sinceLastHeard() const;
     std::optional<Millis> lag() const { return m_heartbeat.lag(); }
     int pingsInFlight() const { return m_heartbeat.pingsInFlight(); }
     RttStats::Summary rtt() const { return m_rtt.summary(); }
@@ -71,7 +75,6 @@ private:
     void onSocketError(QAbstractSocket::SocketError error);
     void onDisconnected();
     void finish(const DeathVerdict &verdict);
-    Millis sinceLastHeard() const;
     void releaseWitness();
 
     QPointer<QTcpSocket> m_socket;

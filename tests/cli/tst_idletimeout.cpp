@@ -224,9 +224,19 @@ private Q_SLOTS:
     // stays up across idle spells longer than the timeout), and when the
     // gateway's timeout drops under the interval, halves it at once,
     // reconnects and measures again.
+    void adaptiveRecoversWhenTheTimeoutDrops_data()
+    {
+        QTest::addColumn<bool>("reset");
+        QTest::newRow("silent gateway: the keep-warm times out") << false;
+        QTest::newRow("resetting gateway: the keep-warm gets a RST") << true;
+    }
+
     void adaptiveRecoversWhenTheTimeoutDrops()
     {
-        ForgetfulGateway gateway(m_server.port(), 2000ms, ForgetfulGateway::Mode::Silent);
+        QFETCH(bool, reset);
+        ForgetfulGateway gateway(m_server.port(), 2000ms,
+                                 reset ? ForgetfulGateway::Mode::Reset
+                                       : ForgetfulGateway::Mode::Silent);
         QVERIFY(gateway.listen());
         ChatClient client;
         LivenessSettings settings;
@@ -258,6 +268,8 @@ private Q_SLOTS:
         // The gateway now forgets after 0.8 s: the next keep-warm is lost.
         gateway.setTimeout(800ms);
         QTRY_VERIFY_WITH_TIMEOUT(lost.size() >= 1, 10000);
+        QCOMPARE(lost.first().first().value<DeathVerdict>().cause,
+                 reset ? DeathCause::ResetByPeer : DeathCause::HeartbeatTimeout);
         QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 2, 2000);
         QCOMPARE(reason(1), AdaptiveKeepWarm::Reason::FailedKeepWarm);
         QVERIFY2(interval(1) < 800ms, qPrintable(formatMillis(interval(1))));

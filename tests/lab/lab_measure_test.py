@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -103,6 +104,19 @@ def measured_as_set(lab, cli, nat, forget):
     check(within(gone, nat), f"{nat} s {forget}: gone by {gone} ms, within 15 % of {nat} s")
     check(e.get("gateway") == forget, f"{nat} s {forget}: the cli says the gateway is "
                                       f"{e.get('gateway')}")
+
+
+def run_measurements(lab, cli, nat, first, second):
+    """Built as `first`, switched to `second` in place; both measured."""
+    check(lab.run("up", "--nat-timeout", str(nat), "--forget", first).returncode == 0,
+          f"up --nat-timeout {nat} --forget {first}")
+    server = start_server(lab)
+    try:
+        measured_as_set(lab, cli, nat, first)
+        check(lab.run("set", "--forget", second).returncode == 0, f"set --forget {second}")
+        measured_as_set(lab, cli, nat, second)
+    finally:
+        server.stop()
 
 
 def measure_command(lab, tmp):
@@ -189,31 +203,53 @@ def main():
     if "--discover-nat-timeout" not in help_text:
         fail(f"{cli} has no --discover-nat-timeout")
 
-    lab = LabScript(os.path.abspath(sys.argv[1]), f"ll-m{os.getpid()}-")
+    # Three labs side by side (the measurements mostly wait on the gateways'
+    # timeouts): 10 s built silent and switched to reset in place, plus
+    # `measure`; 20 s the other way round; and a 20 s silent lab for the
+    # adaptive client's session.
+    script = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="lab-measure-")
-    server = None
-    try:
-        # 10 s: built silent, switched to reset in place; 20 s the other
-        # way round. Every up replaces the lab, and stops its server.
-        for nat, first, second in ((10, "silent", "reset"), (20, "reset", "silent")):
-            check(lab.run("up", "--nat-timeout", str(nat), "--forget", first).returncode == 0,
-                  f"up --nat-timeout {nat} --forget {first}")
-            server = start_server(lab)
-            measured_as_set(lab, cli, nat, first)
-            check(lab.run("set", "--forget", second).returncode == 0, f"set --forget {second}")
-            measured_as_set(lab, cli, nat, second)
-            if nat == 10:
-                measure_command(lab, tmp)
-                server.stop()
-        # The 20 s lab is silent again: the adaptive client's session.
-        adaptive_recovers(lab, cli, os.path.join(tmp, "paths.ini"))
-    finally:
-        if server:
+    failures = []
+
+    def ten_seconds(lab):
+        run_measurements(lab, cli, 10, "silent", "reset")
+        measure_command(lab, tmp)
+
+    def twenty_seconds(lab):
+        run_measurements(lab, cli, 20, "reset", "silent")
+
+    def adaptive(lab):
+        check(lab.run("up", "--nat-timeout", "20").returncode == 0, "up --nat-timeout 20")
+        server = start_server(lab)
+        try:
+            adaptive_recovers(lab, cli, os.path.join(tmp, "paths.ini"))
+        finally:
             server.stop()
-        if lab.namespaces():
-            lab.run("down")
+
+    def guarded(name, part):
+        lab = LabScript(script, f"ll-m{os.getpid()}{name}-")
+        try:
+            part(lab)
+        except BaseException as error:  # check() and fail() exit through SystemExit
+            failures.append(f"{name}: {error!r}")
+        finally:
+            if lab.namespaces():
+                lab.run("down")
+            if lab.namespaces():
+                failures.append(f"{name}: namespaces left: {lab.namespaces()}")
+
+    threads = [threading.Thread(target=guarded, args=(name, part))
+               for name, part in (("a", ten_seconds), ("b", twenty_seconds), ("c", adaptive))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    check(lab.namespaces() == [], "no namespace of the test is left")
+    if failures:
+        fail("; ".join(failures))
+    check(True, "no namespace of the test is left")
     print("PASS", flush=True)
 
 

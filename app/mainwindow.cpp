@@ -877,12 +877,16 @@ void MainWindow::wireKeepWarm()
     PathMeasurementBox *box = m_settingsPanel->pathMeasurement();
     m_adaptive = new AdaptiveKeepWarm(m_client, m_store->pathStoreFile(), this);
     connect(box, &PathMeasurementBox::adaptiveToggled, this, [this, box](bool on) {
+        if (on)
+            m_store->setLiveness(m_settingsPanel->config()); // the user's own, kept
         m_store->setAdaptiveKeepWarm(on);
-        m_adaptive->setSearch(box->search());
-        m_adaptive->setEnabled(on);
         box->setAdaptiveStatus(on ? tr("Adaptive mode is on: the window measures each network "
                                        "once online and keeps warm below what it finds.")
                                   : QString());
+        m_adaptive->setSearch(box->search());
+        m_adaptive->setEnabled(on);
+        if (!on) // back to the user's own settings
+            applyLivenessConfig(m_store->liveness());
     });
     connect(box->prober(), &IdleTimeoutProber::finished, this,
             [this](const IdleTimeoutResult &result) {
@@ -906,6 +910,7 @@ void MainWindow::wireKeepWarm()
             });
     connect(m_adaptive, &AdaptiveKeepWarm::applied, this, &MainWindow::onKeepWarmApplied);
     box->setAdaptive(m_store->adaptiveKeepWarm());
+    m_adaptive->setSearch(box->search());
     m_adaptive->setEnabled(m_store->adaptiveKeepWarm());
 }
 
@@ -923,8 +928,7 @@ void MainWindow::onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
     }
     if (reason == AdaptiveKeepWarm::Reason::Measured || reason == AdaptiveKeepWarm::Reason::Stored)
         c.natTimeoutS = std::max<int>(1, static_cast<int>(survived.count() / 1000));
-    m_settingsPanel->setConfig(c);
-    m_store->setLiveness(c);
+    m_settingsPanel->setConfig(c); // shown, not saved: the user's own stay in the store
     const QString what = mechanism == KeepWarmMechanism::Keepalive
                              ? tr("keepalive idle %1").arg(formatMillis(interval))
                              : tr("heartbeat every %1").arg(formatMillis(interval));
@@ -945,7 +949,10 @@ void MainWindow::onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
         why = tr("a re-check probe was lost: halved at once, measuring again");
         break;
     }
-    const QString text = tr("Adaptive: %1 (%2).").arg(what, why);
+    const std::optional<Millis> budget = m_client->effectiveSettings().detectionBudget();
+    const QString text = budget ? tr("Adaptive: %1 (%2); detects a dead link within %3.")
+                                      .arg(what, why, formatMillis(*budget))
+                                : tr("Adaptive: %1 (%2).").arg(what, why);
     m_settingsPanel->pathMeasurement()->setAdaptiveStatus(text);
     log(tr("path"), text);
     updateStatusBar();
@@ -1022,7 +1029,9 @@ void MainWindow::updateStatusBar()
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     m_store->setWindow(saveGeometry(), saveState());
-    m_store->setLiveness(m_settingsPanel->config());
+    // The user's own settings, not what adaptive mode chose for a network.
+    m_store->setLiveness(m_store->adaptiveKeepWarm() ? m_store->liveness()
+                                                     : m_settingsPanel->config());
     m_store->sync();
     if (m_client->state() == ChatClient::State::Online) {
         m_userDisconnect = true;

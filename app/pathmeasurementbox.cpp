@@ -49,7 +49,8 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     auto *intro = wrapLabel(this, QStringLiteral("pathIntro"));
     intro->setText(tr("Finds how long the path to the server keeps an idle connection: a few "
                       "probe connections wait in silence for different times, then the server "
-                      "speaks first on each. It takes a little over twice the timeout."));
+                      "speaks first on each. It takes two to three times the timeout; over an hour "
+                      "when nothing on the path forgets."));
     intro->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
     layout->addWidget(intro);
 
@@ -126,6 +127,15 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
 
 void PathMeasurementBox::setTarget(const std::optional<IdleTimeoutProber::Target> &target)
 {
+    const auto sameServer = [](const auto &a, const auto &b) {
+        return a && b && a->host == b->host && a->port == b->port;
+    };
+    if (!sameServer(m_target, target)) {
+        // Another server, another path: what was measured is not its.
+        m_prober->cancel();
+        m_result.reset();
+        m_resultLabel->clear();
+    }
     m_target = target;
     refreshButtons();
     refreshCosts(); // TLS makes every heartbeat line a record
@@ -206,10 +216,9 @@ void PathMeasurementBox::refreshProgress()
 {
     if (!m_prober->isRunning())
         return;
-    const qint64 span = std::max<qint64>((m_prober->roundDeadline() - m_roundStart).count(), 1);
-    const qint64 done = (m_prober->elapsed() - m_roundStart).count();
-    m_progress->setRange(0, 1000);
-    m_progress->setValue(static_cast<int>(std::clamp<qint64>(done * 1000 / span, 0, 1000)));
+    const auto seconds = [](Millis ms) {
+        return tr("%1 s").arg(std::max<qint64>(ms.count(), 0) / 1000);
+    };
     QStringList lines{m_roundText};
     if (m_prober->goneBy() > Millis{0})
         lines << tr("So far: survived %1 idle, gone by %2.")
@@ -217,11 +226,19 @@ void PathMeasurementBox::refreshProgress()
     else if (m_prober->survived() > Millis{0})
         lines << tr("So far: survived %1 idle; nothing lost yet.")
                      .arg(formatMillis(m_prober->survived()));
-    lines << tr("%1 elapsed; this round ends in about %2.")
-                 .arg(formatMillis(Millis{m_prober->elapsed().count() / 1000 * 1000}),
-                      formatMillis(Millis{std::max<qint64>(
-                          (m_prober->roundDeadline() - m_prober->elapsed()).count() / 1000 * 1000,
-                          0)}));
+    if (m_prober->goneBy() <= Millis{0}) {
+        // Doubling until something is lost: no end to show yet.
+        m_progress->setRange(0, 0);
+        lines << tr("%1 elapsed.").arg(seconds(m_prober->elapsed()));
+    } else {
+        const qint64 span = std::max<qint64>((m_prober->roundDeadline() - m_roundStart).count(), 1);
+        const qint64 done = (m_prober->elapsed() - m_roundStart).count();
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(static_cast<int>(std::clamp<qint64>(done * 1000 / span, 0, 1000)));
+        lines << tr("%1 elapsed; this round ends in about %2.")
+                     .arg(seconds(m_prober->elapsed()),
+                          seconds(m_prober->roundDeadline() - m_prober->elapsed()));
+    }
     m_progressLabel->setText(lines.join(QLatin1Char('\n')));
 }
 
@@ -235,8 +252,7 @@ void PathMeasurementBox::onFinished(const IdleTimeoutResult &result)
 
 void PathMeasurementBox::showResult(const IdleTimeoutResult &result)
 {
-    if (result.outcome != IdleTimeoutResult::Outcome::Failed || !m_result)
-        m_result = result;
+    m_result = result;
     m_resultLabel->setText(describe(result));
     refreshCosts();
     refreshButtons();
@@ -270,9 +286,13 @@ QString PathMeasurementBox::describe(const IdleTimeoutResult &r)
                          .arg(formatMillis(r.goneBy));
         break;
     case IdleTimeoutResult::Outcome::NoTimeout:
-        what = tr("Mappings on this path survive %1 idle, the longest tried: nothing on the way "
-                  "forgets sooner.")
-                   .arg(formatMillis(r.survived));
+        what = r.serverMax > Millis{0} && r.survived >= r.serverMax
+                   ? tr("Mappings on this path survive %1 idle, the longest this server lets a "
+                        "probe wait: nothing on the way forgets sooner.")
+                         .arg(formatMillis(r.survived))
+                   : tr("Mappings on this path survive %1 idle, the longest tried: nothing on the "
+                        "way forgets sooner.")
+                         .arg(formatMillis(r.survived));
         break;
     case IdleTimeoutResult::Outcome::Cancelled:
         what =
@@ -345,7 +365,8 @@ void PathMeasurementBox::refreshButtons()
     m_cancel->setVisible(running);
     m_resolution->setEnabled(!running);
     const bool usable = m_result && m_result->survived > Millis{0} &&
-                        m_result->outcome != IdleTimeoutResult::Outcome::Failed;
+                        (m_result->outcome == IdleTimeoutResult::Outcome::Measured ||
+                         m_result->outcome == IdleTimeoutResult::Outcome::NoTimeout);
     m_apply->setVisible(usable);
     if (usable) {
         // What Apply will set, in the mechanism the mode runs.

@@ -7,6 +7,19 @@
 
 namespace longline::cli {
 
+namespace {
+
+// "14.6", "15" or "3600": what --heartbeat takes, never "1e+04".
+QString heartbeatSeconds(Millis interval)
+{
+    QString text = QString::number(interval.count() / 1000.0, 'f', 1);
+    if (text.endsWith(QLatin1String(".0")))
+        text.chop(2);
+    return text;
+}
+
+} // namespace
+
 NatDiscovery::NatDiscovery(const CliOptions &options, QObject *parent)
     : QObject(parent), m_options(options), m_events(options.events)
 {
@@ -81,7 +94,7 @@ void NatDiscovery::onFinished(const IdleTimeoutResult &result)
         advice = QStringLiteral("To keep it warm, use --heartbeat %1,10 (%2 packets, %3 KB an "
                                 "hour while idle) or --keepalive %4,5,3 (%5 packets, %6 KB an "
                                 "hour); %7 % of what survived.")
-                     .arg(QString::number(beats.heartbeat.interval.count() / 1000.0, 'g', 4))
+                     .arg(heartbeatSeconds(beats.heartbeat.interval))
                      .arg(qRound(hb.packetsPerHour))
                      .arg(hb.bytesPerHour / 1000.0, 0, 'f', 1)
                      .arg(probes.keepalive.idleS)

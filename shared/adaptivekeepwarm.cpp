@@ -85,12 +85,33 @@ std::optional<Millis> AdaptiveKeepWarm::storedSurvival(const QString &network) c
     return Millis{ms};
 }
 
-void AdaptiveKeepWarm::store(const QString &network, Millis survived, bool stale)
+AdaptiveKeepWarm::Stored AdaptiveKeepWarm::stored(const QString &network) const
+{
+    Stored s;
+    s.survived = storedSurvival(network);
+    m_store->beginGroup(groupOf(network));
+    const qint64 interval = m_store->value(QStringLiteral("interval_ms"), -1).toLongLong();
+    s.stale = m_store->value(QStringLiteral("stale"), false).toBool();
+    m_store->endGroup();
+    if (interval > 0)
+        s.lowered = Millis{interval};
+    return s;
+}
+
+void AdaptiveKeepWarm::store(const QString &network, std::optional<Millis> survived,
+                             std::optional<Millis> lowered)
 {
     m_store->beginGroup(groupOf(network));
     m_store->setValue(QStringLiteral("network"), network);
-    m_store->setValue(QStringLiteral("survived_ms"), static_cast<qint64>(survived.count()));
-    m_store->setValue(QStringLiteral("stale"), stale);
+    if (survived)
+        m_store->setValue(QStringLiteral("survived_ms"), static_cast<qint64>(survived->count()));
+    // A lowered interval (a keep-warm or a re-check failed) stands until
+    // the next measurement, which clears it.
+    if (lowered)
+        m_store->setValue(QStringLiteral("interval_ms"), static_cast<qint64>(lowered->count()));
+    else
+        m_store->remove(QStringLiteral("interval_ms"));
+    m_store->setValue(QStringLiteral("stale"), lowered.has_value());
     m_store->setValue(QStringLiteral("updated"),
                       QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
     m_store->endGroup();
@@ -106,18 +127,28 @@ void AdaptiveKeepWarm::onStateChanged(ChatClient::State state)
 {
     if (!m_enabled)
         return;
+    if (state == ChatClient::State::Disconnected) {
+        // The user left (or the client gave up): no probes to a server
+        // nobody chats on.
+        m_recheckTimer.stop();
+        m_prober->cancel();
+        return;
+    }
     if (state != ChatClient::State::Online) {
         m_recheckTimer.stop();
         return;
     }
     m_network = currentNetwork();
-    m_store->beginGroup(groupOf(m_network));
-    const bool stale = m_store->value(QStringLiteral("stale"), false).toBool();
-    m_store->endGroup();
-    const std::optional<Millis> known = storedSurvival(m_network);
-    if (known && !m_applied)
-        apply(*known, Reason::Stored);
-    if (!known || stale) {
+    const Stored known = stored(m_network);
+    // Each network its own interval: applied when this one's differs from
+    // what runs (another network's, or nothing yet).
+    if (known.lowered && (m_appliedNetwork != m_network || m_applied != known.lowered))
+        apply(*known.lowered, Reason::Stored, known.survived.value_or(*known.lowered));
+    else if (!known.lowered && known.survived &&
+             (m_appliedNetwork != m_network ||
+              m_applied != appliedInterval(safeKeepWarmInterval(*known.survived))))
+        apply(safeKeepWarmInterval(*known.survived), Reason::Stored, *known.survived);
+    if (!known.survived || known.stale) {
         measureNow();
         return;
     }
@@ -128,9 +159,15 @@ void AdaptiveKeepWarm::measureNow()
 {
     if (m_client->host().isEmpty())
         return;
+    const QString network = m_network.isEmpty() ? currentNetwork() : m_network;
+    // A reconnect in the middle of a search of this very network must not
+    // restart it: on the paths that need it most, connections die faster
+    // than a search takes.
+    if (m_prober->isRunning() && !m_checking && m_measuringNetwork == network)
+        return;
     m_recheckTimer.stop();
     m_checking = false;
-    m_measuringNetwork = m_network.isEmpty() ? currentNetwork() : m_network;
+    m_measuringNetwork = network;
     Q_EMIT measuring(m_measuringNetwork);
     m_prober->start(target(), m_search);
 }
@@ -140,9 +177,19 @@ void AdaptiveKeepWarm::recheck()
     const std::optional<Millis> known = storedSurvival(m_network);
     if (!m_enabled || !known || m_prober->isRunning())
         return;
+    // What has to hold is the interval in force, not the (just) surviving
+    // idle time the search found, which sits within its resolution of the
+    // timeout.
+    const Millis delay = m_applied.value_or(safeKeepWarmInterval(*known));
     m_checking = true;
     m_measuringNetwork = m_network;
-    m_prober->checkOnce(target(), *known, m_search);
+    m_prober->checkOnce(target(), delay, m_search);
+}
+
+void AdaptiveKeepWarm::restartRecheck()
+{
+    if (m_client->state() == ChatClient::State::Online)
+        m_recheckTimer.start(m_recheckInterval);
 }
 
 void AdaptiveKeepWarm::onProberFinished(const IdleTimeoutResult &result)
@@ -153,7 +200,7 @@ void AdaptiveKeepWarm::onProberFinished(const IdleTimeoutResult &result)
         return;
     if (wasCheck) {
         if (result.outcome != IdleTimeoutResult::Outcome::Measured) {
-            m_recheckTimer.start(m_recheckInterval); // could not check: try again later
+            restartRecheck(); // could not check: try again later
             return;
         }
         const bool lost = result.goneBy > Millis{0};
@@ -163,27 +210,26 @@ void AdaptiveKeepWarm::onProberFinished(const IdleTimeoutResult &result)
                                                                             : ProbeOutcome::Silent)
                               : ProbeOutcome::Survived);
         if (!lost) {
-            m_recheckTimer.start(m_recheckInterval);
+            restartRecheck();
             return;
         }
         // The path forgets sooner than it used to: be safe now, measure anew.
-        const Millis halved = delay / 2;
-        store(m_measuringNetwork, halved, true);
-        apply(halved, Reason::RecheckFailed);
+        lowerNow(delay, Reason::RecheckFailed);
         measureNow();
         return;
     }
     Q_EMIT measured(result);
-    if (result.outcome != IdleTimeoutResult::Outcome::Measured &&
-        result.outcome != IdleTimeoutResult::Outcome::NoTimeout)
+    const bool usable = (result.outcome == IdleTimeoutResult::Outcome::Measured ||
+                         result.outcome == IdleTimeoutResult::Outcome::NoTimeout) &&
+                        result.survived > Millis{0};
+    if (!usable) {
+        restartRecheck(); // nothing safe to keep warm at: try again later
         return;
-    if (result.survived <= Millis{0})
-        return; // every probe was lost: nothing safe to keep warm at
-    store(m_measuringNetwork, result.survived, false);
+    }
+    store(m_measuringNetwork, result.survived, std::nullopt);
     if (m_measuringNetwork == m_network)
-        apply(result.survived, Reason::Measured);
-    if (m_client->state() == ChatClient::State::Online)
-        m_recheckTimer.start(m_recheckInterval);
+        apply(safeKeepWarmInterval(result.survived), Reason::Measured, result.survived);
+    restartRecheck();
 }
 
 void AdaptiveKeepWarm::onConnectionLost(const DeathVerdict &verdict)
@@ -200,28 +246,37 @@ void AdaptiveKeepWarm::onConnectionLost(const DeathVerdict &verdict)
     if (!timedOut && !resetAfterIdle)
         return;
     // The mapping did not survive one interval of silence: halve it now,
-    // and measure again when back online.
-    const Millis survived = storedSurvival(m_network).value_or(*m_applied);
-    const Millis lowered = std::min(survived, *m_applied) / 2;
-    store(m_network, lowered, true);
+    // and measure again when back online. (A path cut or a suspended laptop
+    // looks the same from here; the next measurement puts it right.)
     m_prober->cancel();
     m_recheckTimer.stop();
-    apply(lowered, Reason::FailedKeepWarm);
+    lowerNow(*m_applied, Reason::FailedKeepWarm);
 }
 
-void AdaptiveKeepWarm::apply(Millis survived, Reason reason)
+void AdaptiveKeepWarm::lowerNow(Millis failedAt, Reason reason)
 {
-    // A halved value is already an interval below the failure; the others
-    // are survival times that want the safety margin.
-    const bool lowered = reason == Reason::FailedKeepWarm || reason == Reason::RecheckFailed;
-    const Millis interval =
-        lowered ? std::max(survived, MinKeepWarmInterval) : safeKeepWarmInterval(survived);
+    const Millis lowered =
+        std::max(std::min(failedAt, m_applied.value_or(failedAt)) / 2, MinKeepWarmInterval);
+    const std::optional<Millis> survived = storedSurvival(m_network);
+    store(m_network, std::nullopt, lowered);
+    apply(lowered, reason, survived.value_or(lowered));
+}
+
+Millis AdaptiveKeepWarm::appliedInterval(Millis interval) const
+{
+    const LivenessSettings settings = withKeepWarmInterval(m_client->livenessSettings(), interval);
+    return keepWarmMechanism(settings) == KeepWarmMechanism::Keepalive
+               ? Millis{std::chrono::seconds(settings.keepalive.idleS)}
+               : settings.heartbeat.interval;
+}
+
+void AdaptiveKeepWarm::apply(Millis interval, Reason reason, Millis survived)
+{
     const LivenessSettings settings = withKeepWarmInterval(m_client->livenessSettings(), interval);
     m_client->setLivenessSettings(settings);
     const KeepWarmMechanism mechanism = keepWarmMechanism(settings);
-    m_applied = mechanism == KeepWarmMechanism::Keepalive
-                    ? Millis{std::chrono::seconds(settings.keepalive.idleS)}
-                    : settings.heartbeat.interval;
+    m_applied = appliedInterval(interval);
+    m_appliedNetwork = m_network;
     Q_EMIT applied(*m_applied, mechanism, reason, survived);
 }
 

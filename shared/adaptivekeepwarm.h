@@ -51,8 +51,8 @@ public:
     QString currentNetwork() const;
     // The survived idle remembered for a network; nothing when unknown.
     std::optional<Millis> storedSurvival(const QString &network) const;
-    // Measures the current network now (also what the window's button does
-    // in adaptive mode); the result is stored and applied.
+    // Measures the current network now; the result is stored and applied.
+    // (The window's own "Measure this path" runs a prober of its own.)
     void measureNow();
     bool isMeasuring() const { return m_prober->isRunning(); }
     IdleTimeoutProber *prober() const { return m_prober; }
@@ -67,12 +67,27 @@ Q_SIGNALS:
     void rechecked(longline::Millis delay, longline::ProbeOutcome outcome);
 
 private:
+    struct Stored
+    {
+        std::optional<Millis> survived; // the last measurement
+        std::optional<Millis> lowered;  // an interval halved since, until measured again
+        bool stale = false;             // measure again when next online
+    };
+    Stored stored(const QString &network) const;
     void onStateChanged(ChatClient::State state);
     void onConnectionLost(const DeathVerdict &verdict);
     void onProberFinished(const IdleTimeoutResult &result);
     void recheck();
-    void apply(Millis survived, Reason reason);
-    void store(const QString &network, Millis survived, bool stale);
+    void restartRecheck();
+    // Halves the interval in force (or `failedAt`, if shorter), at least
+    // MinKeepWarmInterval, stores it as this network's until measured anew.
+    void lowerNow(Millis failedAt, Reason reason);
+    void apply(Millis interval, Reason reason, Millis survived);
+    // What `interval` becomes in the mechanism the settings run (keepalive
+    // takes whole seconds).
+    Millis appliedInterval(Millis interval) const;
+    void store(const QString &network, std::optional<Millis> survived,
+               std::optional<Millis> lowered);
     IdleTimeoutProber::Target target() const;
 
     ChatClient *m_client;
@@ -86,6 +101,7 @@ private:
     QString m_network;               // of the connection that is (or was last) online
     QString m_measuringNetwork;      // what the running search measures
     std::optional<Millis> m_applied; // the keep-warm interval in force
+    QString m_appliedNetwork;        // the network it was chosen for
 };
 
 } // namespace longline

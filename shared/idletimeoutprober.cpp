@@ -5,6 +5,7 @@
 #include "protocol.h"
 
 #include <QElapsedTimer>
+#include <QRegularExpression>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTimer>
@@ -104,6 +105,11 @@ QString IdleTimeoutResult::describe() const
         return QStringLiteral("Mappings on this path survive %1 idle and are gone by %2%3%4.")
             .arg(formatMillis(survived), formatMillis(goneBy), how, took);
     case Outcome::NoTimeout:
+        if (serverMax > Millis{0} && survived >= serverMax)
+            return QStringLiteral("Mappings on this path survive %1 idle, the longest this "
+                                  "server lets a probe wait: no gateway on the way forgets "
+                                  "sooner%2.")
+                .arg(formatMillis(survived), took);
         return QStringLiteral("Mappings on this path survive %1 idle, the longest tried: no "
                               "gateway on the way forgets sooner%2.")
             .arg(formatMillis(survived), took);
@@ -207,6 +213,7 @@ private:
     {
         m_state = State::Waiting;
         m_probeSent = true;
+        m_waitClock.start();
         m_socket.write(protocol::probe(m_token, m_delay.count()));
         m_timer.start(m_delay + m_search.answerGrace + 2 * m_rtt);
     }
@@ -244,8 +251,18 @@ private:
             if (!parsed.ok())
                 continue;
             const protocol::Line &line = *parsed.line;
-            if (line.command == QLatin1String("PROBED") && line.words.value(0) == m_token) {
+            // Only an answer in time counts: one arriving after the probe
+            // spoke again may have crossed a mapping that PING re-created.
+            if (line.command == QLatin1String("PROBED") && line.words.value(0) == m_token &&
+                m_state == State::Waiting) {
                 finish(ProbeOutcome::Survived, {});
+                return;
+            }
+            // The PING got through but the answer had not: the gateway lost
+            // the mapping without a word and made a new one for the PING.
+            if (line.command == QLatin1String("PONG") && m_state == State::Checking) {
+                finish(ProbeOutcome::Silent,
+                       QStringLiteral("the answer was lost; the later PING got through"));
                 return;
             }
             if (line.command == QLatin1String("ERR") && m_state == State::Waiting) {
@@ -262,9 +279,15 @@ private:
         } else if (m_state == State::Connecting) {
             finish(ProbeOutcome::Failed, m_socket.errorString());
         } else if (m_state == State::Waiting) {
-            finish(ProbeOutcome::Failed,
-                   QStringLiteral("the connection closed before the answer was due (%1)")
-                       .arg(m_socket.errorString()));
+            // Well into the wait, a reset means a firewall that tells both
+            // ends when it forgets; early, something else went wrong.
+            if (m_waitClock.elapsed() >= m_delay.count() / 2)
+                finish(ProbeOutcome::Reset,
+                       QStringLiteral("reset while waiting: %1").arg(m_socket.errorString()));
+            else
+                finish(ProbeOutcome::Failed,
+                       QStringLiteral("the connection closed before the answer was due (%1)")
+                           .arg(m_socket.errorString()));
         }
     }
 
@@ -291,6 +314,7 @@ private:
     QTimer m_timer;
     LineFramer m_framer;
     QElapsedTimer m_connectClock;
+    QElapsedTimer m_waitClock; // since PROBE was sent
     Millis m_rtt{0};
     State m_state = State::Idle;
     ProbeOutcome m_outcome = ProbeOutcome::Failed;
@@ -321,6 +345,9 @@ void IdleTimeoutProber::start(const Target &target, const IdleTimeoutSearch &sea
     m_single = false;
     m_running = true;
     m_survived = m_goneBy = Millis{0};
+    m_survivors.clear();
+    m_serverMax = Millis{0};
+    ++m_run;
     m_probeCount = m_rounds = m_resets = m_silences = 0;
     m_lastRefusal.clear();
     m_lastFailure.clear();
@@ -342,6 +369,9 @@ void IdleTimeoutProber::checkOnce(const Target &target, Millis delay,
     m_single = true;
     m_running = true;
     m_survived = m_goneBy = Millis{0};
+    m_survivors.clear();
+    m_serverMax = Millis{0};
+    ++m_run;
     m_probeCount = m_rounds = m_resets = m_silences = 0;
     m_lastRefusal.clear();
     m_lastFailure.clear();
@@ -389,11 +419,7 @@ void IdleTimeoutProber::onProbeDone(PathProbe *probe)
     switch (outcome) {
     case ProbeOutcome::Survived:
         ++m_roundAnswers;
-        // A survivor above a known casualty contradicts it (a gateway that
-        // forgets early only sometimes): the casualty stands, being the
-        // safer bound for a keep-warm interval.
-        if (m_goneBy <= Millis{0} || delay < m_goneBy)
-            m_survived = std::max(m_survived, delay);
+        m_survivors.push_back(delay);
         break;
     case ProbeOutcome::Silent:
     case ProbeOutcome::Reset:
@@ -401,8 +427,6 @@ void IdleTimeoutProber::onProbeDone(PathProbe *probe)
         ++(outcome == ProbeOutcome::Reset ? m_resets : m_silences);
         if (m_goneBy <= Millis{0} || delay < m_goneBy)
             m_goneBy = delay;
-        if (m_survived >= m_goneBy)
-            m_survived = Millis{0};
         break;
     case ProbeOutcome::Refused:
         m_lastRefusal = probe->detail();
@@ -411,12 +435,31 @@ void IdleTimeoutProber::onProbeDone(PathProbe *probe)
         m_lastFailure = probe->detail();
         break;
     }
+    // A survivor above a known casualty contradicts it (a gateway that
+    // forgets early only sometimes): the casualty stands, being the safer
+    // bound for a keep-warm interval; the longest survivor below it counts.
+    m_survived = Millis{0};
+    for (const Millis d : m_survivors) {
+        if (m_goneBy <= Millis{0} || d < m_goneBy)
+            m_survived = std::max(m_survived, d);
+    }
     Q_EMIT probeFinished(delay, outcome, probe->detail());
     if (outcome == ProbeOutcome::Silent || outcome == ProbeOutcome::Reset) {
         abandonLongerThan(delay);
         m_queued.clear();
     } else if (outcome == ProbeOutcome::Refused) {
-        m_queued.clear(); // longer ones would be refused as well
+        // Longer ones would be refused as well; the server's own maximum
+        // ("delay-ms must be 1 to N") is still worth a probe.
+        m_queued.clear();
+        static const QRegularExpression limit(QStringLiteral("must be 1 to (\\d+)"));
+        const auto match = limit.match(probe->detail());
+        const Millis cap{match.hasMatch() ? match.captured(1).toLongLong() : 0};
+        if (m_running && cap > m_survived && cap < delay && m_goneBy <= Millis{0} &&
+            m_serverMax <= Millis{0}) {
+            m_serverMax = cap;
+            m_queued.append(cap);
+            launchNext();
+        }
     } else if (!m_queued.isEmpty() && m_running) {
         launchNext(); // one waits, one more may start
     }
@@ -424,8 +467,8 @@ void IdleTimeoutProber::onProbeDone(PathProbe *probe)
         m_queued.isEmpty() &&
         std::all_of(m_probes.begin(), m_probes.end(), [](const auto &p) { return p->isDone(); });
     if (roundOver)
-        QTimer::singleShot(0, this, [this, round = m_rounds] {
-            if (m_running && round == m_rounds)
+        QTimer::singleShot(0, this, [this, run = m_run, round = m_rounds] {
+            if (m_running && run == m_run && round == m_rounds)
                 nextRound();
         });
 }
@@ -440,6 +483,12 @@ void IdleTimeoutProber::abandonLongerThan(Millis delay)
 
 void IdleTimeoutProber::nextRound()
 {
+    if (m_roundAnswers == 0 && m_rounds > 1 && m_goneBy > Millis{0}) {
+        // A later round lost every probe to something else (a network
+        // blip): the bounds found so far still stand, only coarser.
+        finish(IdleTimeoutResult::Outcome::Measured);
+        return;
+    }
     if (m_roundAnswers == 0) {
         // Not one probe got as far as an answer or a verdict.
         const QString why =
@@ -492,6 +541,7 @@ void IdleTimeoutProber::finish(IdleTimeoutResult::Outcome outcome, const QString
 {
     m_running = false;
     m_queued.clear();
+    ++m_run;
     IdleTimeoutResult result;
     result.outcome = outcome;
     result.survived = m_survived;
@@ -500,6 +550,7 @@ void IdleTimeoutProber::finish(IdleTimeoutResult::Outcome outcome, const QString
     result.elapsed = elapsed();
     result.probes = m_probeCount;
     result.rounds = m_rounds;
+    result.serverMax = m_serverMax;
     result.error = error;
     // Probes may be finishing inside their own callbacks: free them later.
     for (auto &probe : m_probes) {

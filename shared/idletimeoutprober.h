@@ -85,6 +85,9 @@ struct IdleTimeoutResult
     Millis elapsed{0};
     int probes = 0;
     int rounds = 0;
+    // The longest wait the server allows, when it refused a longer probe
+    // (its --max-probe-delay); 0 when none was refused.
+    Millis serverMax{0};
     QString error;
 
     QString outcomeName() const; // "measured", "no_timeout", "cancelled", "failed"
@@ -147,6 +150,9 @@ private:
     std::vector<std::unique_ptr<PathProbe>> m_probes;  // this round's
     QList<Millis> m_queued;                            // this round's delays not started yet
     std::vector<std::unique_ptr<PathProbe>> m_retired; // finished with, freed from the event loop
+    std::vector<Millis> m_survivors;
+    Millis m_serverMax{0}; // learned from a refusal; probed once
+    quint64 m_run = 0;     // bumped per search and at its end: stale callbacks see it
     QElapsedTimer m_clock;
     Millis m_survived{0};
     Millis m_goneBy{0};

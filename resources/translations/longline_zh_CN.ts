@@ -971,6 +971,10 @@ SHA-256 指纹：
         <source>Adaptive: %1 (%2).</source>
         <translation>自适应：%1（%2）。</translation>
     </message>
+    <message>
+        <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
+        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::MemberListModel</name>
@@ -996,10 +1000,6 @@ SHA-256 指纹：
     <message>
         <source>Measure this path</source>
         <translation>测量此路径</translation>
-    </message>
-    <message>
-        <source>Finds how long the path to the server keeps an idle connection: a few probe connections wait in silence for different times, then the server speaks first on each. It takes a little over twice the timeout.</source>
-        <translation>测量通往服务器的路径会将空闲连接保留多久：几条探测连接分别静默等待不同的时长，然后由服务器在每条连接上先发送数据。所需时间略多于超时时长的两倍。</translation>
     </message>
     <message>
         <source>Measure this p&amp;ath</source>
@@ -1128,6 +1128,22 @@ SHA-256 指纹：
     <message>
         <source>Apply: heartbeat every %1</source>
         <translation>应用：每 %1 一次心跳</translation>
+    </message>
+    <message>
+        <source>Finds how long the path to the server keeps an idle connection: a few probe connections wait in silence for different times, then the server speaks first on each. It takes two to three times the timeout; over an hour when nothing on the path forgets.</source>
+        <translation>测量通往服务器的路径会将空闲连接保留多久：几条探测连接分别静默等待不同的时长，然后由服务器在每条连接上先发送数据。所需时间约为超时时长的两到三倍；如果路径上没有设备会遗忘连接，则需要一个多小时。</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 elapsed.</source>
+        <translation>已用时 %1。</translation>
+    </message>
+    <message>
+        <source>Mappings on this path survive %1 idle, the longest this server lets a probe wait: nothing on the way forgets sooner.</source>
+        <translation>此路径上的映射在空闲 %1（该服务器允许探测等待的最长时间）后仍存活：沿途没有设备会更早遗忘连接。</translation>
     </message>
 </context>
 <context>

@@ -530,15 +530,20 @@ void Connection::startProbe(const QString &token, Millis delay)
 
 void Connection::finishProbe(Millis now)
 {
-    (void)now;
-    m_probeDue = Millis{0};
+    if (m_probeAnswered) {
+        // One probe per connection: a measurement opens a new one for the
+        // next delay, so no silent connection outlives its delay by more
+        // than the linger (or the answer's user timeout).
+        m_probeDue = Millis{0};
+        m_probeAnswered = false;
+        const QString reason = QStringLiteral("probe answered");
+        close(reason, reason);
+        return;
+    }
     send(protocol::probed(m_probeToken));
     m_probeToken.clear();
-    // One probe per connection: a measurement opens a new one for the next
-    // delay, so no silent connection outlives its delay by more than the
-    // answer's user timeout.
-    const QString reason = QStringLiteral("probe answered");
-    close(reason, reason);
+    m_probeAnswered = true;
+    m_probeDue = now + ProbeLinger;
 }
 
 void Connection::notePong(const QString &token)

@@ -109,6 +109,12 @@ public:
     // hour when the path forgot the connection: TCP_USER_TIMEOUT while the
     // PROBED line is in flight.
     static constexpr Millis ProbeUserTimeout = 10s;
+    // After PROBED the connection stays open this long, still silent, before
+    // BYE: a client whose answer did not come speaks once more, and behind a
+    // gateway that re-creates a forgotten mapping for that (Linux's loose
+    // connection tracking) its PING must get a PONG, not a reset from a
+    // socket already closed, or a silent gateway would pass for a resetting one.
+    static constexpr Millis ProbeLinger = 5s;
     // After BYE the peer gets this long to take the rest of its output
     // before the socket is closed; a dead or stuck peer must not hold it.
     static constexpr Millis CloseGrace = 2s;
@@ -198,8 +204,9 @@ private:
     bool m_readArmed = false;
 
     Millis m_startedAt{0};
-    Millis m_registerBy{0}; // no HELLO by then: closed
-    Millis m_probeDue{0};   // 0 = no PROBE waiting
+    Millis m_registerBy{0};       // no HELLO by then: closed
+    Millis m_probeDue{0};         // 0 = no PROBE waiting (or lingering after its answer)
+    bool m_probeAnswered = false; // PROBED sent: m_probeDue is the end of the linger
     QString m_probeToken;
     Millis m_lineDeadline{0};  // 0 = no unfinished line
     Millis m_closeDeadline{0}; // 0 = not closing

@@ -140,6 +140,10 @@ private Q_SLOTS:
         auto *adaptive = box->findChild<QCheckBox *>(QStringLiteral("adaptiveKeepWarm"));
         auto *status = box->findChild<QLabel *>(QStringLiteral("adaptiveStatus"));
         QVERIFY(adaptive && status);
+        // The user's own choice before adaptive mode: 0.5 s heartbeats.
+        LivenessConfig own = panel->config();
+        own.heartbeat.interval = 500ms;
+        w.applyLivenessConfig(own);
         adaptive->click();
         QVERIFY(store.adaptiveKeepWarm());
         QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("just measured")), 30000);
@@ -149,6 +153,20 @@ private Q_SLOTS:
             found = found || paths.value(group + QStringLiteral("/survived_ms")).toInt() >= 1275;
         QVERIFY2(found, qPrintable(store.pathStoreFile()));
         QCOMPARE(w.client()->state(), ChatClient::State::Online);
+        // Adaptive values are shown, never saved as the user's own; turning
+        // it off brings the user's own back.
+        QVERIFY(panel->config().heartbeat.interval >= 900ms); // adaptive's, shown
+        QCOMPARE(store.liveness().heartbeat.interval, 500ms); // the user's, saved
+        adaptive->click();
+        QVERIFY(!store.adaptiveKeepWarm());
+        QCOMPARE(panel->config().heartbeat.interval, 500ms);
+        QCOMPARE(w.client()->livenessSettings().heartbeat.interval, 500ms);
+
+        // Another server is another path: the old result is not offered.
+        QVERIFY(apply->isVisible());
+        box->setTarget(IdleTimeoutProber::Target{QStringLiteral("127.0.0.1"), server.port(), {}});
+        QVERIFY(box->resultText().isEmpty());
+        QVERIFY(!apply->isVisible());
     }
 };
 

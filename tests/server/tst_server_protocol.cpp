@@ -596,8 +596,14 @@ private Q_SLOTS:
         const auto answer = probe.next(3000);
         QCOMPARE(answer.value_or(QStringLiteral("<nothing>")), QStringLiteral("PROBED p1"));
         QVERIFY2(t.elapsed() >= 650, qPrintable(QString::number(t.elapsed())));
-        // One probe per connection: the answer ends it.
-        REQUIRE_LINE(done, probe, QStringLiteral("BYE probe answered"));
+        // The connection lingers, silent, so a client whose answer did not
+        // come can still get through once (a PING gets its PONG)...
+        probe.sendLine(QStringLiteral("PING late"));
+        REQUIRE_LINE(pong, probe, QStringLiteral("PONG late"));
+        // ...and then one probe per connection: the answer ends it.
+        const auto bye = probe.next(8000);
+        QCOMPARE(bye.value_or(QStringLiteral("<nothing>")), QStringLiteral("BYE probe answered"));
+        QVERIFY2(t.elapsed() >= 650 + 4500, qPrintable(QString::number(t.elapsed())));
         QVERIFY(probe.waitClosed());
         // While a probe waits: no HELLO, no second PROBE.
         LineClient waiting;

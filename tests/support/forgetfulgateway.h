@@ -21,8 +21,10 @@ class ForgetfulGateway : public QObject
 public:
     enum class Mode
     {
-        Silent,
-        Reset
+        Silent,   // drops everything once it forgot
+        Reset,    // answers the client's next segment with a reset
+        Recreate, // drops the server's segments, but the client's next one
+                  // makes a new mapping (loose connection tracking)
     };
 
     ForgetfulGateway(quint16 serverPort, Millis timeout, Mode mode)
@@ -88,7 +90,10 @@ private:
     void fromInside(Mapping *m)
     {
         const QByteArray bytes = m->inside->readAll();
-        if (expired(m)) {
+        if (expired(m) && m_mode == Mode::Recreate) {
+            // A new mapping for the same pair: it carries traffic again.
+            m->forgotten = false;
+        } else if (m->forgotten) {
             if (m_mode == Mode::Reset) {
                 // SO_LINGER 0: close() sends a reset instead of a FIN.
                 const linger hard{1, 0};

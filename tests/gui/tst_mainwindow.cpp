@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -264,6 +265,7 @@ private Q_SLOTS:
 
         relay.setCut(false);
         QTRY_VERIFY_WITH_TIMEOUT(w.online(), 15000);
+        const qint64 cutFor = sinceCut.elapsed();
         QTRY_COMPARE_WITH_TIMEOUT(w->chatModel()->unsentCount(), 0, ConnectMs);
         QTRY_VERIFY_WITH_TIMEOUT(
             bob.texts.contains(QStringLiteral("typed while the link was dead")), ConnectMs);
@@ -277,6 +279,14 @@ private Q_SLOTS:
         QCOMPARE(bob.texts.count(QStringLiteral("typed while the link was dead")), 1);
         QCOMPARE(w->banner()->severity(), ConnectionBanner::Severity::Success);
         QCOMPARE(lost.size(), 1);
+        // Offline from the last sign of life (at most one 0.5 s heartbeat
+        // before the cut) to the reconnect, not from the detection.
+        static const QRegularExpression offline(QStringLiteral("after ([0-9.]+) s offline"));
+        const auto match = offline.match(w->banner()->text());
+        QVERIFY2(match.hasMatch(), qPrintable(w->banner()->text()));
+        const double offlineS = match.captured(1).toDouble();
+        QVERIFY2(offlineS * 1000 >= cutFor - 100 && offlineS * 1000 <= cutFor + 1000,
+                 qPrintable(QStringLiteral("%1 vs %2 ms").arg(w->banner()->text()).arg(cutFor)));
     }
 
     // The NAT lab's story in the window: after a silence longer than the

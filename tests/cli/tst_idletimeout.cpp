@@ -20,22 +20,12 @@
 using namespace longline;
 using namespace longline::testing;
 using longline::test::ForgetfulGateway;
+using longline::test::quickSearch;
 using namespace std::chrono_literals;
 
 namespace {
 
 const QString Host = QStringLiteral("127.0.0.1");
-
-// A quick search: short delays, short graces (loopback answers in microseconds).
-IdleTimeoutSearch quickSearch()
-{
-    IdleTimeoutSearch s;
-    s.minDelay = 250ms;
-    s.maxDelay = 4000ms;
-    s.answerGrace = 400ms;
-    s.resetGrace = 400ms;
-    return s;
-}
 
 IdleTimeoutResult runSearch(IdleTimeoutProber &prober, quint16 port, const IdleTimeoutSearch &s,
                             int timeoutMs = 30000)

@@ -27,21 +27,9 @@ using namespace longline;
 using namespace longline::app;
 using namespace longline::guitest;
 using longline::test::ForgetfulGateway;
+using longline::test::quickSearch;
 using namespace std::chrono_literals;
 
-namespace {
-
-IdleTimeoutSearch quickSearch()
-{
-    IdleTimeoutSearch s;
-    s.minDelay = 250ms;
-    s.maxDelay = 4000ms;
-    s.answerGrace = 400ms;
-    s.resetGrace = 400ms;
-    return s;
-}
-
-} // namespace
 
 class TestPathMeasurement : public QObject
 {

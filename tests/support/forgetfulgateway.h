@@ -6,6 +6,7 @@
 // (Reset, as AWS's NAT gateway does). The timeout can change while
 // connections are open, like `longline-lab set --nat-timeout`.
 
+#include "idletimeoutprober.h"
 #include "livenesssettings.h"
 
 #include <QElapsedTimer>
@@ -125,5 +126,17 @@ private:
     Mode m_mode;
     int m_forgotten = 0;
 };
+
+// A search sized for a gateway in the test process: short delays and short
+// graces (loopback answers in microseconds).
+inline IdleTimeoutSearch quickSearch()
+{
+    IdleTimeoutSearch s;
+    s.minDelay = Millis{250};
+    s.maxDelay = Millis{4000};
+    s.answerGrace = Millis{400};
+    s.resetGrace = Millis{400};
+    return s;
+}
 
 } // namespace longline::test

@@ -155,10 +155,6 @@ void SettingsPanel::buildUi()
                          "connection (e.g. 180 s for many home routers, 350 s for AWS NLB)"));
     natForm->addRow(tr("NAT idle ti&meout:"), m_nat);
     layout->addLayout(natForm);
-    m_path = new PathMeasurementBox(this);
-    layout->addWidget(m_path);
-    connect(m_path, &PathMeasurementBox::applyRequested, this,
-            &SettingsPanel::applyMeasuredSurvival);
 
     // Budget
     auto *budgetBox = new QGroupBox(tr("What these settings promise"), this);
@@ -177,6 +173,12 @@ void SettingsPanel::buildUi()
     budgetLayout->addWidget(m_budgetLines);
     budgetLayout->addWidget(m_warnings);
     layout->addWidget(budgetBox);
+
+    // Below what the settings promise: measuring is the next question.
+    m_path = new PathMeasurementBox(this);
+    layout->addWidget(m_path);
+    connect(m_path, &PathMeasurementBox::applyRequested, this,
+            &SettingsPanel::applyMeasuredSurvival);
 
     // Effective
     auto *effBox = new QGroupBox(tr("In effect on the socket"), this);

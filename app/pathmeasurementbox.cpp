@@ -116,7 +116,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     connect(m_adaptive, &QCheckBox::toggled, this, &PathMeasurementBox::adaptiveToggled);
     connect(m_prober, &IdleTimeoutProber::roundStarted, this, &PathMeasurementBox::onRoundStarted);
     connect(m_prober, &IdleTimeoutProber::probeFinished, this,
-            [this](Millis delay, ProbeOutcome outcome) { onProbeFinished(delay, outcome); });
+            &PathMeasurementBox::refreshProgress);
     connect(m_prober, &IdleTimeoutProber::finished, this, &PathMeasurementBox::onFinished);
     refreshButtons();
     refreshCosts();
@@ -165,7 +165,6 @@ void PathMeasurementBox::startMeasurement()
     if (!m_target || m_prober->isRunning())
         return;
     const IdleTimeoutSearch search = this->search();
-    m_answered = 0;
     m_roundText.clear();
     m_progress->show();
     m_progressLabel->show();
@@ -203,12 +202,6 @@ void PathMeasurementBox::onRoundStarted(int round, const QString &phase,
                             .arg(round)
                             .arg(delays.size())
                             .arg(from, to);
-    refreshProgress();
-}
-
-void PathMeasurementBox::onProbeFinished(Millis, ProbeOutcome)
-{
-    ++m_answered;
     refreshProgress();
 }
 

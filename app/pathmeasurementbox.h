@@ -66,7 +66,6 @@ Q_SIGNALS:
 
 private:
     void onRoundStarted(int round, const QString &phase, const QList<Millis> &delays);
-    void onProbeFinished(Millis delay, ProbeOutcome outcome);
     void onFinished(const IdleTimeoutResult &result);
     void refreshProgress();
     void refreshCosts();
@@ -78,7 +77,6 @@ private:
     IdleTimeoutSearch m_search;
     std::optional<IdleTimeoutResult> m_result;
     QString m_roundText;
-    int m_answered = 0; // probes of this search that finished
     QTimer m_progressTimer;
     Millis m_roundStart{0};
 

@@ -196,8 +196,6 @@ public:
     Millis delay() const { return m_delay; }
     ProbeOutcome outcome() const { return m_outcome; }
     QString detail() const { return m_detail; }
-    // Whether the PROBE reached the server (it was written and accepted).
-    bool reachedServer() const { return m_probeSent; }
 
 private:
     enum class State
@@ -212,7 +210,6 @@ private:
     void sendProbe()
     {
         m_state = State::Waiting;
-        m_probeSent = true;
         m_waitClock.start();
         m_socket.write(protocol::probe(m_token, m_delay.count()));
         m_timer.start(m_delay + m_search.answerGrace + 2 * m_rtt);
@@ -319,7 +316,6 @@ private:
     State m_state = State::Idle;
     ProbeOutcome m_outcome = ProbeOutcome::Failed;
     QString m_detail;
-    bool m_probeSent = false;
 };
 
 IdleTimeoutProber::IdleTimeoutProber(QObject *parent) : QObject(parent)

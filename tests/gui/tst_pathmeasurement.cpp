@@ -5,6 +5,7 @@
 // connection (which then stays up across idle spells longer than the
 // gateway's timeout), and adaptive mode measuring by itself.
 
+#include "../support/ciskip.h"
 #include "forgetfulgateway.h"
 #include "guitestsupport.h"
 #include "mainwindow.h"
@@ -30,7 +31,6 @@ using longline::test::ForgetfulGateway;
 using longline::test::quickSearch;
 using namespace std::chrono_literals;
 
-
 class TestPathMeasurement : public QObject
 {
     Q_OBJECT
@@ -39,7 +39,7 @@ private Q_SLOTS:
     void measureApplyAndAdapt()
     {
         if (Server::binary().isEmpty())
-            QSKIP("LONGLINE_SERVER_BIN is not set (run through ctest)");
+            LONGLINE_SKIP_UNLESS_CI("LONGLINE_SERVER_BIN is not set (run through ctest)");
         Server server;
         QVERIFY(server.start({QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
         ForgetfulGateway gateway(server.port(), 1500ms, ForgetfulGateway::Mode::Reset);

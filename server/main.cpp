@@ -6,6 +6,7 @@
 
 #include "adminsocket.h"
 #include "filelimit.h"
+#include "handover.h"
 #include "historystore.h"
 #include "httpmetrics.h"
 #include "netserver.h"
@@ -15,11 +16,14 @@
 
 #include <QCoreApplication>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <unistd.h>
 
 using namespace longline;
 using namespace longline::server;
@@ -43,6 +47,10 @@ QString limitText(qint64 v)
 // Descriptors the server keeps for itself: the listener, the database and
 // its journal, the log, the reserve descriptor, the event loop's own.
 constexpr qint64 OwnDescriptors = 32;
+
+// --take-over: how long the running server may take between two messages
+// of its hand-over (it first says BYE to its TLS clients).
+constexpr int TakeOverTimeoutMs = 15000;
 
 // How often `systemctl status` learns the client count when no watchdog
 // asks for more.
@@ -104,6 +112,10 @@ int main(int argc, char *argv[])
         break;
     }
     ServerConfig config = parsed.config;
+    // What the last process handed over (a restart that keeps connections):
+    // through systemd's store, or straight from it with --take-over.
+    net::InheritedDescriptors inherited = net::InheritedDescriptors::take();
+    const bool fromSystemdStore = inherited.any();
 
     ServerLog log;
     QString error;
@@ -167,9 +179,44 @@ int main(int argc, char *argv[])
                         {"line_timeout_ms", QString::number(config.lineTimeout.count())},
                         {"max_output", QString::number(config.maxOutputBytes)}});
 
+    if (parsed.takeOver) {
+        const QString adminPath =
+            config.adminSocket.isEmpty() ? AdminSocket::defaultPath() : config.adminSocket;
+        net::HandoverReceiver receiver;
+        QByteArray answer;
+        if (!receiver.open(adminPath + QStringLiteral(".handover"), &error) ||
+            !AdminSocket::request(adminPath, QStringLiteral("handover ") + receiver.path(), &answer,
+                                  &error))
+            return fail(log, QStringLiteral("--take-over: ") + error);
+        if (answer.startsWith("error: "))
+            return fail(log, QStringLiteral("--take-over: ") +
+                                 QString::fromUtf8(answer.mid(7).trimmed()));
+        if (!receiver.receive(TakeOverTimeoutMs, &inherited, &error)) {
+            inherited.closeAll();
+            return fail(log, QStringLiteral("--take-over: ") + error);
+        }
+        log.event("taken_over",
+                  {{"from", adminPath}, {"clients", QString::number(inherited.clients.size())}});
+    }
+    for (const int fd : inherited.unknown)
+        ::close(fd);
+
     net::NetServer server(io, config, store, log);
-    if (!server.listen(&error))
+    if (!server.listen(&error, inherited.listener))
         return fail(log, error);
+    if (inherited.state >= 0 || !inherited.clients.empty()) {
+        net::HandoverState handedOver;
+        QString why;
+        const QByteArray bytes =
+            inherited.state >= 0 ? net::readWholeFile(inherited.state, &why) : QByteArray();
+        if (const auto parsedState = net::parseHandover(bytes, &why))
+            handedOver = *parsedState;
+        else
+            log.event("handover_unreadable", {{"error", why}}); // its clients are closed
+        if (inherited.state >= 0)
+            ::close(inherited.state);
+        server.adopt(handedOver, inherited.clients);
+    }
     // The operator's views: Prometheus text and the admin socket.
     HttpMetrics metrics(io, [&server] { return server.metricsText(); });
     if (config.metricsEnabled) {
@@ -178,8 +225,20 @@ int main(int argc, char *argv[])
         log.event("metrics", {{"address", config.metricsAddress.toString()},
                               {"port", QString::number(metrics.port())}});
     }
-    AdminSocket admin(io,
-                      [&server](const QString &command) { return server.adminCommand(command); });
+    // Set below: stops the server, handing its clients over when asked to.
+    std::function<void(int, const QString &)> stop;
+    AdminSocket admin(io, [&](const QString &command) {
+        // `longline-server --take-over` of a newer process: hand over to it.
+        static const QString handover = QStringLiteral("handover ");
+        if (!command.startsWith(handover))
+            return server.adminCommand(command);
+        if (server.state() != net::NetServer::State::Running)
+            return QByteArray("error: the server is already stopping\n");
+        const QString to = command.mid(handover.size());
+        asio::post(io, [&stop, to] { stop(SIGTERM, to); });
+        return QByteArray("handing over ") + QByteArray::number(server.clientCount()) +
+               " clients\n";
+    });
     const QString adminPath =
         config.adminSocket.isEmpty() ? AdminSocket::defaultPath() : config.adminSocket;
     if (admin.listen(adminPath, &error))
@@ -189,6 +248,15 @@ int main(int argc, char *argv[])
 
     // Type=notify: systemd counts the service as started once it listens.
     const SystemdNotifier systemd;
+    // systemd's copies of what was handed over go, or a client this
+    // process closes would stay connected through them.
+    if (fromSystemdStore)
+        for (const char *name :
+             {net::HandoverNames::Client, net::HandoverNames::State, net::HandoverNames::Listener})
+            (void)systemd.notify(QByteArray("FDSTOREREMOVE=1\nFDNAME=") + name, nullptr);
+    // FileDescriptorStoreMax= of the unit (systemd 254 sets $FDSTORE; the
+    // unit sets it too, for older ones): SIGTERM hands the connections over.
+    const int fdStoreCapacity = qEnvironmentVariableIntValue("FDSTORE");
     if (!systemd.notify("READY=1\nSTATUS=Listening on " + config.listenText().toUtf8(), &error))
         log.event("notify_failed", {{"error", error}});
 
@@ -239,16 +307,23 @@ int main(int argc, char *argv[])
             log.event("reload_refused", {{"error", why}});
         (void)systemd.notify("READY=1", nullptr);
     };
-    auto stop = [&](int signalNumber) {
+    stop = [&](int signalNumber, const QString &handoverTo) {
         statusTimer.cancel();
         (void)systemd.notify("STOPPING=1", nullptr);
         metrics.close();
         admin.close();
-        server.shutdown(signalName(signalNumber), [&] {
+        auto stopped = [&] {
             store.close();
             log.event("exit", {{"status", QString::number(status)}});
             io.stop();
-        });
+        };
+        if (!handoverTo.isEmpty())
+            // No limit but the next process's own descriptor limit.
+            server.handOver(SystemdNotifier(handoverTo), std::numeric_limits<int>::max(), stopped);
+        else if (signalNumber == SIGTERM && systemd.isActive() && fdStoreCapacity > 2)
+            server.handOver(systemd, fdStoreCapacity, stopped);
+        else
+            server.shutdown(signalName(signalNumber), stopped);
     };
     std::function<void()> waitForSignal;
     waitForSignal = [&] {
@@ -260,7 +335,7 @@ int main(int argc, char *argv[])
                 waitForSignal();
                 return;
             }
-            stop(signalNumber);
+            stop(signalNumber, QString());
         });
     };
     waitForSignal();

@@ -167,6 +167,13 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
         QStringLiteral("check-config"),
         QStringLiteral("Validate the configuration file and the flags, print every setting in "
                        "force and where it came from, and exit."));
+    const QCommandLineOption takeOver(
+        QStringLiteral("take-over"),
+        QStringLiteral("Start by taking over the listening socket and the plain-TCP clients of "
+                       "the server answering at the admin socket, which then exits: a restart "
+                       "or upgrade without systemd in which those clients see no disconnect "
+                       "(under systemd, `systemctl restart` does this through its file "
+                       "descriptor store)."));
     QCommandLineOption man(QStringLiteral("man"), QStringLiteral("Print the man page (roff)."));
     man.setFlags(QCommandLineOption::HiddenFromHelp);
     QCommandLineOption defaultConfig(QStringLiteral("default-config"),
@@ -174,7 +181,8 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
     defaultConfig.setFlags(QCommandLineOption::HiddenFromHelp);
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("With status: one JSON object, for scripts."));
-    const QList<QCommandLineOption> general{help, version, configOption, checkConfig, json};
+    const QList<QCommandLineOption> general{help,        version,  configOption,
+                                            checkConfig, takeOver, json};
     parser.addOptions(general);
     parser.addOptions({man, defaultConfig});
     for (const ServerOption &option : serverOptions())
@@ -262,6 +270,7 @@ ParsedArguments parseArguments(const QStringList &arguments, const QString &defa
         return result;
     }
     result.outcome = ParseOutcome::Run;
+    result.takeOver = parser.isSet(takeOver);
     return result;
 }
 

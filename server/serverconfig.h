@@ -131,6 +131,7 @@ struct ParsedArguments
     ServerConfig config;
     QString message;          // the text to print (help, version, report) or the error
     QStringList adminCommand; // with Admin: "status" "--json", "kick" "dana" ...
+    bool takeOver = false;    // with Run: --take-over
 };
 
 // Parses argv (argv[0] included) on top of the configuration file: the one

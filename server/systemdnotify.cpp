@@ -1,8 +1,11 @@
 #include "systemdnotify.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -13,6 +16,30 @@ SystemdNotifier::SystemdNotifier() : SystemdNotifier(qEnvironmentVariable("NOTIF
 SystemdNotifier::SystemdNotifier(const QString &socketAddress) : m_address(socketAddress) {}
 
 bool SystemdNotifier::notify(const QByteArray &assignments, QString *error) const
+{
+    return notifyWithFds(assignments, nullptr, 0, error);
+}
+
+int SystemdNotifier::sendBarrier(QString *error) const
+{
+    int pipeFds[2];
+    if (::pipe2(pipeFds, O_CLOEXEC) != 0) {
+        if (error)
+            *error = QStringLiteral("pipe: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return -1;
+    }
+    // systemd closes its copy of the write end once it got here; ours goes now.
+    const bool sent = notifyWithFds("BARRIER=1", &pipeFds[1], 1, error);
+    ::close(pipeFds[1]);
+    if (!sent) {
+        ::close(pipeFds[0]);
+        return -1;
+    }
+    return pipeFds[0];
+}
+
+bool SystemdNotifier::notifyWithFds(const QByteArray &assignments, const int *fds, int count,
+                                    QString *error) const
 {
     if (!isActive())
         return true;
@@ -38,9 +65,28 @@ bool SystemdNotifier::notify(const QByteArray &assignments, QString *error) cons
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return fail(QStringLiteral("socket: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
-    const ssize_t sent =
-        ::sendto(fd, assignments.constData(), static_cast<size_t>(assignments.size()), MSG_NOSIGNAL,
-                 reinterpret_cast<const sockaddr *>(&addr), length);
+    iovec iov{const_cast<char *>(assignments.constData()), static_cast<size_t>(assignments.size())};
+    msghdr msg{};
+    msg.msg_name = &addr;
+    msg.msg_namelen = length;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * MaxFdsPerMessage)];
+    if (count > 0) {
+        const size_t bytes = sizeof(int) * static_cast<size_t>(std::min(count, MaxFdsPerMessage));
+        std::memset(control, 0, sizeof(control));
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(bytes);
+        cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(bytes);
+        std::memcpy(CMSG_DATA(cmsg), fds, bytes);
+    }
+    ssize_t sent;
+    do
+        sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
     const int sendErrno = errno;
     ::close(fd);
     if (sent != assignments.size())

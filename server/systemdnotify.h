@@ -24,6 +24,18 @@ public:
     // Sends newline-separated assignments ("READY=1\nSTATUS=..."), one
     // datagram. True when sent or when inactive; false with *error.
     bool notify(const QByteArray &assignments, QString *error = nullptr) const;
+    // The same with descriptors attached (SCM_RIGHTS), for FDSTORE=1: at
+    // most MaxFdsPerMessage at a time.
+    bool notifyWithFds(const QByteArray &assignments, const int *fds, int count,
+                       QString *error = nullptr) const;
+    // BARRIER=1: returns the read end of a pipe that hangs up once systemd
+    // has processed every message sent before it, so a process about to
+    // exit knows its FDSTORE messages were not lost with it. -1 with *error
+    // when it cannot be sent. Inactive: a pipe that has hung up already.
+    int sendBarrier(QString *error = nullptr) const;
+
+    // The kernel's limit on descriptors in one message (SCM_MAX_FD), with room.
+    static constexpr int MaxFdsPerMessage = 250;
 
 private:
     QString m_address;

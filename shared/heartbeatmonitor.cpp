@@ -35,6 +35,30 @@ void HeartbeatMonitor::start()
     m_dueAt.reset();
 }
 
+HeartbeatMonitor::Snapshot HeartbeatMonitor::snapshot() const
+{
+    Snapshot s;
+    s.lastReceived = m_lastReceived;
+    s.lastPingSent = m_lastPingSent;
+    s.pingSentSinceReceive = m_pingSentSinceReceive;
+    s.nextToken = m_nextToken;
+    for (const InFlight &f : m_inFlight)
+        s.inFlight.emplace_back(f.token, f.sentAt);
+    return s;
+}
+
+void HeartbeatMonitor::resume(const Snapshot &snapshot)
+{
+    start();
+    m_lastReceived = snapshot.lastReceived;
+    m_lastPingSent = snapshot.lastPingSent;
+    m_pingSentSinceReceive = snapshot.pingSentSinceReceive;
+    m_nextToken = snapshot.nextToken;
+    for (const auto &[token, sentAt] : snapshot.inFlight)
+        if (static_cast<int>(m_inFlight.size()) < MaxInFlight)
+            m_inFlight.push_back({token, sentAt});
+}
+
 void HeartbeatMonitor::noteReceived()
 {
     m_lastReceived = m_clock();

@@ -53,6 +53,21 @@ public:
 
     void start();        // the connection is up: silence starts now
     void noteReceived(); // any byte arrived
+
+    // The timing of a running monitor, for a server restarting without
+    // dropping its connections: the steady clock is the system's, so the
+    // next process continues the same silence and the same pings in flight.
+    struct Snapshot
+    {
+        Millis lastReceived{0};
+        Millis lastPingSent{0};
+        bool pingSentSinceReceive = false;
+        quint64 nextToken = 1;
+        std::vector<std::pair<quint64, Millis>> inFlight; // token number, sent at
+    };
+    Snapshot snapshot() const;
+    // Like start(), but continuing from `snapshot` instead of from now.
+    void resume(const Snapshot &snapshot);
     // A PONG arrived; returns the round trip if the token is one of ours.
     std::optional<Millis> notePong(const QString &token);
     Decision poll();

@@ -10,6 +10,19 @@ void LineFramer::feed(const QByteArray &bytes)
     m_buffer.append(bytes);
 }
 
+LineFramer::Unfinished LineFramer::unfinished() const
+{
+    return {m_buffer.mid(m_pos), m_discarding, m_discarded};
+}
+
+void LineFramer::restore(const Unfinished &state)
+{
+    m_buffer = state.bytes;
+    m_pos = 0;
+    m_discarding = state.discarding;
+    m_discarded = state.discarded;
+}
+
 void LineFramer::compact()
 {
     if (m_pos >= m_buffer.size()) {

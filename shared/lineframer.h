@@ -41,6 +41,18 @@ public:
     qsizetype pendingBytes() const { return m_buffer.size() - m_pos; }
     bool discarding() const { return m_discarding; }
 
+    // What a restarting server hands to the next process (server/net/handover):
+    // the bytes of the unfinished line, and whether an over-long line is
+    // being skipped (and how much of it was).
+    struct Unfinished
+    {
+        QByteArray bytes;
+        bool discarding = false;
+        qsizetype discarded = 0;
+    };
+    Unfinished unfinished() const;
+    void restore(const Unfinished &state);
+
     static bool isValidUtf8(const char *data, qsizetype size);
 
 private:

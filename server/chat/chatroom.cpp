@@ -575,6 +575,23 @@ void ChatRoom::retire(Participant *session, const QString &leaveReason)
                   session);
 }
 
+void ChatRoom::adopt(Participant *session)
+{
+    if (session->state() != Participant::State::Registered || session->nickKey().isEmpty() ||
+        m_byNick.contains(session->nickKey()))
+        return;
+    m_byNick.insert(session->nickKey(), session);
+    m_nickGuard.noteOnline(session->nick(), session->nickKey(),
+                           protocol::nickSkeleton(session->nick()));
+}
+
+void ChatRoom::release(Participant *session)
+{
+    const auto it = m_byNick.constFind(session->nickKey());
+    if (it != m_byNick.constEnd() && it.value() == session)
+        m_byNick.erase(it);
+}
+
 bool ChatRoom::isAuditorium() const
 {
     return m_config.presenceLimit > 0 && onlineCount() > m_config.presenceLimit;

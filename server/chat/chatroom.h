@@ -58,6 +58,14 @@ public:
     // registered, or already replaced by a newer session).
     void retire(Participant *session, const QString &leaveReason);
 
+    // A registered connection another process handed over (a restart that
+    // keeps connections): it holds its nick again, and nobody is told,
+    // because to everyone else it never left.
+    void adopt(Participant *session);
+    // The opposite, in the process that hands it over: forgotten without a
+    // LEAVE, because it does not leave.
+    void release(Participant *session);
+
     // Ordered by case-folded nick. With a `viewer`, only what it is shown:
     // the nicks whose JOIN was announced, and its own (PresenceThrottle).
     QList<QString> onlineNicks(const Participant *viewer = nullptr) const;

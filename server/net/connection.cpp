@@ -109,6 +109,86 @@ void Connection::start()
     rearm();
 }
 
+void Connection::resume(const HandedConnection &h)
+{
+    m_startedAt = h.startedAt;
+    m_registerBy = h.registerBy;
+    std::error_code ec;
+    m_socket.non_blocking(true, ec);
+    if (h.registered)
+        setRegistered(h.nick, h.nickKey, h.sessionKey);
+    setPasswordAccepted(h.passwordAccepted);
+    setPresenceAnnounced(h.presenceAnnounced);
+    if (h.probe)
+        markProbe();
+    m_probeDue = h.probeDue;
+    m_probeAnswered = h.probeAnswered;
+    m_probeToken = h.probeToken;
+    if (m_probeDue.count() == 0)
+        // The kernel kept the options; a new configuration may differ.
+        m_events.optionsApplied(*this,
+                                applySocketOptions(m_socket.native_handle(), m_settings.keepalive,
+                                                   m_settings.userTimeout));
+    m_framer.restore(h.unfinished);
+    m_lineDeadline = h.lineDeadline;
+    m_heartbeat.setOptions(m_settings.heartbeat);
+    m_heartbeat.resume(h.heartbeat);
+    m_lastRttMs = h.lastRttMs;
+    if (h.historyActive)
+        setHistoryCursor(HistoryCursor{h.historySince, h.historyRemaining});
+    if (!h.unsentOutput.isEmpty()) {
+        m_out.append(h.unsentOutput);
+        m_outBytes = h.unsentOutput.size();
+        m_budget.change(m_outBytes);
+        m_flushQueued = true;
+        m_batcher.add(shared_from_this());
+    }
+    waitReadable();
+    rearm();
+}
+
+HandedConnection Connection::handOver()
+{
+    HandedConnection h;
+    // What the kernel takes now need not travel; an error is the next
+    // process's to find.
+    if (!m_writeArmed)
+        (void)writeQueued();
+    h.socketKey = socketKey(m_socket.native_handle());
+    h.id = id();
+    h.registered = state() == State::Registered;
+    h.nick = nick();
+    h.nickKey = nickKey();
+    h.sessionKey = sessionKey();
+    h.passwordAccepted = passwordAccepted();
+    h.presenceAnnounced = presenceAnnounced();
+    h.probe = isProbe();
+    h.startedAt = m_startedAt;
+    h.registerBy = m_registerBy;
+    h.lineDeadline = m_lineDeadline;
+    h.probeDue = m_probeDue;
+    h.probeAnswered = m_probeAnswered;
+    h.probeToken = m_probeToken;
+    h.unfinished = m_framer.unfinished();
+    h.heartbeat = m_heartbeat.snapshot();
+    h.lastRttMs = m_lastRttMs;
+    for (qsizetype i = 0; i < m_out.size(); ++i)
+        h.unsentOutput.append(i == 0 ? m_out.first().mid(m_outOffset) : m_out.at(i));
+    if (const auto &cursor = historyCursor()) {
+        h.historyActive = true;
+        h.historySince = cursor->since;
+        h.historyRemaining = cursor->remaining;
+    }
+    setState(State::Closed);
+    m_wheel.cancel(this);
+    discardOutput();
+    std::error_code ec;
+    h.fd = m_socket.release(ec); // pending waits complete as aborted
+    if (ec)
+        h.fd = -1;
+    return h;
+}
+
 void Connection::applyLiveness()
 {
     if (!isOpen() || m_probeDue.count() > 0)

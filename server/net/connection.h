@@ -11,6 +11,7 @@
 // holds one too, so a handler never outlives its connection.
 
 #include "connectionliveness.h" // DeathVerdict, SocketOptionsReport
+#include "handover.h"
 #include "heartbeatmonitor.h"
 #include "lineframer.h"
 #include "participant.h"
@@ -142,6 +143,17 @@ public:
 
     // Applies options, starts the heartbeat and reading.
     void start();
+    // Instead of start(), for a connection another process handed over
+    // (handover.h): the chat state, deadlines, heartbeat timing, unfinished
+    // line and unsent output continue where that process left them.
+    void resume(const HandedConnection &state);
+    // Plain TCP and open: the next process can continue it. TLS sessions
+    // and connections already closing cannot be handed over.
+    bool canHandOver() const { return !m_tls && isOpen(); }
+    // Everything the next process needs, with the descriptor, which this
+    // process no longer watches or closes. The connection is Closed
+    // afterwards without an ended() event: it did not end.
+    HandedConnection handOver();
     // The server's liveness settings changed (a reload): the socket options
     // are applied again and the heartbeat runs with the new policy.
     void applyLiveness();

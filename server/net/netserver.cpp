@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <algorithm>
 #include <asio/ip/v6_only.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
@@ -77,7 +78,7 @@ NetServer::~NetServer()
         ::close(m_reserveFd);
 }
 
-bool NetServer::listen(QString *error)
+bool NetServer::listen(QString *error, int inheritedListener)
 {
     if (!m_config.tlsCertPath.isEmpty()) {
         m_tls = TlsContext::load(m_config.tlsCertPath, m_config.tlsKeyPath, error);
@@ -96,15 +97,33 @@ bool NetServer::listen(QString *error)
         m_acceptor.close(ec);
         return false;
     };
-    m_acceptor.open(endpoint.protocol(), ec);
-    if (ec)
-        return failed("socket");
-    m_acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (address.is_v6())
-        m_acceptor.set_option(asio::ip::v6_only(!dualStack), ec);
-    m_acceptor.bind(endpoint, ec);
-    if (ec)
-        return failed("bind");
+    bool inherited = false;
+    if (inheritedListener >= 0) {
+        // The last process's listener: connections the kernel queued while
+        // no process accepted are still in it. Used only where configured.
+        m_acceptor.assign(endpoint.protocol(), inheritedListener, ec);
+        inherited = !ec && m_acceptor.local_endpoint(ec) == endpoint && !ec;
+        if (!inherited) {
+            m_log.event("listener_not_inherited",
+                        {{"listen", m_config.listenText()}, {"why", QStringLiteral("moved")}});
+            std::error_code ignored;
+            if (m_acceptor.is_open())
+                m_acceptor.close(ignored);
+            else
+                ::close(inheritedListener);
+        }
+    }
+    if (!inherited) {
+        m_acceptor.open(endpoint.protocol(), ec);
+        if (ec)
+            return failed("socket");
+        m_acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+        if (address.is_v6())
+            m_acceptor.set_option(asio::ip::v6_only(!dualStack), ec);
+        m_acceptor.bind(endpoint, ec);
+        if (ec)
+            return failed("bind");
+    }
     m_acceptor.listen(ListenBacklog, ec);
     if (ec)
         return failed("listen");
@@ -118,6 +137,8 @@ bool NetServer::listen(QString *error)
     if (dualStack)
         fields.append({"dual_stack", QStringLiteral("1")});
     fields.append({"tls", m_tls.context ? QStringLiteral("1") : QStringLiteral("0")});
+    if (inherited)
+        fields.append({"inherited", QStringLiteral("1")});
     if (m_tls.context)
         fields.append({"cert_sha256", m_tls.fingerprint});
     fields.append(
@@ -433,6 +454,167 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
         asio::post(m_io, [this] { finishShutdown(); });
 }
 
+// --- restart without dropping connections ----------------------------------
+
+int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
+{
+    QHash<QByteArray, int> byKey;
+    for (const int fd : fds) {
+        const QByteArray key = socketKey(fd);
+        if (key.isEmpty() || byKey.contains(key))
+            ::close(fd); // no longer connected: nothing to continue
+        else
+            byKey.insert(key, fd);
+    }
+    m_nextId = std::max(m_nextId, state.nextId);
+    int resumed = 0, registered = 0;
+    for (const HandedConnection &h : state.connections) {
+        const int fd = byKey.take(h.socketKey);
+        if (fd < 0)
+            continue; // it hung up meanwhile, and systemd let it go
+        sockaddr_storage local{};
+        socklen_t length = sizeof(local);
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
+        asio::ip::tcp::socket socket(m_io);
+        std::error_code ec;
+        socket.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd,
+                      ec);
+        if (ec) {
+            ::close(fd);
+            continue;
+        }
+        auto c = std::make_shared<Connection>(h.id, std::move(socket), nullptr, m_wheel, m_batcher,
+                                              m_outputBudget, m_config.liveness, m_limits, *this);
+        m_connections.emplace(c->id(), c);
+        ++m_perAddress[c->peerAddress()];
+        c->resume(h);
+        m_room.adopt(c.get());
+        ++resumed;
+        if (h.registered)
+            ++registered;
+    }
+    const int strays = byKey.size();
+    for (const int fd : std::as_const(byKey))
+        ::close(fd);
+    m_log.event("resumed", {{"clients", QString::number(resumed)},
+                            {"registered", QString::number(registered)},
+                            {"handed_over", QString::number(state.connections.size())},
+                            {"without_state", QString::number(strays)},
+                            {"from", state.listen}});
+    return resumed;
+}
+
+void NetServer::handOver(const SystemdNotifier &systemd, int capacity,
+                         std::function<void()> stopped)
+{
+    if (m_state != State::Running)
+        return;
+    m_stopped = std::move(stopped);
+    m_state = State::ShuttingDown;
+    m_acceptPause.cancel();
+    m_roomTick.cancel();
+    HandoverState state;
+    state.listen = m_config.listenText();
+    state.nextId = m_nextId;
+    std::vector<std::shared_ptr<Connection>> all;
+    all.reserve(m_connections.size());
+    for (const auto &entry : m_connections)
+        all.push_back(entry.second);
+    // The listener and the state take two places in the store.
+    int room = capacity - 2;
+    std::vector<std::shared_ptr<Connection>> leaving;
+    std::vector<int> clientFds;
+    for (const auto &c : all) {
+        if (!c->canHandOver() || room <= 0) {
+            leaving.push_back(c);
+            continue;
+        }
+        m_room.release(c.get());
+        HandedConnection h = c->handOver();
+        m_connections.erase(c->id());
+        const auto count = m_perAddress.find(c->peerAddress());
+        if (count != m_perAddress.end() && --count.value() <= 0)
+            m_perAddress.erase(count);
+        if (h.fd < 0)
+            continue;
+        --room;
+        clientFds.push_back(h.fd);
+        state.connections.push_back(std::move(h));
+    }
+    std::error_code ec;
+    m_acceptor.cancel(ec);
+    const int listener = m_acceptor.release(ec);
+    QString error;
+    const QByteArray bytes = serializeHandover(state);
+    const int stateFd = memfdWith(bytes, &error);
+    bool stored = stateFd >= 0;
+    auto store = [&](const char *name, const int *fds, int count) {
+        if (!stored || count <= 0)
+            return;
+        // FDPOLL=0: the listener and the state never hang up, and a client
+        // that does is the next process's to notice.
+        const QByteArray what = QByteArray("FDSTORE=1\nFDPOLL=0\nFDNAME=") + name;
+        for (int i = 0; i < count && stored; i += SystemdNotifier::MaxFdsPerMessage)
+            stored = systemd.notifyWithFds(
+                what, fds + i, std::min(SystemdNotifier::MaxFdsPerMessage, count - i), &error);
+    };
+    if (listener >= 0)
+        store(HandoverNames::Listener, &listener, 1);
+    store(HandoverNames::State, &stateFd, 1);
+    store(HandoverNames::Client, clientFds.data(), static_cast<int>(clientFds.size()));
+    const int barrier = stored ? systemd.sendBarrier(&error) : -1;
+    if (barrier < 0)
+        stored = false;
+    // Our copies go once the receiver confirmed it holds its own (or gave
+    // up); meanwhile the loop goes on, so an admin answer still gets out.
+    auto finish = std::make_shared<std::function<void(bool)>>();
+    *finish = [this, clientFds, stateFd, listener, leaving, bytesSize = bytes.size(),
+               error](bool confirmed) {
+        for (const int fd : clientFds)
+            ::close(fd);
+        if (stateFd >= 0)
+            ::close(stateFd);
+        if (listener >= 0)
+            ::close(listener);
+        QList<LogField> fields = {{"clients", QString::number(clientFds.size())},
+                                  {"state_bytes", QString::number(bytesSize)},
+                                  {"closing", QString::number(leaving.size())}};
+        if (!confirmed)
+            fields.append(
+                {"error", error.isEmpty()
+                              ? QStringLiteral("no confirmation in %1 ms").arg(HandoverBarrierMs)
+                              : error});
+        m_log.event(confirmed ? "handover" : "handover_failed", fields);
+        const QString bye = QStringLiteral("server restarting");
+        for (const auto &c : leaving)
+            c->close(bye, bye);
+        awaitClosing();
+    };
+    if (barrier < 0) {
+        (*finish)(false);
+        return;
+    }
+    auto pipe = std::make_shared<asio::posix::stream_descriptor>(m_io, barrier);
+    auto timer = std::make_shared<asio::steady_timer>(m_io, Millis{HandoverBarrierMs});
+    auto done = std::make_shared<bool>(false);
+    pipe->async_wait(asio::posix::stream_descriptor::wait_read,
+                     [pipe, timer, done, finish](const std::error_code &e) {
+                         if (*done)
+                             return;
+                         *done = true;
+                         timer->cancel();
+                         (*finish)(!e);
+                     });
+    timer->async_wait([pipe, done, finish](const std::error_code &e) {
+        if (e || *done)
+            return;
+        *done = true;
+        std::error_code ignored;
+        pipe->cancel(ignored);
+        (*finish)(false);
+    });
+}
+
 // --- shutdown -------------------------------------------------------------
 
 void NetServer::shutdown(const QString &why, std::function<void()> stopped)
@@ -455,6 +637,11 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
         all.push_back(entry.second);
     for (const auto &c : all)
         c->close(bye, bye);
+    awaitClosing();
+}
+
+void NetServer::awaitClosing()
+{
     if (m_connections.empty()) {
         asio::post(m_io, [this] { finishShutdown(); });
         return;

@@ -8,8 +8,10 @@
 
 #include "chatroom.h"
 #include "connection.h"
+#include "handover.h"
 #include "metrics.h"
 #include "serverconfig.h"
+#include "systemdnotify.h"
 #include "tlscontext.h"
 
 #include <QHash>
@@ -44,12 +46,26 @@ public:
     static constexpr Millis ShutdownGrace = 3s;
     // After the process ran out of descriptors, accepting pauses this long.
     static constexpr Millis AcceptPause = 200ms;
+    // How long a hand-over waits for systemd to confirm it stored everything.
+    static constexpr int HandoverBarrierMs = 5000;
 
     NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
               ServerLog &log);
     ~NetServer() override;
 
-    bool listen(QString *error);
+    // `inheritedListener`: a listening socket the last process handed over
+    // (handover.h), used when it is bound where the configuration says.
+    bool listen(QString *error, int inheritedListener = -1);
+    // After listen(): continues the clients the last process handed over.
+    // `fds` are their descriptors, matched to the state by the socket's two
+    // ends; one without a state is closed. Returns how many continue.
+    int adopt(const HandoverState &state, const std::vector<int> &fds);
+    // SIGTERM with a file descriptor store: the listener, every plain
+    // client and their state go into systemd's store (at most `capacity`
+    // descriptors in all) for the next process, which continues them;
+    // TLS clients and any beyond the capacity get "BYE server restarting".
+    // `stopped` is called as for shutdown().
+    void handOver(const SystemdNotifier &systemd, int capacity, std::function<void()> stopped);
     quint16 serverPort() const { return m_port; }
     State state() const { return m_state; }
     int clientCount() const { return static_cast<int>(m_connections.size()); }
@@ -100,6 +116,8 @@ private:
     std::vector<std::shared_ptr<Connection>> matching(const QString &target) const;
     bool isBanned(const QHostAddress &address);
     void finishShutdown();
+    // Waits ShutdownGrace for the connections left to take their BYE.
+    void awaitClosing();
     void tickRoom();
     // Drops the readers furthest behind until the queued output of all is
     // back under three quarters of --max-output-total.

@@ -84,7 +84,9 @@ private Q_SLOTS:
     void everyFlagIsAKey()
     {
         const QString help = parse({"--help"}).message;
-        const QSet<QString> general{"help", "version", "config", "check-config", "json"};
+        // Actions, not settings: no key in the file.
+        const QSet<QString> general{"help",         "version",   "config",
+                                    "check-config", "take-over", "json"};
         static const QRegularExpression flag(QStringLiteral("^\\s+(?:-\\w, )?--([a-z-]+)"),
                                              QRegularExpression::MultilineOption);
         int flags = 0;

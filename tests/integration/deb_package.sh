@@ -7,6 +7,11 @@
 #   apt install ./longline-server_*.deb  -> unit enabled and running (READY=1
 #     reached systemd), a client chats with it, server.conf is a conffile the
 #     unit really reads, man works
+#   TLS, systemctl reload with a renewed certificate -> a TLS client stays,
+#     a new one sees the new certificate; systemctl restart -> the TLS client
+#     is told "BYE server restarting"
+#   systemctl restart with 1,000 plain clients chatting -> none disconnected,
+#     every acknowledged message in the history once (the fd store hand-over)
 #   apt remove                           -> service gone, history and conf kept
 #   apt install again                    -> the old history is served again
 #   apt purge                            -> history, conf and enable links gone
@@ -20,7 +25,7 @@ skip() {
 BUILD=${LONGLINE_BINARY_DIR:?}
 CLI=${LONGLINE_CLI_BIN:?}
 [ "$(id -u)" = 0 ] || skip "needs root to mount an overlay and boot a container"
-for tool in cpack dpkg-deb systemd-nspawn nsenter appstreamcli; do
+for tool in cpack dpkg-deb systemd-nspawn nsenter appstreamcli openssl python3; do
     command -v $tool >/dev/null || skip "$tool not installed (see scripts/install-deps.sh)"
 done
 
@@ -141,7 +146,7 @@ wait_listening() { # PORT: the service is up when its port listens
 chat() { # PORT NICK LINE...: sends the lines with longline-cli inside the container
     port=$1 nick=$2
     shift 2
-    printf '%s\n' "$@" | inside timeout 10 "$CLI" 127.0.0.1 "$port" --nick "$nick" --history 10 2>&1
+    printf '%s\n' "$@" | inside timeout 10 "$CLI" 127.0.0.1 "$port" --nick "$nick" --history 500 2>&1
 }
 apt_get() { inside env DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@" >"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "apt-get $*"; }; }
 
@@ -193,6 +198,119 @@ inside systemctl restart longline-server.service
 wait_listening 9998
 echo "ok: installed, enabled, started as $user, chatted, journal fields, status over the admin socket, reloaded in place, configured through /etc/longline/server.conf, man page found"
 
+# --- 3b. A renewed certificate by reload; a restart keeps plain clients ------
+# TLS on 9998: a TLS client connected before `systemctl reload` stays
+# connected and chats; a new one sees the renewed certificate; then a restart
+# tells the TLS client "BYE server restarting".
+HERE=$(cd "$(dirname "$0")" && pwd)
+new_cert() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$ROOT/etc/longline/key.pem" \
+        -out "$ROOT/etc/longline/cert.pem" -days 2 -subj "/CN=$1" >/dev/null 2>&1 || fail "openssl req"
+    chmod 0644 "$ROOT/etc/longline/key.pem" "$ROOT/etc/longline/cert.pem"
+}
+fingerprint() { # the certificate a new TLS client is shown on 9998
+    inside python3 -c 'import socket,ssl,hashlib
+c=ssl.create_default_context(); c.check_hostname=False; c.verify_mode=ssl.CERT_NONE
+s=c.wrap_socket(socket.create_connection(("127.0.0.1",9998),timeout=10))
+print(hashlib.sha256(s.getpeercert(True)).hexdigest())'
+}
+new_cert first
+inside sh -c 'printf "tls-cert = /etc/longline/cert.pem\ntls-key = /etc/longline/key.pem\n" >> /etc/longline/server.conf'
+inside systemctl restart longline-server.service
+wait_listening 9998
+fp_before=$(fingerprint) || fail "no TLS on 9998 after configuring it"
+mkdir -p "$ROOT/root/rc"
+inside python3 - <<'PY' >"$WORK/tls-holder.log" 2>&1 &
+import os, socket, ssl, time
+c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", 9998), timeout=60))
+s.sendall(b"HELLO tlsholder\n")
+buf = b""
+def wait_for(what, events=()):
+    global buf
+    while what not in buf:
+        d = s.recv(4096)
+        if not d:
+            raise SystemExit("closed before " + what.decode() + ": " + buf.decode(errors="replace")[-300:])
+        buf += d
+        if b"PING " in d:
+            for line in d.split(b"\n"):
+                if line.startswith(b"PING "):
+                    s.sendall(b"PONG " + line[5:] + b"\n")
+wait_for(b"WELCOME")
+open("/root/rc/tls.ready", "w").close()
+while not os.path.exists("/root/rc/tls.go"):
+    s.settimeout(0.1)
+    try:
+        d = s.recv(4096)
+        if not d:
+            raise SystemExit("the reload closed the TLS connection")
+        buf += d
+    except socket.timeout:
+        pass
+s.settimeout(60)
+s.sendall(b"SAYID tls1 still here after the reload\n")
+wait_for(b"ACK tls1")
+open("/root/rc/tls.acked", "w").close()
+wait_for(b"BYE")
+print("BYE line:", [l for l in buf.split(b"\n") if l.startswith(b"BYE")][0].decode())
+PY
+TLSHOLDER=$!
+i=0
+until [ -f "$ROOT/root/rc/tls.ready" ]; do
+    i=$((i + 1)); [ $i -lt 100 ] && kill -0 $TLSHOLDER 2>/dev/null || { cat "$WORK/tls-holder.log" >&2; fail "the TLS client did not register"; }
+    sleep 0.1
+done
+new_cert renewed
+pid_before=$(inside systemctl show -P MainPID longline-server.service)
+inside systemctl reload longline-server.service || fail "systemctl reload with a renewed certificate failed"
+[ "$(inside systemctl show -P MainPID longline-server.service)" = "$pid_before" ] || fail "the reload restarted the server"
+fp_after=$(fingerprint) || fail "no TLS after the reload"
+[ "$fp_after" != "$fp_before" ] || fail "a new TLS client still sees the old certificate after the reload"
+touch "$ROOT/root/rc/tls.go"
+i=0
+until [ -f "$ROOT/root/rc/tls.acked" ]; do
+    i=$((i + 1)); [ $i -lt 100 ] && kill -0 $TLSHOLDER 2>/dev/null || { cat "$WORK/tls-holder.log" >&2; fail "the TLS client connected before the reload could not chat after it"; }
+    sleep 0.1
+done
+inside systemctl restart longline-server.service
+wait $TLSHOLDER || { cat "$WORK/tls-holder.log" >&2; fail "the TLS client did not get a BYE at the restart"; }
+grep -q "BYE line: BYE server restarting" "$WORK/tls-holder.log" || { cat "$WORK/tls-holder.log" >&2; fail "the TLS client was not told the server is restarting"; }
+echo "ok: reload with a renewed certificate kept the TLS client, a new one saw the new certificate; restart told TLS clients 'BYE server restarting'"
+
+# Plain again on 9998: 1,000 clients chat across `systemctl restart`.
+# (systemd refuses a sixth start within 10 s, StartLimitBurst; this test
+# restarts faster than any operator would, so it resets the count.)
+inside systemctl reset-failed longline-server.service
+inside sed -i '/^tls-/d' /etc/longline/server.conf
+rm -f "$ROOT/etc/longline/key.pem" "$ROOT/etc/longline/cert.pem"
+inside systemctl restart longline-server.service
+wait_listening 9998
+inside python3 "$HERE/restart_clients.py" --port 9998 --clients 1000 --rate 20 \
+    --ready-file /root/rc/ready --stop-file /root/rc/stop --report /root/rc/report.json \
+    >"$WORK/clients.out" 2>"$WORK/clients.err" &
+HOLDER=$!
+i=0
+until [ -f "$ROOT/root/rc/ready" ]; do
+    i=$((i + 1)); [ $i -lt 900 ] && kill -0 $HOLDER 2>/dev/null || { cat "$WORK/clients.err" >&2; fail "the 1,000 clients did not register"; }
+    sleep 0.1
+done
+sleep 2
+pid_before=$(inside systemctl show -P MainPID longline-server.service)
+inside systemctl reset-failed longline-server.service
+inside systemctl restart longline-server.service || fail "systemctl restart failed"
+pid_after=$(inside systemctl show -P MainPID longline-server.service)
+[ "$pid_after" != "$pid_before" ] || fail "systemctl restart did not start a new process"
+sleep 3
+touch "$ROOT/root/rc/stop"
+wait $HOLDER || { cat "$WORK/clients.err" >&2; cat "$ROOT/root/rc/report.json" >&2; inside journalctl -b --no-pager -u longline-server.service | grep -E "handover|resumed|fatal" >&2 || true; fail "clients noticed the restart (report above)"; }
+inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=handover | grep -q "handover clients=1000 " ||
+    fail "the journal does not show the old process handing over 1,000 clients"
+inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=resumed | grep -q "resumed clients=1000 registered=1000 " ||
+    fail "the journal does not show the new process resuming 1,000 registered clients"
+inside journalctl -b --no-pager -o cat -u longline-server.service | grep -E "(handover|inherited=1|resumed) " | tail -n 3
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("ok: systemctl restart with %(clients)d plain clients: %(disconnects)d disconnects, %(acked)d of %(sent)d messages acknowledged, each once in the history" % r)' "$ROOT/root/rc/report.json"
+
 # --- 4. Remove keeps the history and the configuration ---------------------
 apt_get remove longline-server
 ! inside systemctl is-active --quiet longline-server.service || fail "the service still runs after remove"
@@ -203,7 +321,11 @@ apt_get install "$DEB_IN_CT"
 wait_listening 9998
 out=$(chat 9998 pkgtest2 "after the reinstall")
 echo "$out" | grep -q "first message from the package test" || fail "the history did not survive remove and reinstall: $out"
-echo "$out" | grep -q "ack cid=.* seq=2" || fail "sequence numbers restarted after reinstall: $out"
+# The new message follows the newest one kept (seq counts on, not from 1).
+newest=$(echo "$out" | sed -n 's/.*message history=true .* seq=\([0-9]*\) .*/\1/p' | sort -n | tail -1)
+acked=$(echo "$out" | sed -n 's/.* ack cid=.* seq=\([0-9]*\).*/\1/p' | head -1)
+[ -n "$newest" ] && [ -n "$acked" ] && [ "$acked" -eq $((newest + 1)) ] ||
+    fail "sequence numbers restarted after reinstall (newest kept: $newest, new: $acked): $out"
 echo "ok: remove stopped the service and kept the history and server.conf; a reinstall serves them"
 
 # --- 5. Purge deletes them -------------------------------------------------

@@ -10,7 +10,8 @@
 #   TLS, systemctl reload with a renewed certificate -> a TLS client stays,
 #     a new one sees the new certificate; systemctl restart -> the TLS client
 #     is told "BYE server restarting"
-#   systemctl restart with 1,000 plain clients chatting -> none disconnected,
+#   systemctl restart, then a package upgrade (reinstall), with 1,000 plain
+#     clients chatting -> none disconnected,
 #     every acknowledged message in the history once (the fd store hand-over)
 #   apt remove                           -> service gone, history and conf kept
 #   apt install again                    -> the old history is served again
@@ -302,14 +303,20 @@ inside systemctl restart longline-server.service || fail "systemctl restart fail
 pid_after=$(inside systemctl show -P MainPID longline-server.service)
 [ "$pid_after" != "$pid_before" ] || fail "systemctl restart did not start a new process"
 sleep 3
+# A package upgrade restarts the service the same way (postinst).
+inside systemctl reset-failed longline-server.service
+apt_get install --reinstall "$DEB_IN_CT"
+[ "$(inside systemctl show -P MainPID longline-server.service)" != "$pid_after" ] ||
+    fail "reinstalling the package did not restart the server"
+sleep 3
 touch "$ROOT/root/rc/stop"
 wait $HOLDER || { cat "$WORK/clients.err" >&2; cat "$ROOT/root/rc/report.json" >&2; inside journalctl -b --no-pager -u longline-server.service | grep -E "handover|resumed|fatal" >&2 || true; fail "clients noticed the restart (report above)"; }
-inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=handover | grep -q "handover clients=1000 " ||
-    fail "the journal does not show the old process handing over 1,000 clients"
-inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=resumed | grep -q "resumed clients=1000 registered=1000 " ||
-    fail "the journal does not show the new process resuming 1,000 registered clients"
+[ "$(inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=handover | grep -c "handover clients=1000 ")" = 2 ] ||
+    fail "the journal does not show two hand-overs of 1,000 clients (restart, upgrade)"
+[ "$(inside journalctl -b --no-pager -u longline-server.service LONGLINE_EVENT=resumed | grep -c "resumed clients=1000 registered=1000 ")" = 2 ] ||
+    fail "the journal does not show two resumptions of 1,000 registered clients"
 inside journalctl -b --no-pager -o cat -u longline-server.service | grep -E "(handover|inherited=1|resumed) " | tail -n 3
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("ok: systemctl restart with %(clients)d plain clients: %(disconnects)d disconnects, %(acked)d of %(sent)d messages acknowledged, each once in the history" % r)' "$ROOT/root/rc/report.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("ok: systemctl restart and a package upgrade with %(clients)d plain clients: %(disconnects)d disconnects, %(acked)d of %(sent)d messages acknowledged, each once in the history" % r)' "$ROOT/root/rc/report.json"
 
 # --- 4. Remove keeps the history and the configuration ---------------------
 apt_get remove longline-server

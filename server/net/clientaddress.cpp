@@ -13,6 +13,16 @@ QHostAddress clientAddress(const asio::ip::address &address)
     return QHostAddress(bytes.data());
 }
 
+QHostAddress typedAddress(const QString &text)
+{
+    const QHostAddress address(text.trimmed());
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return address;
+    std::error_code ec;
+    const asio::ip::address parsed = asio::ip::make_address(address.toString().toStdString(), ec);
+    return ec ? address : clientAddress(parsed);
+}
+
 QString formatEndpoint(const QHostAddress &address, quint16 port)
 {
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol

@@ -906,7 +906,7 @@ QByteArray NetServer::statusText(bool json) const
 std::vector<std::shared_ptr<Connection>> NetServer::matching(const QString &target) const
 {
     std::vector<std::shared_ptr<Connection>> found;
-    const QHostAddress address(target);
+    const QHostAddress address = typedAddress(target);
     const QString nickKey = target.toCaseFolded();
     for (const auto &entry : m_connections) {
         const Connection &c = *entry.second;
@@ -955,7 +955,7 @@ QByteArray NetServer::adminCommand(const QString &command)
         return QStringLiteral("kicked %1 connection(s)\n").arg(found.size()).toUtf8();
     }
     if (verb == QLatin1String("ban")) {
-        const QHostAddress address(words.value(1));
+        const QHostAddress address = typedAddress(words.value(1));
         bool ok = true;
         const qint64 seconds = words.size() > 2 ? words[2].toLongLong(&ok) : 0;
         if (words.size() < 2 || words.size() > 3 || address.isNull() || !ok || seconds < 0)
@@ -978,7 +978,7 @@ QByteArray NetServer::adminCommand(const QString &command)
             .toUtf8();
     }
     if (verb == QLatin1String("unban")) {
-        const QHostAddress address(words.value(1));
+        const QHostAddress address = typedAddress(words.value(1));
         if (words.size() != 2 || address.isNull())
             return error(QStringLiteral("usage: unban ADDRESS"));
         const bool was = m_bans.remove(address) > 0;

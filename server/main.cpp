@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <thread>
 #include <unistd.h>
 
 using namespace longline;
@@ -183,20 +184,32 @@ int main(int argc, char *argv[])
         const QString adminPath =
             config.adminSocket.isEmpty() ? AdminSocket::defaultPath() : config.adminSocket;
         net::HandoverReceiver receiver;
+        if (!receiver.open(adminPath + QStringLiteral(".handover"), &error))
+            return fail(log, QStringLiteral("--take-over: ") + error);
+        // The running server starts handing over before its answer is out,
+        // and its sends wait for a reader: receive while asking.
         QByteArray answer;
-        if (!receiver.open(adminPath + QStringLiteral(".handover"), &error) ||
-            !AdminSocket::request(adminPath, QStringLiteral("handover ") + receiver.path(), &answer,
-                                  &error))
-            return fail(log, QStringLiteral("--take-over: ") + error);
-        if (answer.startsWith("error: "))
-            return fail(log, QStringLiteral("--take-over: ") +
-                                 QString::fromUtf8(answer.mid(7).trimmed()));
-        if (!receiver.receive(TakeOverTimeoutMs, &inherited, &error)) {
+        QString askError;
+        std::atomic<bool> refused{false};
+        std::thread asking([&] {
+            if (!AdminSocket::request(adminPath, QStringLiteral("handover ") + receiver.path(),
+                                      &answer, &askError))
+                refused = true;
+            else if (answer.startsWith("error: "))
+                refused = true, askError = QString::fromUtf8(answer.mid(7).trimmed());
+        });
+        const bool received = receiver.receive(TakeOverTimeoutMs, &inherited, &error, &refused);
+        asking.join();
+        if (!received || refused) {
             inherited.closeAll();
-            return fail(log, QStringLiteral("--take-over: ") + error);
+            return fail(log, QStringLiteral("--take-over: ") + (refused ? askError : error));
         }
-        log.event("taken_over",
-                  {{"from", adminPath}, {"clients", QString::number(inherited.clients.size())}});
+        // Messages the old process stored after this one opened the file.
+        if (!store.rereadLastSeq(&error))
+            return fail(log, error);
+        log.event("taken_over", {{"from", adminPath},
+                                 {"clients", QString::number(inherited.clients.size())},
+                                 {"seq", QString::number(store.lastSeq())}});
     }
     for (const int fd : inherited.unknown)
         ::close(fd);
@@ -317,11 +330,26 @@ int main(int argc, char *argv[])
             log.event("exit", {{"status", QString::number(status)}});
             io.stop();
         };
+        // A --take-over that failed: this process serves on, with what it
+        // had closed for the new one.
+        auto keptServing = [&] {
+            QString why;
+            if (config.metricsEnabled &&
+                !metrics.listen(config.metricsAddress, config.metricsPort, &why))
+                log.event("metrics_failed", {{"error", why}});
+            if (!admin.listen(adminPath, &why))
+                log.event("admin_socket_failed", {{"error", why}});
+            (void)systemd.notify("READY=1", nullptr);
+            if (systemd.isActive())
+                tellSystemd();
+        };
         if (!handoverTo.isEmpty())
             // No limit but the next process's own descriptor limit.
-            server.handOver(SystemdNotifier(handoverTo), std::numeric_limits<int>::max(), stopped);
+            server.handOver(SystemdNotifier(handoverTo), std::numeric_limits<int>::max(),
+                            net::NetServer::HandoverFailure::KeepServing, stopped, keptServing);
         else if (signalNumber == SIGTERM && systemd.isActive() && fdStoreCapacity > 2)
-            server.handOver(systemd, fdStoreCapacity, stopped);
+            server.handOver(systemd, fdStoreCapacity, net::NetServer::HandoverFailure::ShutDown,
+                            stopped);
         else
             server.shutdown(signalName(signalNumber), stopped);
     };

@@ -592,6 +592,14 @@ void ChatRoom::release(Participant *session)
         m_byNick.erase(it);
 }
 
+void ChatRoom::departed(const QString &nick, bool announced, const QString &reason)
+{
+    m_countChanged = true;
+    m_nickGuard.noteOffline(protocol::nickSkeleton(nick), monotonicNow());
+    if (announced && !isAuditorium())
+        broadcast(protocol::leave(QDateTime::currentDateTimeUtc(), nick, reason));
+}
+
 bool ChatRoom::isAuditorium() const
 {
     return m_config.presenceLimit > 0 && onlineCount() > m_config.presenceLimit;

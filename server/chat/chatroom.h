@@ -65,6 +65,9 @@ public:
     // The opposite, in the process that hands it over: forgotten without a
     // LEAVE, because it does not leave.
     void release(Participant *session);
+    // A member handed over whose connection did not survive the restart:
+    // the others hear it left (if they heard it join).
+    void departed(const QString &nick, bool announced, const QString &reason);
 
     // Ordered by case-folded nick. With a `viewer`, only what it is shown:
     // the nicks whose JOIN was announced, and its own (PresenceThrottle).

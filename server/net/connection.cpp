@@ -140,6 +140,10 @@ void Connection::resume(const HandedConnection &h)
         m_out.append(h.unsentOutput);
         m_outBytes = h.unsentOutput.size();
         m_budget.change(m_outBytes);
+    }
+    // A flush writes what is left; with nothing left it continues a
+    // HISTORY answer, which the old process's drain would have done.
+    if (!h.unsentOutput.isEmpty() || h.historyActive) {
         m_flushQueued = true;
         m_batcher.add(shared_from_this());
     }
@@ -316,6 +320,12 @@ void Connection::onReadable(const std::error_code &waitError)
         }
         total += n;
         onBytes(buffer, n);
+        // A short read drained the socket: no second read just to see
+        // EAGAIN. Bytes arriving later wake the next wait (Asio re-arms the
+        // descriptor with epoll_ctl for every wait, which reports data
+        // already there).
+        if (n < ScratchBytes)
+            break;
     }
     waitReadable();
 }

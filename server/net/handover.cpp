@@ -3,6 +3,7 @@
 #include <QDataStream>
 #include <QFile>
 #include <QIODevice>
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -102,7 +103,7 @@ std::optional<HandoverState> parseHandover(const QByteArray &bytes, QString *err
             *error = QStringLiteral("the hand-over's header is damaged");
         return std::nullopt;
     }
-    state.connections.reserve(count);
+    state.connections.reserve(std::min<quint32>(count, static_cast<quint32>(bytes.size() / 64)));
     for (quint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i) {
         HandedConnection c;
         qint64 discarded = 0;
@@ -123,6 +124,8 @@ std::optional<HandoverState> parseHandover(const QByteArray &bytes, QString *err
         qint32 remaining = 0;
         in >> c.lastRttMs >> c.unsentOutput >> c.historyActive >> c.historySince >> remaining;
         c.historyRemaining = remaining;
+        if (remaining < 0 || c.historySince < 0 || c.lastRttMs < -1 || c.id == 0)
+            in.setStatus(QDataStream::ReadCorruptData);
         if (inFlight > HeartbeatMonitor::MaxInFlight)
             in.setStatus(QDataStream::ReadCorruptData);
         state.connections.push_back(std::move(c));
@@ -277,20 +280,31 @@ bool HandoverReceiver::open(const QString &path, QString *error)
     return true;
 }
 
-bool HandoverReceiver::receive(int timeoutMs, InheritedDescriptors *into, QString *error)
+bool HandoverReceiver::receive(int timeoutMs, InheritedDescriptors *into, QString *error,
+                               const std::atomic<bool> *abandon)
 {
+    constexpr int SliceMs = 100; // how often `abandon` is looked at
     char text[4096];
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+    int waited = 0;
     for (;;) {
+        if (abandon && *abandon) {
+            if (error)
+                *error = QStringLiteral("abandoned");
+            return false;
+        }
         pollfd p{m_fd, POLLIN, 0};
-        const int ready = ::poll(&p, 1, timeoutMs);
+        const int ready = ::poll(&p, 1, SliceMs);
         if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0 && (waited += SliceMs) < timeoutMs)
             continue;
         if (ready <= 0) {
             if (error)
                 *error = QStringLiteral("the running server sent nothing for %1 ms").arg(timeoutMs);
             return false;
         }
+        waited = 0;
         iovec iov{text, sizeof(text) - 1};
         msghdr msg{};
         msg.msg_iov = &iov;
@@ -304,6 +318,14 @@ bool HandoverReceiver::receive(int timeoutMs, InheritedDescriptors *into, QStrin
             if (error)
                 *error =
                     QStringLiteral("recvmsg: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+            return false;
+        }
+        if (msg.msg_flags & MSG_CTRUNC) {
+            // Descriptors beyond this process's limit were dropped by the
+            // kernel: their clients would vanish without a word.
+            if (error)
+                *error = QStringLiteral("descriptors were lost in transit (raise LimitNOFILE or "
+                                        "ulimit -n)");
             return false;
         }
         std::vector<int> fds;
@@ -325,8 +347,13 @@ bool HandoverReceiver::receive(int timeoutMs, InheritedDescriptors *into, QStrin
                 name = line.mid(7);
         }
         if (barrier) {
-            for (const int fd : fds)
-                ::close(fd); // the sender waits for this close
+            // The sender waits for this: a byte says "all taken", the close
+            // that the pipe is done with.
+            for (const int fd : fds) {
+                const char taken = 1;
+                (void)!::write(fd, &taken, 1);
+                ::close(fd);
+            }
             return true;
         }
         for (const int fd : fds) {

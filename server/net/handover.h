@@ -17,6 +17,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <atomic>
 #include <optional>
 #include <vector>
 
@@ -109,9 +110,10 @@ public:
     bool open(const QString &path, QString *error);
     QString path() const { return m_path; }
     // Collects descriptors until the sender's BARRIER=1 (true) or until
-    // `timeoutMs` passes without a message (false with *error; what came
-    // is in *into either way).
-    bool receive(int timeoutMs, InheritedDescriptors *into, QString *error);
+    // `timeoutMs` passes without a message, or `abandon` turns true (false
+    // with *error; what came is in *into either way).
+    bool receive(int timeoutMs, InheritedDescriptors *into, QString *error,
+                 const std::atomic<bool> *abandon = nullptr);
 
 private:
     int m_fd = -1;

@@ -450,7 +450,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
     if (!verdict.detail.isEmpty() && verdict.cause != DeathCause::LocalClose)
         fields.append({"detail", verdict.detail});
     m_log.event("disconnect", fields);
-    if (m_state == State::ShuttingDown && m_connections.empty())
+    if (m_state == State::ShuttingDown && m_connections.empty() && !m_handoverPending)
         asio::post(m_io, [this] { finishShutdown(); });
 }
 
@@ -467,24 +467,34 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
             byKey.insert(key, fd);
     }
     m_nextId = std::max(m_nextId, state.nextId);
-    int resumed = 0, registered = 0;
+    int resumed = 0, registered = 0, lost = 0;
     for (const HandedConnection &h : state.connections) {
-        const int fd = byKey.take(h.socketKey);
-        if (fd < 0)
-            continue; // it hung up meanwhile, and systemd let it go
-        sockaddr_storage local{};
-        socklen_t length = sizeof(local);
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
-        asio::ip::tcp::socket socket(m_io);
-        std::error_code ec;
-        socket.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd,
-                      ec);
-        if (ec) {
-            ::close(fd);
+        const int fd = byKey.value(h.socketKey, -1);
+        byKey.remove(h.socketKey);
+        std::shared_ptr<Connection> c;
+        if (fd >= 0 && !m_connections.count(h.id)) {
+            sockaddr_storage local{};
+            socklen_t length = sizeof(local);
+            ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
+            asio::ip::tcp::socket socket(m_io);
+            std::error_code ec;
+            socket.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(),
+                          fd, ec);
+            if (!ec)
+                c = std::make_shared<Connection>(h.id, std::move(socket), nullptr, m_wheel,
+                                                 m_batcher, m_outputBudget, m_config.liveness,
+                                                 m_limits, *this);
+        }
+        if (!c) {
+            // It reset or closed during the restart: the others hear it left.
+            if (fd >= 0)
+                ::close(fd);
+            if (h.registered)
+                m_room.departed(h.nick, h.presenceAnnounced,
+                                QStringLiteral("connection lost during a server restart"));
+            ++lost;
             continue;
         }
-        auto c = std::make_shared<Connection>(h.id, std::move(socket), nullptr, m_wheel, m_batcher,
-                                              m_outputBudget, m_config.liveness, m_limits, *this);
         m_connections.emplace(c->id(), c);
         ++m_perAddress[c->peerAddress()];
         c->resume(h);
@@ -499,36 +509,48 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
     m_log.event("resumed", {{"clients", QString::number(resumed)},
                             {"registered", QString::number(registered)},
                             {"handed_over", QString::number(state.connections.size())},
+                            {"lost", QString::number(lost)},
                             {"without_state", QString::number(strays)},
                             {"from", state.listen}});
     return resumed;
 }
 
-void NetServer::handOver(const SystemdNotifier &systemd, int capacity,
-                         std::function<void()> stopped)
+void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverFailure onFailure,
+                         std::function<void()> stopped, std::function<void()> keptServing)
 {
     if (m_state != State::Running)
         return;
     m_stopped = std::move(stopped);
+    m_keptServing = std::move(keptServing);
     m_state = State::ShuttingDown;
+    m_handoverPending = true;
     m_acceptPause.cancel();
     m_roomTick.cancel();
-    HandoverState state;
-    state.listen = m_config.listenText();
-    state.nextId = m_nextId;
     std::vector<std::shared_ptr<Connection>> all;
     all.reserve(m_connections.size());
     for (const auto &entry : m_connections)
         all.push_back(entry.second);
     // The listener and the state take two places in the store.
     int room = capacity - 2;
-    std::vector<std::shared_ptr<Connection>> leaving;
-    std::vector<int> clientFds;
+    std::vector<std::shared_ptr<Connection>> staying;
+    const QString bye = QStringLiteral("server restarting");
+    // Those that cannot continue go first, while everyone is still in the
+    // room: their LEAVE reaches the clients handed over (in their output),
+    // and they are Closing, so nothing they send is taken any more.
     for (const auto &c : all) {
-        if (!c->canHandOver() || room <= 0) {
-            leaving.push_back(c);
-            continue;
+        if (c->canHandOver() && room > 0) {
+            staying.push_back(c);
+            --room;
+        } else if (c->isOpen()) {
+            m_room.retire(c.get(), bye);
+            c->close(bye, bye);
         }
+    }
+    HandoverState state;
+    state.listen = m_config.listenText();
+    state.nextId = m_nextId;
+    std::vector<int> clientFds;
+    for (const auto &c : staying) {
         m_room.release(c.get());
         HandedConnection h = c->handOver();
         m_connections.erase(c->id());
@@ -537,7 +559,6 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity,
             m_perAddress.erase(count);
         if (h.fd < 0)
             continue;
-        --room;
         clientFds.push_back(h.fd);
         state.connections.push_back(std::move(h));
     }
@@ -563,32 +584,56 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity,
     store(HandoverNames::State, &stateFd, 1);
     store(HandoverNames::Client, clientFds.data(), static_cast<int>(clientFds.size()));
     const int barrier = stored ? systemd.sendBarrier(&error) : -1;
-    if (barrier < 0)
-        stored = false;
-    // Our copies go once the receiver confirmed it holds its own (or gave
-    // up); meanwhile the loop goes on, so an admin answer still gets out.
+    // Our copies go once the receiver confirmed it holds its own; until then
+    // the loop goes on, so an admin answer still gets out. Without the
+    // confirmation this process continues the clients itself.
     auto finish = std::make_shared<std::function<void(bool)>>();
-    *finish = [this, clientFds, stateFd, listener, leaving, bytesSize = bytes.size(),
-               error](bool confirmed) {
-        for (const int fd : clientFds)
-            ::close(fd);
+    *finish = [this, clientFds, stateFd, listener, state, bytesSize = bytes.size(), error,
+               onFailure](bool confirmed) {
         if (stateFd >= 0)
             ::close(stateFd);
-        if (listener >= 0)
-            ::close(listener);
         QList<LogField> fields = {{"clients", QString::number(clientFds.size())},
-                                  {"state_bytes", QString::number(bytesSize)},
-                                  {"closing", QString::number(leaving.size())}};
-        if (!confirmed)
-            fields.append(
-                {"error", error.isEmpty()
-                              ? QStringLiteral("no confirmation in %1 ms").arg(HandoverBarrierMs)
-                              : error});
-        m_log.event(confirmed ? "handover" : "handover_failed", fields);
-        const QString bye = QStringLiteral("server restarting");
-        for (const auto &c : leaving)
-            c->close(bye, bye);
-        awaitClosing();
+                                  {"state_bytes", QString::number(bytesSize)}};
+        if (confirmed) {
+            for (const int fd : clientFds)
+                ::close(fd);
+            if (listener >= 0)
+                ::close(listener);
+            m_log.event("handover", fields);
+            m_handoverPending = false;
+            awaitClosing();
+            return;
+        }
+        fields.append(
+            {"error", error.isEmpty()
+                          ? QStringLiteral("no confirmation in %1 ms").arg(HandoverBarrierMs)
+                          : error});
+        fields.append({"then", onFailure == HandoverFailure::KeepServing
+                                   ? QStringLiteral("keep_serving")
+                                   : QStringLiteral("shut_down")});
+        m_log.event("handover_failed", fields);
+        // The clients are still ours: continue them here, as the next
+        // process would have.
+        m_handoverPending = false;
+        m_state = State::Running;
+        if (listener >= 0) {
+            sockaddr_storage local{};
+            socklen_t length = sizeof(local);
+            ::getsockname(listener, reinterpret_cast<sockaddr *>(&local), &length);
+            std::error_code ignored;
+            m_acceptor.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6()
+                                                          : asio::ip::tcp::v4(),
+                              listener, ignored);
+        }
+        adopt(state, clientFds);
+        if (onFailure == HandoverFailure::KeepServing) {
+            accept();
+            tickRoom();
+            if (m_keptServing)
+                m_keptServing();
+        } else {
+            shutdown(QStringLiteral("hand-over failed"), m_stopped);
+        }
     };
     if (barrier < 0) {
         (*finish)(false);
@@ -597,13 +642,19 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity,
     auto pipe = std::make_shared<asio::posix::stream_descriptor>(m_io, barrier);
     auto timer = std::make_shared<asio::steady_timer>(m_io, Millis{HandoverBarrierMs});
     auto done = std::make_shared<bool>(false);
+    // systemd confirms by closing the pipe. A process taking over writes a
+    // byte first: a pipe closed without it means it died with the messages
+    // unread (the kernel closes what was queued for it).
+    const bool needsByte = onFailure == HandoverFailure::KeepServing;
     pipe->async_wait(asio::posix::stream_descriptor::wait_read,
-                     [pipe, timer, done, finish](const std::error_code &e) {
+                     [pipe, timer, done, finish, needsByte](const std::error_code &e) {
                          if (*done)
                              return;
                          *done = true;
                          timer->cancel();
-                         (*finish)(!e);
+                         char byte = 0;
+                         const ssize_t n = e ? -1 : ::read(pipe->native_handle(), &byte, 1);
+                         (*finish)(n == 1 || (n == 0 && !needsByte));
                      });
     timer->async_wait([pipe, done, finish](const std::error_code &e) {
         if (e || *done)

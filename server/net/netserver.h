@@ -60,12 +60,23 @@ public:
     // `fds` are their descriptors, matched to the state by the socket's two
     // ends; one without a state is closed. Returns how many continue.
     int adopt(const HandoverState &state, const std::vector<int> &fds);
-    // SIGTERM with a file descriptor store: the listener, every plain
-    // client and their state go into systemd's store (at most `capacity`
-    // descriptors in all) for the next process, which continues them;
-    // TLS clients and any beyond the capacity get "BYE server restarting".
-    // `stopped` is called as for shutdown().
-    void handOver(const SystemdNotifier &systemd, int capacity, std::function<void()> stopped);
+    // What a hand-over that was not confirmed does next: the clients are
+    // continued here either way; then it goes on serving (--take-over: the
+    // new process gave up) or shuts down as without a hand-over (SIGTERM).
+    enum class HandoverFailure
+    {
+        KeepServing,
+        ShutDown
+    };
+    // SIGTERM with a file descriptor store, or --take-over of a newer
+    // process: the listener, every plain client and their state go to
+    // `receiver` (systemd's store, or the new process; at most `capacity`
+    // descriptors in all), which continues them; TLS clients and any beyond
+    // the capacity get "BYE server restarting" first. `stopped` is called
+    // as for shutdown(); `keptServing` when a failed hand-over went on
+    // serving (the owner reopens what it closed for the next process).
+    void handOver(const SystemdNotifier &receiver, int capacity, HandoverFailure onFailure,
+                  std::function<void()> stopped, std::function<void()> keptServing = {});
     quint16 serverPort() const { return m_port; }
     State state() const { return m_state; }
     int clientCount() const { return static_cast<int>(m_connections.size()); }
@@ -132,6 +143,7 @@ private:
     OutputBatcher m_batcher;
     OutputBudget m_outputBudget;
     bool m_sheddingPosted = false;
+    bool m_handoverPending = false; // waiting for the receiver to confirm
     TlsContext m_tls;
     Connection::Limits m_limits;
     asio::ip::tcp::acceptor m_acceptor;
@@ -149,6 +161,7 @@ private:
     bool m_acceptPaused = false;
     quint64 m_shedWhilePaused = 0;
     std::function<void()> m_stopped;
+    std::function<void()> m_keptServing;
     ServerMetrics m_metrics;
     // Certificates replaced by a reload: connections made with them still
     // use them, so they live as long as the server.

@@ -7,7 +7,9 @@
 #include <asio/write.hpp>
 #include <memory>
 #include <string>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace longline::server {
@@ -82,6 +84,10 @@ bool AdminSocket::request(const QString &path, const QString &command, QByteArra
                      .arg(path, QString::fromStdString(ec.message()));
         return false;
     }
+    // A server that accepted but never answers must not hang the caller.
+    timeval limit{RequestTimeoutS, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
     const QByteArray line = command.toUtf8() + '\n';
     asio::write(socket, asio::buffer(line.constData(), static_cast<size_t>(line.size())), ec);
     answer->clear();
@@ -89,6 +95,10 @@ bool AdminSocket::request(const QString &path, const QString &command, QByteArra
     while (!ec) {
         const size_t n = socket.read_some(asio::buffer(buffer), ec);
         answer->append(buffer, static_cast<qsizetype>(n));
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        *error = QStringLiteral("no answer from %1 in %2 s").arg(path).arg(RequestTimeoutS);
+        return false;
     }
     if (ec != asio::error::eof) {
         *error = QStringLiteral("reading the answer: %1").arg(QString::fromStdString(ec.message()));

@@ -18,6 +18,8 @@ class AdminSocket
 public:
     using Handler = std::function<QByteArray(const QString &command)>;
     static constexpr size_t MaxCommandBytes = 1024;
+    // How long request() waits for the server to take the command and answer.
+    static constexpr int RequestTimeoutS = 30;
 
     AdminSocket(asio::io_context &io, Handler handler);
     ~AdminSocket();

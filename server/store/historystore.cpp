@@ -128,17 +128,9 @@ bool HistoryStore::open(const QString &path, QString *error)
         }
         exec(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion), nullptr);
     }
-    {
-        QSqlQuery last(m_db);
-        if (!last.exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM messages")) ||
-            !last.next()) {
-            if (error)
-                *error = QStringLiteral("cannot read history database %1: %2")
-                             .arg(path, last.lastError().text());
-            close();
-            return false;
-        }
-        m_lastSeq = last.value(0).toLongLong();
+    if (!rereadLastSeq(error)) {
+        close();
+        return false;
     }
     m_insert = std::make_unique<QSqlQuery>(m_db);
     m_byCid = std::make_unique<QSqlQuery>(m_db);
@@ -155,6 +147,19 @@ bool HistoryStore::open(const QString &path, QString *error)
         close();
         return false;
     }
+    return true;
+}
+
+bool HistoryStore::rereadLastSeq(QString *error)
+{
+    QSqlQuery last(m_db);
+    if (!last.exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM messages")) || !last.next()) {
+        if (error)
+            *error = QStringLiteral("cannot read history database %1: %2")
+                         .arg(m_db.databaseName(), last.lastError().text());
+        return false;
+    }
+    m_lastSeq = last.value(0).toLongLong();
     return true;
 }
 

@@ -38,6 +38,9 @@ public:
     QString journalMode() const { return m_journalMode; }
 
     qint64 lastSeq() const { return m_lastSeq; } // 0 when empty
+    // Reads it from the file again: another process (the one a --take-over
+    // replaced) may have stored messages since open().
+    bool rereadLastSeq(QString *error);
 
     // Stores a message; `cid` may be empty. `nickKey` is the case-folded
     // nick the cid belongs to. Returns the stored message with its seq.

@@ -9,6 +9,9 @@ flight get STOP_GRACE to be acknowledged, then one client pages through the
 whole history (HISTORY) and the report says, as JSON:
 
 - disconnects: every client that saw its connection end (EOF, reset, BYE);
+- gaps: clients whose live MSG lines skipped or repeated a sequence number
+  (every message goes to everyone, so each client's seqs are consecutive);
+- odd: lines no client expects (unknown or malformed), and second ACKs;
 - acked: messages the server acknowledged; missing / duplicated: acked
   messages found in the history other than exactly once (by their tag);
 - unacked: messages sent and never acknowledged.
@@ -46,6 +49,7 @@ class Client:
         self.registered = False
         self.closed = None  # why, once the connection ended
         self.in_flight = None  # cid of the message waiting for its ACK
+        self.seqs = []  # seq of every live MSG, in arrival order
 
     def send(self, line):
         self.outbuf += line.encode() + b"\n"
@@ -63,6 +67,7 @@ class Holder:
         self.history_done = False
         self.history_since = 0
         self.checker = None
+        self.odd = []  # lines nobody expects, and second ACKs
 
     def log(self, *what):
         print(f"[restart_clients {time.strftime('%H:%M:%S')}]", *what, file=sys.stderr, flush=True)
@@ -96,10 +101,14 @@ class Holder:
             c.send(f"PONG {words[1]}")
         elif cmd == "WELCOME":
             c.registered = True
-        elif cmd == "ACK" and len(words) >= 3:
+        elif cmd == "ACK" and len(words) == 3 and words[2].isdigit():
+            if words[1] in self.acked:
+                self.odd.append(f"{c.nick}: a second ACK: {line}")
             self.acked[words[1]] = int(words[2])
             if c.in_flight == words[1]:
                 c.in_flight = None
+        elif cmd == "MSG" and len(words) >= 5 and words[1].isdigit():
+            c.seqs.append(int(words[1]))
         elif cmd == "BYE":
             self.end(c, "BYE " + " ".join(words[1:]))
         elif cmd == "ERR" and c is not self.checker:
@@ -113,6 +122,10 @@ class Holder:
                 c.send(f"HISTORY {last}")
             else:
                 self.history_done = True
+        elif cmd in ("ONLINE", "MEMBERS", "JOIN", "LEAVE", "PONG", "HIST", "HISTEND"):
+            pass
+        else:
+            self.odd.append(f"{c.nick}: {line[:120]}")
 
     def pump(self, timeout):
         for key, events in self.sel.select(timeout):
@@ -143,14 +156,15 @@ class Holder:
                 mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if c.outbuf else 0)
                 self.sel.modify(c.sock, mask, c)
 
-    def say(self):
-        idle = [c for c in self.clients if c.registered and c.closed is None and c.in_flight is None]
-        if not idle:
-            return
-        c = random.choice(idle)
+    def say(self, c=None, padding=""):
+        if c is None:
+            idle = [c for c in self.clients if c.registered and c.closed is None and c.in_flight is None]
+            if not idle:
+                return
+            c = random.choice(idle)
         cid = f"r{self.next_cid}"
         self.next_cid += 1
-        text = f"restart-test {cid} from {c.nick}"
+        text = f"restart-test {cid} from {c.nick}{padding}"
         self.sent[cid] = text
         c.in_flight = cid
         c.send(f"SAYID {cid} {text}")
@@ -174,6 +188,14 @@ class Holder:
         self.log(f"{registered} of {self.args.clients} registered in {time.monotonic() - start:.1f} s")
         if registered < self.args.clients:
             return self.report(2, "not every client registered")
+        if self.args.burst:
+            # One longer message from every client, all acknowledged before
+            # "ready": a history long enough to be sent in paced slices.
+            for c in self.clients:
+                self.say(c, " " + "x" * 120)
+            deadline = time.monotonic() + REGISTER_TIMEOUT
+            while any(c.in_flight for c in self.clients) and time.monotonic() < deadline:
+                self.pump(0.05)
         with open(self.args.ready_file, "w") as f:
             f.write(f"{registered}\n")
 
@@ -212,6 +234,10 @@ class Holder:
         missing = [cid for cid in self.acked if counts.get(cid, 0) == 0]
         duplicated = [cid for cid in self.acked if counts.get(cid, 0) > 1]
         unacked = [cid for cid in self.sent if cid not in self.acked]
+        gaps = []
+        for c in self.clients:
+            if c.seqs and c.seqs != list(range(c.seqs[0], c.seqs[0] + len(c.seqs))):
+                gaps.append(f"{c.nick}: {c.seqs[:3]}...{c.seqs[-3:]} ({len(c.seqs)} MSGs)")
         result = {
             "clients": len(self.clients),
             "registered": sum(1 for c in self.clients if c.registered),
@@ -223,10 +249,14 @@ class Holder:
             "history_messages": len(self.history),
             "missing": missing[:20],
             "duplicated": duplicated[:20],
+            "msgs_per_client": [min(len(c.seqs) for c in self.clients), max(len(c.seqs) for c in self.clients)],
+            "gaps": gaps[:10],
+            "odd": self.odd[:10],
             "problem": problem,
         }
         if status is None:
-            ok = not disconnects and not unacked and not missing and not duplicated and self.acked
+            ok = (not disconnects and not unacked and not missing and not duplicated and not gaps
+                  and not self.odd and self.acked)
             status = 0 if ok else 1
         result["status"] = status
         with open(self.args.report, "w") as f:
@@ -242,6 +272,8 @@ def main():
     p.add_argument("--clients", type=int, default=1000)
     p.add_argument("--prefix", default="keep")
     p.add_argument("--rate", type=float, default=20.0, help="messages a second, all clients together")
+    p.add_argument("--burst", action="store_true",
+                   help="every client first sends one message (a history to page through)")
     p.add_argument("--ready-file", required=True)
     p.add_argument("--stop-file", required=True)
     p.add_argument("--report", required=True)

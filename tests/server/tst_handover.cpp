@@ -2,14 +2,37 @@
 // back exactly (server/net/handover), a damaged or foreign one must be
 // refused, and the two pieces of shared/ it carries (the heartbeat's timing
 // and the unfinished line) must continue where they stopped.
+#include "connection.h"
 #include "handover.h"
 
 #include <QtTest>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
 
 using namespace longline;
 using namespace longline::server::net;
+
+// Records what a connection reports; the reactor tests need nothing more.
+struct RecordingEvents : ConnectionEvents
+{
+    QStringList lines;
+    int drained = 0;
+    int endedCount = 0;
+    void lineReceived(Connection &, const QString &line) override { lines.append(line); }
+    void lineRejected(Connection &, LineFramer::Status, qsizetype) override {}
+    void lineTimedOut(Connection &) override {}
+    void registrationTimedOut(Connection &) override {}
+    void slowReader(Connection &, qint64, const QString &) override {}
+    void outputBudgetExceeded() override {}
+    void outputDrained(Connection &) override { ++drained; }
+    void heartbeatSent(Connection &) override {}
+    void heartbeatAnswered(Connection &, Millis) override {}
+    void optionsApplied(Connection &, const SocketOptionsReport &) override {}
+    void ended(Connection &, const DeathVerdict &) override { ++endedCount; }
+};
 
 class TestHandover : public QObject
 {
@@ -53,6 +76,11 @@ private Q_SLOTS:
         for (quint64 id = 1; id <= 3; ++id)
             state.connections.push_back(sample(id));
         state.connections[2].unfinished = {QByteArray("xxxx"), true, 9000};
+        state.connections[1].probe = true;
+        state.connections[1].registered = false;
+        state.connections[1].probeDue = Millis{77000};
+        state.connections[1].probeAnswered = true;
+        state.connections[1].probeToken = QStringLiteral("p-1");
         QString error;
         const auto back = parseHandover(serializeHandover(state), &error);
         QVERIFY2(back, qPrintable(error));
@@ -63,6 +91,15 @@ private Q_SLOTS:
             const HandedConnection &a = state.connections[i], &b = back->connections[i];
             QCOMPARE(b.socketKey, a.socketKey);
             QCOMPARE(b.id, a.id);
+            QCOMPARE(b.registered, a.registered);
+            QCOMPARE(b.passwordAccepted, a.passwordAccepted);
+            QCOMPARE(b.probe, a.probe);
+            QCOMPARE(b.probeDue, a.probeDue);
+            QCOMPARE(b.probeAnswered, a.probeAnswered);
+            QCOMPARE(b.probeToken, a.probeToken);
+            QCOMPARE(b.registerBy, a.registerBy);
+            QCOMPARE(b.heartbeat.lastPingSent, a.heartbeat.lastPingSent);
+            QCOMPARE(b.heartbeat.pingSentSinceReceive, a.heartbeat.pingSentSinceReceive);
             QCOMPARE(b.nick, a.nick);
             QCOMPARE(b.nickKey, a.nickKey);
             QCOMPARE(b.sessionKey, a.sessionKey);
@@ -170,6 +207,75 @@ private Q_SLOTS:
         QCOMPARE(resumed.next()->text, QStringLiteral("ok"));
     }
 
+    // The next process continues a connection from its state alone: the
+    // unfinished line completes, unsent output goes out, and a HISTORY
+    // answer in progress is continued even when nothing was left unsent
+    // (the old process's "drained" callback died with it).
+    void resumedConnectionContinues()
+    {
+        asio::io_context io(1);
+        asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::ip::tcp::socket client(io), served(io);
+        client.connect(acceptor.local_endpoint());
+        acceptor.accept(served);
+        TimerWheel wheel(io);
+        OutputBatcher batcher(io);
+        OutputBudget budget(1 << 20);
+        LivenessSettings settings;
+        Connection::Limits limits;
+        RecordingEvents events;
+
+        HandedConnection h = sample(7);
+        h.socketKey = socketKey(served.native_handle());
+        QVERIFY(!h.socketKey.isEmpty());
+        h.unsentOutput = QByteArray("ACK c8 41\n");
+        h.heartbeat.lastReceived = monotonicNow();
+        h.heartbeat.inFlight.clear();
+        h.lineDeadline = monotonicNow() + Millis{30000};
+        auto c = std::make_shared<Connection>(h.id, std::move(served), nullptr, wheel, batcher,
+                                              budget, settings, limits, events);
+        c->resume(h);
+        QCOMPARE(c->nick(), h.nick);
+        QCOMPARE(c->state(), longline::server::Participant::State::Registered);
+        QVERIFY(c->historyCursor());
+        asio::write(client, asio::buffer("ne\n", 3));
+        QByteArray got;
+        char buffer[256];
+        client.non_blocking(true);
+        for (int i = 0; i < 200 && (!got.contains('\n') || events.lines.isEmpty()); ++i) {
+            io.run_for(std::chrono::milliseconds(10));
+            std::error_code ec;
+            const size_t n = client.read_some(asio::buffer(buffer), ec);
+            if (!ec)
+                got.append(buffer, static_cast<qsizetype>(n));
+        }
+        QCOMPARE(got, QByteArray("ACK c8 41\n"));
+        QCOMPARE(events.lines, QStringList{QStringLiteral("SAYID c9 half a line")});
+        QVERIFY(events.drained >= 1); // the HISTORY answer goes on
+
+        // Nothing unsent, a HISTORY answer in progress: it still goes on.
+        asio::ip::tcp::socket client2(io), served2(io);
+        client2.connect(acceptor.local_endpoint());
+        acceptor.accept(served2);
+        HandedConnection quiet = sample(8);
+        quiet.socketKey = socketKey(served2.native_handle());
+        quiet.unsentOutput.clear();
+        quiet.unfinished = {};
+        quiet.heartbeat.lastReceived = monotonicNow();
+        quiet.heartbeat.inFlight.clear();
+        events.drained = 0;
+        auto c2 = std::make_shared<Connection>(quiet.id, std::move(served2), nullptr, wheel,
+                                               batcher, budget, settings, limits, events);
+        c2->resume(quiet);
+        for (int i = 0; i < 50 && events.drained == 0; ++i)
+            io.run_for(std::chrono::milliseconds(10));
+        QCOMPARE(events.drained, 1);
+        QCOMPARE(events.endedCount, 0);
+        c->abort(QStringLiteral("test over"));
+        c2->abort(QStringLiteral("test over"));
+        io.run_for(std::chrono::milliseconds(50));
+    }
+
     void socketKeyNamesBothEnds()
     {
         int pair[2];
@@ -177,6 +283,15 @@ private Q_SLOTS:
         QVERIFY(socketKey(pair[0]).isEmpty()); // not TCP: nothing to match
         ::close(pair[0]);
         ::close(pair[1]);
+        asio::io_context io;
+        asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::ip::tcp::socket client(io), served(io);
+        client.connect(acceptor.local_endpoint());
+        acceptor.accept(served);
+        const QByteArray key = socketKey(served.native_handle());
+        QCOMPARE(key, QByteArray("127.0.0.1/") +
+                          QByteArray::number(acceptor.local_endpoint().port()) + ">127.0.0.1/" +
+                          QByteArray::number(client.local_endpoint().port()));
     }
 };
 

@@ -309,12 +309,14 @@ void Connection::onReadable(const std::error_code &waitError)
     }
     char *buffer = scratchBuffer();
     size_t total = 0;
+    m_reading = true;
     while (state() != State::Closed && total < MaxReadPerWakeup) {
         std::error_code ec;
         const size_t n = m_socket.read_some(asio::buffer(buffer, ScratchBytes), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again)
             break;
         if (ec) {
+            m_reading = false;
             fail(ec);
             return;
         }
@@ -327,6 +329,12 @@ void Connection::onReadable(const std::error_code &waitError)
         if (n < ScratchBytes)
             break;
     }
+    m_reading = false;
+    // What the lines just read produced for this client (a PONG, an ACK,
+    // its own MSG) goes out now, in one write, without a trip through the
+    // batcher and the loop.
+    if (state() != State::Closed && !m_writeArmed && !m_out.isEmpty())
+        flush();
     waitReadable();
 }
 
@@ -417,7 +425,8 @@ void Connection::send(const QByteArray &line)
     if (m_tls) {
         if (!m_handshaking && !m_writeArmed)
             writeTls();
-    } else if (!m_writeArmed && !m_flushQueued) {
+    } else if (!m_writeArmed && !m_flushQueued && !m_reading) {
+        // (While its own input is read, the end of the read flushes.)
         m_flushQueued = true;
         m_batcher.add(shared_from_this());
     }

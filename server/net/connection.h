@@ -214,6 +214,7 @@ private:
     bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
     bool m_flushQueued = false; // in the batcher's list for the end of this pass
     bool m_readArmed = false;
+    bool m_reading = false; // inside onReadable: output is flushed at its end
 
     Millis m_startedAt{0};
     Millis m_registerBy{0};       // no HELLO by then: closed

@@ -1,5 +1,7 @@
 #include "connectdialog.h"
 
+#include "labelstyle.h"
+
 #include "protocol.h"
 
 #include <QCheckBox>
@@ -40,7 +42,7 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     m_tls->setChecked(initial.tls);
     m_pinnedSha256 = initial.pinnedSha256;
     m_problem = new QLabel(this);
-    m_problem->setStyleSheet(QStringLiteral("color: #c62828"));
+    setTone(m_problem, Tone::Bad);
     m_problem->setWordWrap(true);
 
     auto *form = new QFormLayout;

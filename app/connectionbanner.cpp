@@ -1,7 +1,10 @@
 #include "connectionbanner.h"
 
+#include "labelstyle.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -11,15 +14,13 @@ namespace longline::app {
 ConnectionBanner::ConnectionBanner(QWidget *parent) : QFrame(parent)
 {
     setObjectName(QStringLiteral("connectionBanner"));
-    setFrameShape(QFrame::StyledPanel);
     m_icon = new QLabel(this);
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("bannerTitle"));
     m_title->setWordWrap(true);
     m_title->setTextFormat(Qt::PlainText);
-    QFont bold = m_title->font();
-    bold.setBold(true);
-    m_title->setFont(bold);
+    setBold(m_title, true);
+    followApplicationFont(m_icon, IconScale, false);
     m_detail = new QLabel(this);
     m_detail->setObjectName(QStringLiteral("bannerDetail"));
     m_detail->setWordWrap(true);
@@ -110,15 +111,27 @@ void ConnectionBanner::applyStyle()
         c = {"#fce8e6", "#ee675c", "#5c1010", "⚠"};
         break;
     }
-    setStyleSheet(
-        QStringLiteral("QFrame#connectionBanner { background: %1; border: 1px solid %2; "
-                       "border-radius: 4px; } QFrame#connectionBanner QLabel { color: %3; "
-                       "background: transparent; border: none; }")
-            .arg(QLatin1String(c.bg), QLatin1String(c.border), QLatin1String(c.fg)));
+    m_background = QColor(QLatin1String(c.bg));
+    m_border = QColor(QLatin1String(c.border));
+    // Painted and coloured through the palette, not a style sheet: a style
+    // sheet would freeze the labels' font and Larger text would not reach
+    // the banner a class reads.
+    QPalette p;
+    p.setColor(QPalette::WindowText, QColor(QLatin1String(c.fg)));
+    for (QLabel *l : {m_icon, m_title, m_detail})
+        l->setPalette(p);
     m_icon->setText(QString::fromUtf8(c.glyph));
-    QFont f = m_icon->font();
-    f.setPointSizeF(font().pointSizeF() * 1.5);
-    m_icon->setFont(f);
+    update();
+}
+
+void ConnectionBanner::paintEvent(QPaintEvent *)
+{
+    QPainter painter(this);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(QPen(m_border, 1));
+    painter.setBrush(m_background);
+    painter.drawRoundedRect(QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5), CornerRadius,
+                            CornerRadius);
 }
 
 } // namespace longline::app

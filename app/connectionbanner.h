@@ -3,6 +3,7 @@
 // connection: lost (why, how fast against the budget, when the next retry
 // is), refused for good (nick taken), reconnected, or closed by the user.
 
+#include <QColor>
 #include <QFrame>
 
 class QLabel;
@@ -41,8 +42,17 @@ Q_SIGNALS:
     void changeNickRequested();
     void trustCertificateRequested();
 
+protected:
+    void paintEvent(QPaintEvent *event) override;
+
 private:
+    // The glyph beside the title, larger than the text.
+    static constexpr double IconScale = 1.5;
+    static constexpr qreal CornerRadius = 4;
     void applyStyle();
+
+    QColor m_background;
+    QColor m_border;
 
     Severity m_severity = Severity::Info;
     QLabel *m_icon;

@@ -8,6 +8,7 @@
 #include "connectdialog.h"
 #include "connectionbanner.h"
 #include "eventlogmodel.h"
+#include "healthline.h"
 #include "heartbeatmonitor.h"
 #include "memberlistmodel.h"
 #include "natdiagnosis.h"
@@ -19,7 +20,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDockWidget>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -29,8 +29,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QScrollBar>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -68,7 +68,8 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
 
     resize(1280, 820);
     restoreGeometry(store->windowGeometry());
-    restoreState(store->windowState());
+    // The splitter's sizes; the side panel starts on the member list.
+    m_splitter->restoreState(store->windowState());
     setLargeFont(store->largeFont());
     onOnlineChanged({});
     retitle();
@@ -117,8 +118,6 @@ void MainWindow::buildActions()
 void MainWindow::buildUi()
 {
     setWindowIcon(QIcon(QStringLiteral(":/icons/longline.png")));
-    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks |
-                   QMainWindow::AllowNestedDocks);
 
     // Centre: banner, conversation, input.
     auto *central = new QWidget(this);
@@ -140,7 +139,6 @@ void MainWindow::buildUi()
     layout->addWidget(m_banner);
     layout->addWidget(m_chatView, 1);
     layout->addLayout(inputRow);
-    setCentralWidget(central);
     connect(m_input, &QLineEdit::returnPressed, this, &MainWindow::onInputReturn);
     m_input->installEventFilter(this);
     connect(m_send, &QPushButton::clicked, this, &MainWindow::onInputReturn);
@@ -151,7 +149,7 @@ void MainWindow::buildUi()
     connect(m_banner, &ConnectionBanner::trustCertificateRequested, this,
             &MainWindow::trustPendingCertificate);
 
-    // Docks.
+    // The side panel: members, the connection's instruments, the settings.
     m_members = new QListView(this);
     m_memberModel = new MemberListModel(this);
     m_memberModel->setPalette(m_members->palette());
@@ -159,59 +157,36 @@ void MainWindow::buildUi()
     m_members->setUniformItemSizes(true); // large rooms: no per-row layout
     m_members->setObjectName(QStringLiteral("memberList"));
     m_members->setAccessibleName(tr("People online"));
-    m_membersDock = new QDockWidget(tr("Online"), this);
-    m_membersDock->setObjectName(QStringLiteral("membersDock"));
-    m_membersDock->setWidget(m_members);
-    addDockWidget(Qt::LeftDockWidgetArea, m_membersDock);
-
-    m_statusPanel = new StatusPanel(m_timeline, m_log, this);
+    m_statusPanel = new StatusPanel(m_timeline, m_log);
     m_statusPanel->setObjectName(QStringLiteral("statusPanel"));
-    m_statusDock = new QDockWidget(tr("Connection Status"), this);
-    m_statusDock->setObjectName(QStringLiteral("statusDock"));
-    m_statusDock->setWidget(m_statusPanel);
-    addDockWidget(Qt::RightDockWidgetArea, m_statusDock);
-
-    m_settingsPanel = new SettingsPanel(this);
+    m_settingsPanel = new SettingsPanel;
     m_settingsPanel->setObjectName(QStringLiteral("settingsPanel"));
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidget(m_settingsPanel);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    m_settingsDock = new QDockWidget(tr("Liveness Settings"), this);
-    m_settingsDock->setObjectName(QStringLiteral("settingsDock"));
-    m_settingsDock->setWidget(scroll);
-    // Wide enough for the panel without a horizontal scroll bar.
-    scroll->setMinimumWidth(m_settingsPanel->sizeHint().width() +
-                            scroll->verticalScrollBar()->sizeHint().width());
-    // Left column: who is online above the settings; right: the status
-    // pane. A teacher can show settings, chat and status side by side.
-    addDockWidget(Qt::LeftDockWidgetArea, m_settingsDock);
-    splitDockWidget(m_membersDock, m_settingsDock, Qt::Vertical);
-    resizeDocks({m_membersDock}, {MembersWidth}, Qt::Horizontal);
-    resizeDocks({m_statusDock}, {560}, Qt::Horizontal);
-    resizeDocks({m_membersDock, m_settingsDock}, {140, 700}, Qt::Vertical);
-    m_settingsDock->hide();
+    m_side = new SidePanel(m_members, m_statusPanel, m_settingsPanel);
+    m_side->setPageTitle(SidePanel::Page::Members, tr("Online"));
+    m_side->setPageTitle(SidePanel::Page::Connection, tr("Connection Status"));
+    m_side->setPageTitle(SidePanel::Page::Settings, tr("Liveness Settings"));
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->addWidget(central);
+    m_splitter->addWidget(m_side);
+    m_splitter->setStretchFactor(0, 1); // a wider window widens the chat
+    m_splitter->setStretchFactor(1, 0);
+    m_chatColumn = central;
+    m_chatColumn->setMinimumWidth(MinimumChatWidth);
+    setCentralWidget(m_splitter);
     connect(m_settingsPanel, &SettingsPanel::configChanged, this, &MainWindow::onConfigChanged);
-    connect(m_statusDock, &QDockWidget::visibilityChanged, this, &MainWindow::updateSampling);
-    connect(m_settingsDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
-        // The member list needs a few lines; the settings need the height.
-        if (m_settingsDock->isFloating() || !m_membersDock->isVisible())
-            return;
-        if (visible)
-            resizeDocks({m_membersDock, m_settingsDock},
-                        {m_members->fontMetrics().height() * 7, height()}, Qt::Vertical);
-        else // give the width back to the conversation
-            resizeDocks({m_membersDock}, {MembersWidth}, Qt::Horizontal);
-    });
+    connect(m_side, &SidePanel::pageShown, this, &MainWindow::updateSampling);
 
     QAction *membersToggle =
-        dockToggle(m_membersDock, tr("&Members"), QKeySequence(Qt::CTRL | Qt::Key_M));
+        pageToggle(SidePanel::Page::Members, tr("&Members"), QKeySequence(Qt::CTRL | Qt::Key_M));
     membersToggle->setIconText(tr("Members"));
-    QAction *settingsToggle = dockToggle(m_settingsDock, tr("Liveness &Settings"),
+    QAction *settingsToggle = pageToggle(SidePanel::Page::Settings, tr("Liveness &Settings"),
                                          QKeySequence(Qt::CTRL | Qt::Key_Comma));
     settingsToggle->setIconText(tr("Settings"));
-    QAction *statusToggle =
-        dockToggle(m_statusDock, tr("Connection S&tatus"), QKeySequence(Qt::CTRL | Qt::Key_I));
+    QAction *statusToggle = pageToggle(SidePanel::Page::Connection, tr("Connection S&tatus"),
+                                       QKeySequence(Qt::CTRL | Qt::Key_I));
     statusToggle->setIconText(tr("Status"));
 
     // Menus.
@@ -267,30 +242,29 @@ void MainWindow::buildUi()
     m_whoLabel->setContentsMargins(0, 0, 8, 0);
     bar->addWidget(m_whoLabel);
 
-    // Status bar: state, round trip, detection budget.
-    m_stateLabel = new QLabel(this);
-    m_rttLabel = new QLabel(this);
-    m_budgetLabel = new QLabel(this);
-    statusBar()->addWidget(m_stateLabel);
-    statusBar()->addPermanentWidget(m_rttLabel);
-    statusBar()->addPermanentWidget(m_budgetLabel);
+    // Status bar: the health line, always in view.
+    m_health = new HealthLine(m_client, this);
+    statusBar()->addWidget(m_health, 1);
 }
 
-QAction *MainWindow::dockToggle(QDockWidget *dock, const QString &text, const QKeySequence &key)
+QAction *MainWindow::pageToggle(SidePanel::Page page, const QString &text, const QKeySequence &key)
 {
-    // The window owns the action so its shortcut works whether or not the
-    // dock is shown (a dock's own toggleViewAction lives in the dock).
+    // The window owns the action so its shortcut works wherever the focus
+    // is; checked while the panel shows its page.
     auto *action = new QAction(text, this);
     action->setCheckable(true);
     action->setShortcut(key);
-    action->setChecked(!dock->isHidden());
     addAction(action);
-    connect(action, &QAction::triggered, dock, [dock](bool on) {
-        dock->setVisible(on);
-        if (on)
-            dock->raise();
+    connect(action, &QAction::triggered, this, [this, page] {
+        m_side->togglePage(page);
+        // Closing the panel gives the keyboard back to the conversation,
+        // with whatever was typed still in the input line.
+        if (m_side->isHidden())
+            m_input->setFocus();
     });
-    connect(dock->toggleViewAction(), &QAction::toggled, action, &QAction::setChecked);
+    auto sync = [this, action, page] { action->setChecked(m_side->isShowing(page)); };
+    connect(m_side, &SidePanel::pageShown, action, sync);
+    sync();
     return action;
 }
 
@@ -371,7 +345,8 @@ void MainWindow::wireClient()
     connect(c, &ChatClient::memberAdded, m_memberModel, &MemberListModel::add);
     connect(c, &ChatClient::memberRemoved, m_memberModel, &MemberListModel::remove);
     connect(m_memberModel, &MemberListModel::memberCountChanged, this, [this](int count) {
-        m_membersDock->setWindowTitle(count > 0 ? tr("Online (%1)").arg(count) : tr("Online"));
+        m_side->setPageTitle(SidePanel::Page::Members,
+                             count > 0 ? tr("Online (%1)").arg(count) : tr("Online"));
     });
     connect(c, &ChatClient::serverError, this, &MainWindow::onServerError);
     connect(c, &ChatClient::serverBye, this, [this](const QString &reason) {
@@ -984,7 +959,7 @@ void MainWindow::updateSampling()
 {
     // Live kernel numbers cost a netlink round trip per sample: only while
     // someone looks at them.
-    if (m_statusDock->isVisible())
+    if (m_side->isShowing(SidePanel::Page::Connection))
         m_client->liveness()->setKernelSampling(LiveSamplePeriod, true);
     else
         m_client->liveness()->setKernelSampling(ConnectionLiveness::DefaultSamplePeriod, false);
@@ -992,43 +967,12 @@ void MainWindow::updateSampling()
 
 void MainWindow::updateStatusBar()
 {
-    const ChatClient::State state = m_client->state();
-    m_stateLabel->setText(Presentation::state(state));
-    const auto rtt = m_client->liveness()->rtt();
-    m_rttLabel->setText(rtt.count > 0 ? tr("RTT %1").arg(Presentation::rtt(rtt.lastMs))
-                                      : QString());
-    const BudgetReport report = BudgetReport::analyze(m_settingsPanel->config());
-    m_budgetLabel->setText(
-        report.budget
-            ? tr("Detects a dead link within %1").arg(Presentation::duration(*report.budget))
-            : tr("No liveness detection"));
-    m_budgetLabel->setStyleSheet(report.budget ? QString() : QStringLiteral("color: #c62828"));
-    // Sent data waiting for its ACK pauses kernel keepalive: until the ACK
-    // comes, only the user timeout, retransmissions or heartbeats decide.
-    const auto view = m_client->liveness()->lastKernelView();
-    const LivenessConfig config = m_settingsPanel->config();
-    if (state == ChatClient::State::Online && config.keepaliveOn() && view && view->valid &&
-        view->unacked > 0 && view->lastAckRecvMs >= AckWaitShown.count()) {
-        const LivenessSettings s = config.toSettings();
-        QString decides;
-        if (s.heartbeat.enabled)
-            decides = tr("heartbeats notice a dead link within %1")
-                          .arg(Presentation::duration(s.heartbeat.detectionBudget()));
-        else if (s.userTimeout.count() > 0)
-            decides = tr("the TCP user timeout ends it within %1")
-                          .arg(Presentation::duration(s.userTimeout));
-        else
-            decides = tr("only retransmissions end it, after about 15 min");
-        m_stateLabel->setText(tr("Online, waiting %1 for an ACK")
-                                  .arg(Presentation::duration(Millis{view->lastAckRecvMs})));
-        m_budgetLabel->setText(tr("Keepalive paused by unacknowledged data; %1").arg(decides));
-        m_budgetLabel->setStyleSheet(QStringLiteral("color: #c62828"));
-    }
+    m_health->refresh();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    m_store->setWindow(saveGeometry(), saveState());
+    m_store->setWindow(saveGeometry(), m_splitter->saveState());
     // The user's own settings, not what adaptive mode chose for a network.
     m_store->setLiveness(m_store->adaptiveKeepWarm() ? m_store->liveness()
                                                      : m_settingsPanel->config());
@@ -1044,6 +988,15 @@ void MainWindow::closeEvent(QCloseEvent *event)
 void MainWindow::changeEvent(QEvent *event)
 {
     QMainWindow::changeEvent(event);
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    // However the splitter was dragged, the conversation keeps the larger
+    // share of the window.
+    m_side->setMaximumWidth(
+        std::max(m_side->minimumSizeHint().width(), int(width() * SidePanel::MaxWindowShare)));
+    QMainWindow::resizeEvent(event);
 }
 
 } // namespace longline::app

@@ -1,8 +1,9 @@
 #pragma once
-// The desktop client's window: the conversation in the middle with a
-// connection banner above and the input line below; members, liveness
-// settings and connection status as dock panels. Presents ChatClient and
-// ConnectionLiveness signals; holds no connection logic of its own.
+// The desktop client's window: the conversation with a connection banner
+// above and the input line below; beside it one side panel whose pages are
+// the members, the connection's instruments and the liveness settings; the
+// health line in the status bar. Presents ChatClient and ConnectionLiveness
+// signals; holds no connection logic of its own.
 
 #include "adaptivekeepwarm.h"
 #include "chatclient.h"
@@ -10,6 +11,7 @@
 #include "inputassist.h"
 #include "livenessconfig.h"
 #include "settingsstore.h"
+#include "sidepanel.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -17,11 +19,11 @@
 #include <optional>
 
 class QAction;
-class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QPushButton;
+class QSplitter;
 
 namespace longline::app {
 
@@ -29,6 +31,7 @@ class ChatLogModel;
 class ChatView;
 class ConnectionBanner;
 class EventLogModel;
+class HealthLine;
 class MemberListModel;
 class SettingsPanel;
 class StatusPanel;
@@ -42,8 +45,9 @@ public:
     static constexpr Millis CountdownTick{250};
     // Kernel sampling while the status pane is visible: a live view.
     static constexpr Millis LiveSamplePeriod{250};
-    // Width of the member list when the settings dock is closed.
-    static constexpr int MembersWidth = 170;
+    // The conversation never gets narrower than this (pixels): a line of
+    // chat stays readable beside the side panel.
+    static constexpr int MinimumChatWidth = 400;
     // How long the "reconnected" banner stays.
     static constexpr Millis SuccessBannerTime{8000};
 
@@ -72,20 +76,21 @@ public:
     QLineEdit *input() const { return m_input; }
     QListView *memberList() const { return m_members; }
     MemberListModel *memberModel() const { return m_memberModel; }
-    QDockWidget *settingsDock() const { return m_settingsDock; }
-    QDockWidget *statusDock() const { return m_statusDock; }
+    SidePanel *sidePanel() const { return m_side; }
+    HealthLine *healthLine() const { return m_health; }
+    QWidget *chatColumn() const { return m_chatColumn; }
     AdaptiveKeepWarm *adaptiveKeepWarm() const { return m_adaptive; }
-    QDockWidget *membersDock() const { return m_membersDock; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void buildActions();
     void buildUi();
-    QAction *dockToggle(QDockWidget *dock, const QString &text, const QKeySequence &key);
+    QAction *pageToggle(SidePanel::Page page, const QString &text, const QKeySequence &key);
     void wireClient();
     void wireKeepWarm(); // "Measure this path" and adaptive mode
     void onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
@@ -136,12 +141,10 @@ private:
     MemberListModel *m_memberModel = nullptr;
     SettingsPanel *m_settingsPanel = nullptr;
     StatusPanel *m_statusPanel = nullptr;
-    QDockWidget *m_membersDock = nullptr;
-    QDockWidget *m_settingsDock = nullptr;
-    QDockWidget *m_statusDock = nullptr;
-    QLabel *m_stateLabel = nullptr;
-    QLabel *m_rttLabel = nullptr;
-    QLabel *m_budgetLabel = nullptr;
+    QWidget *m_chatColumn = nullptr;
+    SidePanel *m_side = nullptr;
+    QSplitter *m_splitter = nullptr;
+    HealthLine *m_health = nullptr;
     QLabel *m_whoLabel = nullptr;
 
     QAction *m_connectAction = nullptr;
@@ -177,9 +180,6 @@ private:
     static constexpr Millis UnansweredNoticeDelay{3000};
     InputHistory m_inputHistory;
     NickCompleter m_completer;
-    // Data unacknowledged this long is shown as pausing keepalive (a
-    // round trip on a working path is far shorter).
-    static constexpr Millis AckWaitShown{1000};
 };
 
 } // namespace longline::app

@@ -1,5 +1,7 @@
 #include "pathmeasurementbox.h"
 
+#include "labelstyle.h"
+
 #include "keepwarm.h"
 
 #include <QCheckBox>
@@ -51,7 +53,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
                       "probe connections wait in silence for different times, then the server "
                       "speaks first on each. It takes two to three times the timeout; over an hour "
                       "when nothing on the path forgets."));
-    intro->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
+    setTone(intro, Tone::Muted);
     layout->addWidget(intro);
 
     auto *row = new QHBoxLayout;
@@ -83,9 +85,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     layout->addWidget(m_progressLabel);
 
     m_resultLabel = wrapLabel(this, QStringLiteral("measureResult"));
-    QFont bold = m_resultLabel->font();
-    bold.setBold(true);
-    m_resultLabel->setFont(bold);
+    setBold(m_resultLabel, true);
     layout->addWidget(m_resultLabel);
 
     m_costs = wrapLabel(this, QStringLiteral("keepWarmCosts"));
@@ -96,12 +96,15 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     m_apply->setObjectName(QStringLiteral("applyMeasurement"));
     layout->addWidget(m_apply, 0, Qt::AlignLeft);
 
-    m_adaptive =
-        new QCheckBox(tr("Adaptive keep-&warm: measure every network, re-check now and then, "
-                         "lower at once when a keep-warm fails"),
-                      this);
+    // A check box does not wrap: a short name, and what it does below it.
+    m_adaptive = new QCheckBox(tr("Adaptive keep-&warm"), this);
     m_adaptive->setObjectName(QStringLiteral("adaptiveKeepWarm"));
     layout->addWidget(m_adaptive);
+    QLabel *adaptiveWhat = wrapLabel(this, QStringLiteral("adaptiveExplanation"));
+    adaptiveWhat->setText(tr("Measures every network, re-checks now and then, and lowers the "
+                             "keep-warm interval at once when a keep-warm fails."));
+    setTone(adaptiveWhat, Tone::Muted);
+    layout->addWidget(adaptiveWhat);
     m_adaptiveStatus = wrapLabel(this, QStringLiteral("adaptiveStatus"));
     layout->addWidget(m_adaptiveStatus);
 

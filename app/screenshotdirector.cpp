@@ -5,12 +5,12 @@
 #include "mainwindow.h"
 #include "memberlistmodel.h"
 #include "pathmeasurementbox.h"
+#include "sidepanel.h"
 #include "tcprelay.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QDir>
-#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QPushButton>
@@ -55,9 +55,7 @@ void ScreenshotDirector::start()
     config.heartbeat.timeout = 2s;
     config.natTimeoutS = 0;
     m_window->applyLivenessConfig(config);
-    m_window->settingsDock()->hide();
-    m_window->statusDock()->show();
-    m_window->membersDock()->show();
+    m_window->sidePanel()->showPage(SidePanel::Page::Connection);
     m_window->resize(1500, 940);
     m_window->show();
     m_window->connectTo({QStringLiteral("127.0.0.1"), m_relay->port(), m_scene.nick});
@@ -120,9 +118,7 @@ void ScreenshotDirector::sceneSettings()
     }
     config.natTimeoutS = 180;
     m_window->applyLivenessConfig(config);
-    m_window->statusDock()->hide();
-    m_window->settingsDock()->show();
-    m_window->settingsDock()->raise();
+    m_window->sidePanel()->showPage(SidePanel::Page::Settings);
     after(800, [this] {
         shoot(QStringLiteral("settings"));
         sceneDeath();
@@ -139,8 +135,7 @@ void ScreenshotDirector::sceneDeath()
     config.heartbeat.interval = 1s;
     config.heartbeat.timeout = 1s;
     m_window->applyLivenessConfig(config);
-    m_window->settingsDock()->hide();
-    m_window->statusDock()->show();
+    m_window->sidePanel()->showPage(SidePanel::Page::Connection);
     after(4000, [this] {
         m_relay->setCut(true);
         after(300, [this] { m_window->sendText(line("is anyone still there?", "还有人在吗？")); });
@@ -189,9 +184,7 @@ void ScreenshotDirector::startPath()
     config.heartbeat.timeout = 3s;
     config.natTimeoutS = 0;
     m_window->applyLivenessConfig(config);
-    m_window->statusDock()->hide();
-    m_window->membersDock()->hide();
-    m_window->settingsDock()->show();
+    m_window->sidePanel()->showPage(SidePanel::Page::Settings);
     m_window->resize(1280, 820);
     m_window->show();
     connect(m_window->adaptiveKeepWarm(), &AdaptiveKeepWarm::applied, this,
@@ -204,7 +197,8 @@ void ScreenshotDirector::startPath()
         QStringLiteral("window online"),
         [this] { return m_window->client()->state() == ChatClient::State::Online; },
         [this, box] {
-            if (auto *scroll = m_window->settingsDock()->findChild<QScrollArea *>())
+            if (auto *scroll = m_window->sidePanel()->findChild<QScrollArea *>(
+                    QStringLiteral("settingsPanelScroll")))
                 scroll->ensureWidgetVisible(box, 0, 0);
             box->startMeasurement();
             // Well into the second round: bounds known, probes waiting.
@@ -223,7 +217,8 @@ void ScreenshotDirector::startPath()
 void ScreenshotDirector::scenePathMeasured()
 {
     auto *box = m_window->findChild<PathMeasurementBox *>();
-    if (auto *scroll = m_window->settingsDock()->findChild<QScrollArea *>())
+    if (auto *scroll =
+            m_window->sidePanel()->findChild<QScrollArea *>(QStringLiteral("settingsPanelScroll")))
         scroll->ensureWidgetVisible(box, 0, 0);
     after(300, [this, box] {
         shoot(QStringLiteral("measure-result"));
@@ -256,8 +251,7 @@ void ScreenshotDirector::scenePathAdaptive()
                 [this] {
                     // The chat with the loss and the reconnect, and the
                     // event log with adaptive mode's decisions.
-                    m_window->settingsDock()->hide();
-                    m_window->statusDock()->show();
+                    m_window->sidePanel()->showPage(SidePanel::Page::Connection);
                     m_window->resize(1600, 900);
                     after(1500, [this] {
                         shoot(QStringLiteral("adaptive-recovered"));

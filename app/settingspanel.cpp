@@ -1,5 +1,7 @@
 #include "settingspanel.h"
 
+#include "labelstyle.h"
+
 #include "budgetreport.h"
 #include "keepwarm.h"
 #include "pathmeasurementbox.h"
@@ -28,6 +30,8 @@ constexpr int MaxUserTimeoutMs = 3600 * 1000;
 constexpr double MinHeartbeatS = 0.1;
 constexpr double MaxHeartbeatS = 3600;
 constexpr int MaxNatTimeoutS = 7 * 86400;
+// The worst-case headline stands out from the lines below it.
+constexpr double HeadlineScale = 1.15;
 
 QLabel *wrapLabel(QWidget *parent)
 {
@@ -59,7 +63,7 @@ void SettingsPanel::buildUi()
     presetRow->addRow(tr("&Preset:"), m_preset);
     layout->addLayout(presetRow);
     m_presetDescription = wrapLabel(this);
-    m_presetDescription->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
+    setTone(m_presetDescription, Tone::Muted);
     layout->addWidget(m_presetDescription);
 
     // Mode
@@ -161,14 +165,11 @@ void SettingsPanel::buildUi()
     auto *budgetLayout = new QVBoxLayout(budgetBox);
     m_budgetHeadline = wrapLabel(this);
     m_budgetHeadline->setObjectName(QStringLiteral("budgetHeadline"));
-    QFont big = m_budgetHeadline->font();
-    big.setBold(true);
-    big.setPointSizeF(big.pointSizeF() * 1.15);
-    m_budgetHeadline->setFont(big);
+    followApplicationFont(m_budgetHeadline, HeadlineScale, true);
     m_budgetLines = wrapLabel(this);
     m_warnings = wrapLabel(this);
     m_warnings->setObjectName(QStringLiteral("budgetWarnings"));
-    m_warnings->setStyleSheet(QStringLiteral("color: #a35200"));
+    setTone(m_warnings, Tone::Caution);
     budgetLayout->addWidget(m_budgetHeadline);
     budgetLayout->addWidget(m_budgetLines);
     budgetLayout->addWidget(m_warnings);
@@ -240,7 +241,7 @@ void SettingsPanel::setEffective(const std::optional<SocketOptionsReport> &repor
 {
     if (!report) {
         m_effective->setText(tr("Not connected: the values are applied when a connection opens."));
-        m_effective->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
+        setTone(m_effective, Tone::Muted);
         return;
     }
     QString text;
@@ -255,8 +256,7 @@ void SettingsPanel::setEffective(const std::optional<SocketOptionsReport> &repor
     const bool matches = report->ok() && report->matches(m_config.toSettings().keepalive,
                                                          m_config.toSettings().userTimeout);
     m_effective->setText(text);
-    m_effective->setStyleSheet(matches ? QStringLiteral("color: #1b5e20")
-                                       : QStringLiteral("color: #c62828"));
+    setTone(m_effective, matches ? Tone::Good : Tone::Bad);
 }
 
 QString SettingsPanel::budgetText() const
@@ -371,7 +371,7 @@ void SettingsPanel::refreshBudget()
 {
     const BudgetReport r = BudgetReport::analyze(m_config, m_serverMinPing);
     m_budgetHeadline->setText(r.headline());
-    m_budgetHeadline->setStyleSheet(r.budget ? QString() : QStringLiteral("color: #c62828"));
+    setTone(m_budgetHeadline, r.budget ? Tone::Normal : Tone::Bad);
     m_budgetLines->setText(r.lines.join(QLatin1Char('\n')));
     QStringList warnings;
     for (const QString &w : r.warnings)

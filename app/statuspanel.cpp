@@ -1,5 +1,7 @@
 #include "statuspanel.h"
 
+#include "labelstyle.h"
+
 #include "eventlogmodel.h"
 #include "presentation.h"
 #include "timelinemodel.h"
@@ -62,17 +64,10 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     m_unacked = addValue(kForm, QStringLiteral("unacked"), tr("Unacknowledged segments:"));
     m_kernelRtt = addValue(kForm, QStringLiteral("kernelRtt"), tr("Kernel RTT:"));
 
-    auto *left = new QVBoxLayout;
-    left->addWidget(connBox);
-    left->addWidget(hbBox);
-    left->addStretch(1);
-    auto *top = new QHBoxLayout;
-    top->addLayout(left, 1);
-    auto *right = new QVBoxLayout;
-    right->addWidget(kBox);
-    right->addStretch(1);
-    top->addLayout(right, 1);
-    layout->addLayout(top);
+    // One column: the side panel is narrow, and it scrolls.
+    layout->addWidget(connBox);
+    layout->addWidget(hbBox);
+    layout->addWidget(kBox);
 
     // Timeline
     auto *tlBox = new QGroupBox(tr("Timeline"), this);
@@ -82,7 +77,7 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
                                  "unanswered   | declared dead"),
                               this);
     legend->setWordWrap(true);
-    legend->setStyleSheet(QStringLiteral("color: palette(placeholder-text)"));
+    setTone(legend, Tone::Muted);
     auto *span = new QComboBox(this);
     span->setObjectName(QStringLiteral("timelineSpan"));
     const std::pair<QString, qint64> spans[] = {
@@ -115,7 +110,7 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     m_logView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_logView->setWordWrap(false);
     m_logView->setAlternatingRowColors(true);
-    m_logView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    fitLogRows();
     auto *logButtons = new QHBoxLayout;
     auto *save = new QPushButton(tr("&Save as CSV…"), this);
     auto *clear = new QPushButton(tr("C&lear"), this);
@@ -137,6 +132,21 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     setConnectionState(ChatClient::State::Disconnected, QString());
     clearKernelView();
     refreshLive();
+}
+
+void StatusPanel::fitLogRows()
+{
+    const int row = fontMetrics().height() + 4;
+    m_logView->verticalHeader()->setDefaultSectionSize(row);
+    m_logView->setMinimumHeight(m_logView->horizontalHeader()->sizeHint().height() +
+                                row * LogRowsShown + 2 * m_logView->frameWidth());
+}
+
+void StatusPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        fitLogRows();
 }
 
 QLabel *StatusPanel::addValue(QFormLayout *form, const QString &name, const QString &label)
@@ -164,11 +174,10 @@ void StatusPanel::setConnectionState(ChatClient::State state, const QString &end
 {
     m_running = state == ChatClient::State::Online || state == ChatClient::State::Handshaking;
     m_state->setText(Presentation::state(state));
-    const char *color = state == ChatClient::State::Online               ? "#1b5e20"
-                        : state == ChatClient::State::WaitingToReconnect ? "#c62828"
-                                                                         : "#5f6368";
-    m_state->setStyleSheet(
-        QStringLiteral("color: %1; font-weight: bold").arg(QLatin1String(color)));
+    setTone(m_state, state == ChatClient::State::Online               ? Tone::Good
+                     : state == ChatClient::State::WaitingToReconnect ? Tone::Bad
+                                                                      : Tone::Muted);
+    setBold(m_state, true);
     m_endpoint->setText(endpoint.isEmpty() ? Dash : endpoint);
     // After the end the last sample stays, greyed: it tells how the
     // connection looked to the kernel just before it was declared dead.
@@ -242,8 +251,8 @@ void StatusPanel::showKernelView(const KernelSocketView &v)
                                ? int(std::max<quint32>(v.probes, v.timerRetrans))
                                : int(v.probes);
     m_probes->setText(QString::number(unanswered));
-    m_probes->setStyleSheet(unanswered > 0 ? QStringLiteral("color: #c62828; font-weight: bold")
-                                           : QString());
+    setTone(m_probes, unanswered > 0 ? Tone::Bad : Tone::Normal);
+    setBold(m_probes, unanswered > 0);
     m_lastAck->setText(ago(v.lastAckRecvMs));
     m_lastData->setText(ago(v.lastDataRecvMs));
     m_retrans->setText(tr("%1 now, %2 in total").arg(v.retransmits).arg(v.totalRetrans));
@@ -257,7 +266,8 @@ void StatusPanel::clearKernelView()
     for (QLabel *l :
          {m_tcpState, m_timer, m_probes, m_lastAck, m_lastData, m_retrans, m_unacked, m_kernelRtt})
         l->setText(Dash);
-    m_probes->setStyleSheet(QString());
+    setTone(m_probes, Tone::Normal);
+    setBold(m_probes, false);
 }
 
 void StatusPanel::saveLog()

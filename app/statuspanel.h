@@ -26,6 +26,9 @@ class StatusPanel : public QWidget
 {
     Q_OBJECT
 public:
+    // The event log shows at least this many rows (the side panel scrolls).
+    static constexpr int LogRowsShown = 8;
+
     StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *parent = nullptr);
 
     // The liveness object of the current connection (or null).
@@ -41,7 +44,11 @@ public:
 
     QString valueText(const QString &name) const; // tests: text of a value label
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void fitLogRows();
     QLabel *addValue(QFormLayout *form, const QString &name, const QString &label);
     void saveLog();
 

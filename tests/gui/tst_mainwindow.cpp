@@ -19,7 +19,6 @@
 #include "timelinemodel.h"
 #include <QApplication>
 #include <QDialog>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
@@ -435,14 +434,28 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QLatin1String("nick=frank")), ConnectMs);
     }
 
-    void keyboardShortcutsOpenDialogAndDocks()
+    void keyboardShortcutsOpenDialogAndPanel()
     {
         Window w;
-        QVERIFY(!w->settingsDock()->isVisible());
+        QVERIFY(!w->sidePanel()->isShowing(SidePanel::Page::Settings));
         w.window->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
-        QTest::keyClick(w.window.get(), Qt::Key_Comma, Qt::ControlModifier); // Ctrl+,
-        QTRY_VERIFY(w->settingsDock()->isVisible());
+        // A draft in the input line survives opening and closing Settings,
+        // and the keyboard is back in the input line afterwards.
+        w->input()->setFocus();
+        QTest::keyClicks(w->input(), QStringLiteral("half a thought"));
+        QTest::keyClick(w->input(), Qt::Key_Comma, Qt::ControlModifier); // Ctrl+,
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Settings));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Comma, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isHidden());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->input()));
+        QTest::keyClicks(QApplication::focusWidget(), QStringLiteral(", continued"));
+        QCOMPARE(w->input()->text(), QStringLiteral("half a thought, continued"));
+        // Ctrl+I opens the connection page, Ctrl+M turns to the members.
+        QTest::keyClick(w->input(), Qt::Key_I, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Connection));
+        QTest::keyClick(w->input(), Qt::Key_M, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Members));
         bool dialogSeen = false;
         QTimer::singleShot(200, [&dialogSeen] {
             if (auto *d = qobject_cast<QDialog *>(QApplication::activeModalWidget())) {

@@ -13,13 +13,15 @@ public:
     FontFollower(QWidget *widget, double scale, bool bold)
         : QObject(widget), m_widget(widget), m_scale(scale), m_bold(bold)
     {
-        widget->installEventFilter(this);
+        // Only windows and the application get ApplicationFontChange, not
+        // every widget: the follower listens to the application.
+        qApp->installEventFilter(this);
         apply();
     }
 
     bool eventFilter(QObject *watched, QEvent *event) override
     {
-        if (watched == m_widget && event->type() == QEvent::ApplicationFontChange)
+        if (watched == qApp && event->type() == QEvent::ApplicationFontChange)
             apply();
         return false;
     }

@@ -165,6 +165,17 @@ private:
         QVERIFY2(chat >= MinChatWidth && chat >= MinChatShare * w->width(),
                  qPrintable(QStringLiteral("chat column %1 px in %2").arg(chat).arg(where)));
 
+        // Larger text reaches every label the class reads, scrolled into
+        // view or not.
+        for (QWidget *child : w->findChildren<QWidget *>()) {
+            if (!child->isVisible() || !showsText(child))
+                continue;
+            QVERIFY2(child->font().pointSizeF() >= QApplication::font().pointSizeF() - 0.01,
+                     qPrintable(QStringLiteral("small text: %1 at %2 pt, the window's is %3 pt")
+                                    .arg(describe(child))
+                                    .arg(child->font().pointSizeF())
+                                    .arg(QApplication::font().pointSizeF())));
+        }
         QList<QWidget *> texts;
         for (QWidget *child : w->findChildren<QWidget *>()) {
             if (child->isVisible() && showsText(child) && !seenRect(child, w).isEmpty())
@@ -181,12 +192,6 @@ private:
                                     .arg(seen.width())
                                     .arg(t->width())
                                     .arg(where)));
-            // Larger text reaches every label the class reads.
-            QVERIFY2(t->font().pointSizeF() >= QApplication::font().pointSizeF() - 0.01,
-                     qPrintable(QStringLiteral("small text: %1 at %2 pt, the window's is %3 pt")
-                                    .arg(describe(t))
-                                    .arg(t->font().pointSizeF())
-                                    .arg(QApplication::font().pointSizeF())));
             QVERIFY2(!clipped(t),
                      qPrintable(QStringLiteral("clipped: %1 (%2x%3, wants %4x%5) in %6")
                                     .arg(describe(t))

@@ -59,16 +59,22 @@ void HealthLine::refresh()
 
     m_state->setText(Presentation::state(state));
     const auto rtt = liveness->rtt();
-    m_rtt->setText(!online                      ? QString()
-                   : rtt.count > 0              ? tr("RTT %1").arg(Presentation::rtt(rtt.lastMs))
-                   : settings.heartbeat.enabled ? tr("RTT: no pong yet")
-                                                : QString());
+    const auto view = liveness->lastKernelView();
+    // Without a heartbeat round trip (off, or the link never went silent
+    // long enough for a PING) the kernel's smoothed RTT still tells.
+    if (!online)
+        m_rtt->clear();
+    else if (rtt.count > 0)
+        m_rtt->setText(tr("RTT %1").arg(Presentation::rtt(rtt.lastMs)));
+    else if (view && view->valid && view->rttUs > 0)
+        m_rtt->setText(tr("RTT %1 (kernel)").arg(Presentation::rtt(view->rttUs / 1000.0)));
+    else
+        m_rtt->clear();
     const Millis silence = online ? liveness->sinceLastHeard() : Millis{0};
     m_silence->setText(online ? tr("silent %1").arg(Presentation::duration(silence)) : QString());
 
     // The next probe: a PING after `interval` of silence and every
     // `interval` while it lasts; otherwise the kernel's keepalive timer.
-    const auto view = liveness->lastKernelView();
     QString next;
     if (online && settings.heartbeat.enabled && settings.heartbeat.interval.count() > 0) {
         const Millis interval = settings.heartbeat.interval;

@@ -209,9 +209,13 @@ void StatusPanel::refreshLive()
                                      Presentation::rtt(s.maxMs)));
         m_jitter->setText(Presentation::rtt(s.stddevMs));
     } else {
-        m_rttLast->setText(live && m_liveness->settings().heartbeat.enabled
-                               ? tr("waiting for the first ping")
-                               : (live ? tr("heartbeats off") : Dash));
+        // A PING goes out only after that much silence: while the server's
+        // own pings or chat keep arriving there is nothing to time yet.
+        m_rttLast->setText(
+            live && m_liveness->settings().heartbeat.enabled
+                ? tr("none yet: a ping goes out after %1 of silence")
+                      .arg(Presentation::duration(m_liveness->settings().heartbeat.interval))
+                : (live ? tr("heartbeats off") : Dash));
         m_rttStats->setText(Dash);
         m_jitter->setText(Dash);
     }

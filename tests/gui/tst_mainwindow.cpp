@@ -8,6 +8,7 @@
 #include "chatlogmodel.h"
 #include "connectionbanner.h"
 #include "guitestsupport.h"
+#include "healthline.h"
 #include "mainwindow.h"
 #include "memberlistmodel.h"
 #include "presentation.h"
@@ -432,6 +433,46 @@ private Q_SLOTS:
         QCOMPARE(w->timeline()->count(TimelineEvent::Type::Closed), 1);
         QCOMPARE(w->timeline()->count(TimelineEvent::Type::Dead), 0);
         QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QLatin1String("nick=frank")), ConnectMs);
+    }
+
+    void healthLineFollowsTheConnection()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        HealthLine *health = w->healthLine();
+        QVERIFY(health->isVisible());
+        QVERIFY2(health->text().contains(Presentation::state(ChatClient::State::Disconnected)),
+                 qPrintable(health->text()));
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 500ms;
+        config.heartbeat.timeout = 1000ms;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("hana")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        // State, round trip, silence, next ping and the budget in force,
+        // from the client's own signals.
+        const QString budget =
+            Presentation::duration(*w->client()->effectiveSettings().detectionBudget());
+        QTRY_VERIFY2_WITH_TIMEOUT(health->text().contains(QLatin1String("RTT")) &&
+                                      health->text().contains(QLatin1String("silent")) &&
+                                      health->text().contains(QLatin1String("ping in")) &&
+                                      health->text().contains(budget),
+                                  qPrintable(health->text()), ConnectMs);
+        QVERIFY(health->text().startsWith(Presentation::state(ChatClient::State::Online)));
+        // A narrow window keeps the state and the budget; the rest is one
+        // hover away.
+        w->sidePanel()->hide();
+        w->setLargeFont(true);
+        w->resize(w->minimumSizeHint().width(), w->height());
+        QTRY_VERIFY2(!health->text().contains(QLatin1String("ping in")),
+                     qPrintable(health->text()));
+        QVERIFY(health->text().startsWith(Presentation::state(ChatClient::State::Online)));
+        QVERIFY(health->toolTip().contains(QLatin1String("ping in")));
+        QVERIFY(health->width() <= w->width());
+        w->setLargeFont(false);
     }
 
     void keyboardShortcutsOpenDialogAndPanel()

@@ -28,7 +28,7 @@ ConnectionBanner::ConnectionBanner(QWidget *parent) : QFrame(parent)
     m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_reconnect = new QPushButton(tr("Reconnect &now"), this);
     m_changeNick = new QPushButton(tr("&Edit Connection…"), this);
-    m_trust = new QPushButton(tr("&Trust this certificate…"), this);
+    m_trust = new QPushButton(tr("Trust this certi&ficate…"), this);
     m_close = new QToolButton(this);
     m_close->setText(QStringLiteral("✕"));
     m_close->setAutoRaise(true);

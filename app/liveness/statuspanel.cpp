@@ -112,7 +112,7 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     m_logView->setAlternatingRowColors(true);
     fitLogRows();
     auto *logButtons = new QHBoxLayout;
-    auto *save = new QPushButton(tr("&Save as CSV…"), this);
+    auto *save = new QPushButton(tr("Save &as CSV…"), this);
     auto *clear = new QPushButton(tr("C&lear"), this);
     logButtons->addStretch(1);
     logButtons->addWidget(clear);

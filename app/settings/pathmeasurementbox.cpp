@@ -57,7 +57,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     layout->addWidget(intro);
 
     auto *row = new QHBoxLayout;
-    m_measure = new QPushButton(tr("Measure this p&ath"), this);
+    m_measure = new QPushButton(tr("&Measure this path"), this);
     m_measure->setObjectName(QStringLiteral("measurePath"));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setObjectName(QStringLiteral("cancelMeasurement"));

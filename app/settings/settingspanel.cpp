@@ -73,7 +73,7 @@ void SettingsPanel::buildUi()
     const std::pair<LivenessMode, QString> modes[] = {
         {LivenessMode::None, tr("N&one")},
         {LivenessMode::Keepalive, tr("OS &keepalive")},
-        {LivenessMode::Heartbeat, tr("Application &heartbeats")},
+        {LivenessMode::Heartbeat, tr("&Application heartbeats")},
         {LivenessMode::Both, tr("&Both")},
     };
     int i = 0;
@@ -107,7 +107,7 @@ void SettingsPanel::buildUi()
     m_count->setKeyboardTracking(false);
     m_count->setToolTip(tr("TCP_KEEPCNT: unanswered probes before the peer is declared dead"));
     kaForm->addRow(tr("&Idle:"), m_idle);
-    kaForm->addRow(tr("Inter&val:"), m_interval);
+    kaForm->addRow(tr("Interva&l:"), m_interval);
     kaForm->addRow(tr("Co&unt:"), m_count);
     layout->addWidget(m_keepaliveBox);
 
@@ -123,7 +123,7 @@ void SettingsPanel::buildUi()
     m_userTimeout->setToolTip(
         tr("TCP_USER_TIMEOUT: how long sent data may stay unacknowledged; with keepalive it "
            "also replaces the probe count"));
-    utForm->addRow(tr("TCP &user timeout:"), m_userTimeout);
+    utForm->addRow(tr("TCP use&r timeout:"), m_userTimeout);
     layout->addLayout(utForm);
 
     // Heartbeats
@@ -143,7 +143,7 @@ void SettingsPanel::buildUi()
     m_hbInterval->setToolTip(tr("A PING goes out after this much silence"));
     m_hbTimeout = hbBox(QStringLiteral("heartbeatTimeout"));
     m_hbTimeout->setToolTip(tr("Further silence after that before the server is declared dead"));
-    hbForm->addRow(tr("Inte&rval:"), m_hbInterval);
+    hbForm->addRow(tr("Pin&g interval:"), m_hbInterval);
     hbForm->addRow(tr("&Timeout:"), m_hbTimeout);
     layout->addWidget(m_heartbeatBox);
 
@@ -157,7 +157,7 @@ void SettingsPanel::buildUi()
     m_nat->setKeyboardTracking(false);
     m_nat->setToolTip(tr("How long the NAT or load balancer on the path keeps an idle "
                          "connection (e.g. 180 s for many home routers, 350 s for AWS NLB)"));
-    natForm->addRow(tr("NAT idle ti&meout:"), m_nat);
+    natForm->addRow(tr("NAT i&dle timeout:"), m_nat);
     layout->addLayout(natForm);
 
     // Budget

@@ -53,7 +53,7 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     form->addRow(QString(), m_tls);
 
     auto *buttons = new QDialogButtonBox(this);
-    m_connect = buttons->addButton(tr("&Connect"), QDialogButtonBox::AcceptRole);
+    m_connect = buttons->addButton(tr("C&onnect"), QDialogButtonBox::AcceptRole);
     buttons->addButton(tr("Cancel"), QDialogButtonBox::RejectRole);
     m_connect->setObjectName(QStringLiteral("connectButton"));
     m_connect->setDefault(true);

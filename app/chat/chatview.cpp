@@ -7,6 +7,7 @@
 #include <QContextMenuEvent>
 #include <QMenu>
 #include <QPainter>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QTextLayout>
 
@@ -17,6 +18,10 @@ namespace {
 constexpr int PadX = 10;      // left and right margin of a row
 constexpr int PadY = 3;       // above and below a row
 constexpr int ColumnGap = 10; // between time, nick, text and mark
+// Within this many pixels of the end counts as at the bottom.
+constexpr int FollowSlack = 4;
+// Between the unread marker and the bottom of the view.
+constexpr int MarkerMargin = 8;
 // Row heights remembered, a little more than the conversation keeps rows.
 constexpr qsizetype HeightCacheMax = 2 * ChatLogModel::MaxEntries;
 
@@ -229,39 +234,123 @@ ChatView::ChatView(QWidget *parent) : QListView(parent)
     setSelectionMode(QAbstractItemView::ExtendedSelection);
     setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Always there, so the text width never changes when the conversation
+    // outgrows the view: rows laid out for one width never overprint.
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
     setEditTriggers(QAbstractItemView::NoEditTriggers);
     setFocusPolicy(Qt::StrongFocus);
     setAccessibleName(tr("Conversation"));
+
+    m_marker = new QPushButton(viewport());
+    m_marker->setObjectName(QStringLiteral("unreadMarker"));
+    m_marker->setCursor(Qt::PointingHandCursor);
+    m_marker->setFocusPolicy(Qt::NoFocus); // the keyboard stays in the input line
+    m_marker->hide();
+    connect(m_marker, &QPushButton::clicked, this, &ChatView::jumpToBottom);
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, this, &ChatView::onScrolled);
+    connect(verticalScrollBar(), &QScrollBar::rangeChanged, this, &ChatView::onRangeChanged);
 }
 
 void ChatView::setChatModel(ChatLogModel *model)
 {
     m_model = model;
     setModel(model);
-    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
-            &ChatView::onRowsAboutToBeInserted);
     connect(model, &QAbstractItemModel::rowsInserted, this, &ChatView::onRowsInserted);
+    connect(model, &QAbstractItemModel::modelReset, this, [this] {
+        setUnreadBelow(0);
+        m_follow = true;
+    });
 }
 
-void ChatView::onRowsAboutToBeInserted()
+void ChatView::onRowsInserted(const QModelIndex &, int first, int last)
 {
-    const QScrollBar *bar = verticalScrollBar();
-    m_follow = bar->value() >= bar->maximum() - 4;
+    if (m_follow) {
+        scheduleScrollToBottom();
+        return;
+    }
+    // Reading further up: count what arrived (messages, not notices).
+    int messages = 0;
+    for (int row = first; row <= last; ++row) {
+        if (m_model->entry(row).kind == ChatEntry::Kind::Message)
+            ++messages;
+    }
+    if (messages > 0)
+        setUnreadBelow(m_unreadBelow + messages);
 }
 
-void ChatView::onRowsInserted()
+void ChatView::onScrolled(int value)
 {
-    // One scroll for a burst of rows (a flood of joins is thousands).
-    if (!m_follow || m_scrollPending)
+    if (m_scrolling)
+        return;
+    // The user moved: follow again once back at the bottom.
+    m_follow = value >= verticalScrollBar()->maximum() - FollowSlack;
+    if (m_follow)
+        setUnreadBelow(0);
+}
+
+void ChatView::onRangeChanged()
+{
+    // Rows, a banner or a larger font changed the range: a view that
+    // followed keeps showing the newest row.
+    if (m_follow)
+        scheduleScrollToBottom();
+}
+
+void ChatView::scheduleScrollToBottom()
+{
+    // One scroll for a burst of rows (a flood of joins is thousands), after
+    // the view has laid them out.
+    if (m_scrollPending)
         return;
     m_scrollPending = true;
     QMetaObject::invokeMethod(
         this,
         [this] {
             m_scrollPending = false;
+            if (!m_follow)
+                return;
+            m_scrolling = true;
             scrollToBottom();
+            m_scrolling = false;
         },
         Qt::QueuedConnection);
+}
+
+void ChatView::jumpToBottom()
+{
+    m_follow = true;
+    setUnreadBelow(0);
+    m_scrolling = true;
+    scrollToBottom();
+    m_scrolling = false;
+}
+
+void ChatView::setUnreadBelow(int count)
+{
+    if (count == m_unreadBelow)
+        return;
+    m_unreadBelow = count;
+    m_marker->setText(tr("%n new message(s) below ↓", nullptr, count));
+    m_marker->setVisible(count > 0);
+    placeMarker();
+    Q_EMIT unreadBelowChanged(count);
+}
+
+void ChatView::placeMarker()
+{
+    if (!m_marker->isVisible())
+        return;
+    m_marker->adjustSize();
+    const QRect area = viewport()->rect();
+    m_marker->move(area.center().x() - m_marker->width() / 2,
+                   area.bottom() - m_marker->height() - MarkerMargin);
+    m_marker->raise();
+}
+
+void ChatView::resizeEvent(QResizeEvent *event)
+{
+    QListView::resizeEvent(event);
+    placeMarker();
 }
 
 QString ChatView::selectedText() const
@@ -303,8 +392,10 @@ void ChatView::keyPressEvent(QKeyEvent *event)
 void ChatView::changeEvent(QEvent *event)
 {
     // A new font (View > Larger text) changes every row's height.
-    if (event->type() == QEvent::FontChange)
+    if (event->type() == QEvent::FontChange) {
         scheduleDelayedItemsLayout();
+        placeMarker();
+    }
     QListView::changeEvent(event);
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 // The conversation: a list view over ChatLogModel with a delegate that
 // draws time, nick, wrapped text and the delivery mark (unsent / ✓), and
-// notices centred. Follows new messages while scrolled to the bottom.
+// notices centred. Follows new messages unless the user scrolled up; then
+// a marker counts the messages below and jumps there when clicked.
 
 #include <QHash>
 #include <QListView>
 #include <QStyledItemDelegate>
+
+class QPushButton;
 
 namespace longline::app {
 
@@ -53,18 +56,39 @@ public:
     // Selected rows as text, for the clipboard.
     QString selectedText() const;
 
+    // Whether new rows scroll the view (the user has not scrolled up).
+    bool isFollowing() const { return m_follow; }
+    // Messages that arrived below while the user was reading further up.
+    int unreadBelow() const { return m_unreadBelow; }
+    QPushButton *unreadMarker() const { return m_marker; }
+    // Back to the newest message, following again.
+    void jumpToBottom();
+
+Q_SIGNALS:
+    void unreadBelowChanged(int count);
+
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void copySelection();
-    void onRowsAboutToBeInserted();
-    void onRowsInserted();
+    void onRowsInserted(const QModelIndex &parent, int first, int last);
+    void onScrolled(int value);
+    void onRangeChanged();
+    void scheduleScrollToBottom();
+    void setUnreadBelow(int count);
+    void placeMarker();
 
     ChatLogModel *m_model = nullptr;
-    bool m_follow = true;         // at the bottom when rows arrived
+    QPushButton *m_marker = nullptr;
+    int m_unreadBelow = 0;
+    // Decided by the user's scrolling alone: a banner, a font change or a
+    // scroll bar appearing changes the range, never whether to follow.
+    bool m_follow = true;
+    bool m_scrolling = false;     // the view itself moves the scroll bar
     bool m_scrollPending = false; // a scrollToBottom is queued
 };
 

@@ -1,0 +1,170 @@
+// The conversation view on its own: it follows new messages unless the
+// user scrolled up, then counts them in a marker that jumps back down; a
+// larger font or a smaller view (a banner above it) does not stop the
+// following; rows never overprint, also when the scroll bar appears and
+// during a flood.
+
+#include "chatlogmodel.h"
+#include "chatview.h"
+
+#include <QApplication>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QTest>
+
+using namespace longline;
+using namespace longline::app;
+
+namespace {
+protocol::ChatMessage message(qint64 seq, const QString &text)
+{
+    protocol::ChatMessage m;
+    m.seq = seq;
+    m.time = QDateTime::currentDateTime();
+    m.nick = QStringLiteral("bob");
+    m.text = text;
+    return m;
+}
+
+struct View
+{
+    ChatLogModel model;
+    ChatView view;
+    qint64 seq = 0;
+    View()
+    {
+        view.setChatModel(&model);
+        view.resize(420, 300);
+        view.show();
+    }
+    void say(int count, const QString &text = QStringLiteral("a line of chat that wraps when "
+                                                             "the view is narrow enough"))
+    {
+        for (int i = 0; i < count; ++i) {
+            ++seq;
+            model.addMessage(message(seq, text + QString::number(seq)), false,
+                             QStringLiteral("alice"));
+        }
+    }
+    bool atBottom() const
+    {
+        const QScrollBar *bar = view.verticalScrollBar();
+        return bar->maximum() > 0 && bar->value() == bar->maximum();
+    }
+    // No row's rectangle reaches into the next one's, and each row is as
+    // tall as the delegate says for the current width.
+    QString overprint() const
+    {
+        QStyleOptionViewItem option;
+        option.initFrom(&view);
+        for (int row = 0; row + 1 < model.rowCount(); ++row) {
+            const QRect a = view.visualRect(model.index(row));
+            const QRect b = view.visualRect(model.index(row + 1));
+            const int wanted = view.itemDelegate()->sizeHint(option, model.index(row)).height();
+            if (a.bottom() >= b.top() || a.height() != wanted)
+                return QStringLiteral("row %1: %2..%3 (%4 px, wants %5), next starts at %6")
+                    .arg(row)
+                    .arg(a.top())
+                    .arg(a.bottom())
+                    .arg(a.height())
+                    .arg(wanted)
+                    .arg(b.top());
+        }
+        return {};
+    }
+};
+} // namespace
+
+class TestChatView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void followsUnlessScrolledUp()
+    {
+        View v;
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        v.say(60);
+        QTRY_VERIFY(v.atBottom());
+        QVERIFY(v.view.isFollowing());
+        QVERIFY(!v.view.unreadMarker()->isVisible());
+
+        // The user scrolls up to read: new messages leave the view where it
+        // is and the marker counts them.
+        QScrollBar *bar = v.view.verticalScrollBar();
+        bar->triggerAction(QAbstractSlider::SliderToMinimum);
+        QCOMPARE(bar->value(), 0);
+        v.say(3);
+        v.model.addNotice(QDateTime::currentDateTime(), ChatEntry::Level::Join,
+                          QStringLiteral("carol joined")); // not a message
+        QApplication::processEvents();
+        QCOMPARE(bar->value(), 0);
+        QCOMPARE(v.view.unreadBelow(), 3);
+        QPushButton *marker = v.view.unreadMarker();
+        QTRY_VERIFY(marker->isVisible());
+        QVERIFY2(marker->text().contains(QLatin1String("3")), qPrintable(marker->text()));
+        QVERIFY(v.view.viewport()->rect().contains(marker->geometry()));
+
+        // Clicking it jumps to the newest and follows again.
+        QTest::mouseClick(marker, Qt::LeftButton);
+        QTRY_VERIFY(v.atBottom());
+        QVERIFY(!marker->isVisible());
+        QCOMPARE(v.view.unreadBelow(), 0);
+        v.say(5);
+        QTRY_VERIFY(v.atBottom());
+
+        // Scrolling back down by hand clears the marker too.
+        bar->triggerAction(QAbstractSlider::SliderToMinimum);
+        v.say(2);
+        QTRY_VERIFY(marker->isVisible());
+        QApplication::processEvents(); // the new rows laid out: the range is final
+        bar->triggerAction(QAbstractSlider::SliderToMaximum);
+        QTRY_VERIFY(!marker->isVisible());
+        QVERIFY(v.view.isFollowing());
+    }
+
+    void bannerAndFontChangesKeepFollowing()
+    {
+        View v;
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        v.say(60);
+        QTRY_VERIFY(v.atBottom());
+        // A banner above the view takes some of its height.
+        v.view.resize(420, 200);
+        v.say(1);
+        QTRY_VERIFY(v.atBottom());
+        // Larger text: every row grows.
+        QFont large = v.view.font();
+        large.setPointSizeF(large.pointSizeF() * 1.5);
+        v.view.setFont(large);
+        QTRY_VERIFY(v.atBottom());
+        v.say(1);
+        QTRY_VERIFY(v.atBottom());
+        QVERIFY(v.view.isFollowing());
+        QTRY_VERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+    }
+
+    void rowsNeverOverprint()
+    {
+        View v;
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        // Few rows, no scrolling yet; then enough that it must scroll.
+        v.say(2);
+        QApplication::processEvents();
+        QVERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+        v.say(30);
+        QTRY_VERIFY(v.atBottom());
+        QVERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+        // A flood of rows of every length, in one burst.
+        for (int i = 0; i < 500; ++i)
+            v.say(1, QString(i % 7 * 40, QLatin1Char('x')) + QStringLiteral(" flood "));
+        QTRY_VERIFY(v.atBottom());
+        QVERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+        // Narrower: every row is laid out again for the new width.
+        v.view.resize(300, 300);
+        QTRY_VERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+        QTRY_VERIFY(v.atBottom());
+    }
+};
+
+QTEST_MAIN(TestChatView)
+#include "tst_chatview.moc"

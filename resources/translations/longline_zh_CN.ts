@@ -371,6 +371,12 @@
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
+    <message numerus="yes">
+        <source>%n new message(s) below ↓</source>
+        <translation>
+            <numerusform>下方有 %n 条新消息 ↓</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ConnectDialog</name>
@@ -397,10 +403,6 @@
     <message>
         <source>&amp;Nick:</source>
         <translation>昵称(&amp;N)：</translation>
-    </message>
-    <message>
-        <source>&amp;Connect</source>
-        <translation>连接(&amp;C)</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -430,6 +432,10 @@
         <source>Pass&amp;word:</source>
         <translation>密码(&amp;W)：</translation>
     </message>
+    <message>
+        <source>C&amp;onnect</source>
+        <translation>连接(&amp;O)</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ConnectionBanner</name>
@@ -446,8 +452,8 @@
         <translation>编辑连接(&amp;E)…</translation>
     </message>
     <message>
-        <source>&amp;Trust this certificate…</source>
-        <translation>信任此证书(&amp;T)…</translation>
+        <source>Trust this certi&amp;ficate…</source>
+        <translation>信任此证书(&amp;F)…</translation>
     </message>
 </context>
 <context>
@@ -463,6 +469,57 @@
     <message>
         <source>Details</source>
         <translation>详情</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::HealthLine</name>
+    <message>
+        <source>RTT %1</source>
+        <translation>往返 %1</translation>
+    </message>
+    <message>
+        <source>RTT %1 (kernel)</source>
+        <translation>往返 %1（内核）</translation>
+    </message>
+    <message>
+        <source>silent %1</source>
+        <translation>静默 %1</translation>
+    </message>
+    <message>
+        <source>ping in %1</source>
+        <translation>%1后发送 PING</translation>
+    </message>
+    <message>
+        <source>keepalive probe in %1</source>
+        <translation>%1后发送保活探测</translation>
+    </message>
+    <message>
+        <source>dead link noticed within %1</source>
+        <translation>%1内可发现断开的链路</translation>
+    </message>
+    <message>
+        <source>no liveness detection</source>
+        <translation>未启用存活检测</translation>
+    </message>
+    <message>
+        <source>heartbeats notice a dead link within %1</source>
+        <translation>心跳会在 %1 内发现断开的连接</translation>
+    </message>
+    <message>
+        <source>the TCP user timeout ends it within %1</source>
+        <translation>TCP 用户超时会在 %1 内结束它</translation>
+    </message>
+    <message>
+        <source>only retransmissions end it, after about 15 min</source>
+        <translation>只有重传会结束它，大约需要 15 分钟</translation>
+    </message>
+    <message>
+        <source>Online, waiting %1 for an ACK</source>
+        <translation>在线，已等待 ACK %1</translation>
+    </message>
+    <message>
+        <source>Keepalive paused by unacknowledged data; %1</source>
+        <translation>有未确认的数据，保活探测暂停；%1</translation>
     </message>
 </context>
 <context>
@@ -800,18 +857,6 @@
         <translation>长线 — %1</translation>
     </message>
     <message>
-        <source>RTT %1</source>
-        <translation>往返 %1</translation>
-    </message>
-    <message>
-        <source>Detects a dead link within %1</source>
-        <translation>%1内可发现断开的链路</translation>
-    </message>
-    <message>
-        <source>No liveness detection</source>
-        <translation>未启用存活检测</translation>
-    </message>
-    <message>
         <source>closed the window</source>
         <translation>关闭了窗口</translation>
     </message>
@@ -900,26 +945,6 @@ SHA-256 指纹：
         <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
     </message>
     <message>
-        <source>heartbeats notice a dead link within %1</source>
-        <translation>心跳会在 %1 内发现断开的连接</translation>
-    </message>
-    <message>
-        <source>the TCP user timeout ends it within %1</source>
-        <translation>TCP 用户超时会在 %1 内结束它</translation>
-    </message>
-    <message>
-        <source>only retransmissions end it, after about 15 min</source>
-        <translation>只有重传会结束它，大约需要 15 分钟</translation>
-    </message>
-    <message>
-        <source>Online, waiting %1 for an ACK</source>
-        <translation>在线，已等待 ACK %1</translation>
-    </message>
-    <message>
-        <source>Keepalive paused by unacknowledged data; %1</source>
-        <translation>有未确认的数据，保活探测暂停；%1</translation>
-    </message>
-    <message>
         <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
         <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
     </message>
@@ -1002,10 +1027,6 @@ SHA-256 指纹：
         <translation>测量此路径</translation>
     </message>
     <message>
-        <source>Measure this p&amp;ath</source>
-        <translation>测量此路径(&amp;A)</translation>
-    </message>
-    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1020,10 +1041,6 @@ SHA-256 指纹：
     <message>
         <source>Resolution: the search stops when the longest idle time that survived and the shortest that did not are this close</source>
         <translation>精度：当存活的最长空闲时间与未存活的最短空闲时间相差在此范围内时，停止搜索</translation>
-    </message>
-    <message>
-        <source>Adaptive keep-&amp;warm: measure every network, re-check now and then, lower at once when a keep-warm fails</source>
-        <translation>自适应映射保持(&amp;W)：测量每个网络，不时复查，映射保持失败时立即调低间隔</translation>
     </message>
     <message>
         <source>Round %1: %2 probes idle for %3 up to %4, doubling</source>
@@ -1145,6 +1162,18 @@ SHA-256 指纹：
         <source>Mappings on this path survive %1 idle, the longest this server lets a probe wait: nothing on the way forgets sooner.</source>
         <translation>此路径上的映射在空闲 %1（该服务器允许探测等待的最长时间）后仍存活：沿途没有设备会更早遗忘连接。</translation>
     </message>
+    <message>
+        <source>&amp;Measure this path</source>
+        <translation>测量此路径(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Adaptive keep-&amp;warm</source>
+        <translation>自适应映射保持(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Measures every network, re-checks now and then, and lowers the keep-warm interval at once when a keep-warm fails.</source>
+        <translation>测量每个网络，不时复查；映射保持失败时立即调低间隔。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::SettingsPanel</name>
@@ -1167,10 +1196,6 @@ SHA-256 指纹：
     <message>
         <source>OS &amp;keepalive</source>
         <translation>系统保活(&amp;K)</translation>
-    </message>
-    <message>
-        <source>Application &amp;heartbeats</source>
-        <translation>应用层心跳(&amp;H)</translation>
     </message>
     <message>
         <source>&amp;Both</source>
@@ -1201,10 +1226,6 @@ SHA-256 指纹：
         <translation>空闲(&amp;I)：</translation>
     </message>
     <message>
-        <source>Inter&amp;val:</source>
-        <translation>间隔(&amp;V)：</translation>
-    </message>
-    <message>
         <source>Co&amp;unt:</source>
         <translation>次数(&amp;U)：</translation>
     </message>
@@ -1221,10 +1242,6 @@ SHA-256 指纹：
         <translation>TCP_USER_TIMEOUT：已发送数据最多可以多久不被确认；开启保活时它也取代探测次数</translation>
     </message>
     <message>
-        <source>TCP &amp;user timeout:</source>
-        <translation>TCP 用户超时(&amp;U)：</translation>
-    </message>
-    <message>
         <source>Application heartbeats (PING/PONG)</source>
         <translation>应用层心跳（PING/PONG）</translation>
     </message>
@@ -1237,10 +1254,6 @@ SHA-256 指纹：
         <translation>之后再静默这么久，就判定服务器已断开</translation>
     </message>
     <message>
-        <source>Inte&amp;rval:</source>
-        <translation>间隔(&amp;R)：</translation>
-    </message>
-    <message>
         <source>&amp;Timeout:</source>
         <translation>超时(&amp;T)：</translation>
     </message>
@@ -1251,10 +1264,6 @@ SHA-256 指纹：
     <message>
         <source>How long the NAT or load balancer on the path keeps an idle connection (e.g. 180 s for many home routers, 350 s for AWS NLB)</source>
         <translation>路径上的 NAT 或负载均衡器保留空闲连接的时长（例如许多家用路由器为 180 秒，AWS NLB 为 350 秒）</translation>
-    </message>
-    <message>
-        <source>NAT idle ti&amp;meout:</source>
-        <translation>NAT 空闲超时(&amp;M)：</translation>
     </message>
     <message>
         <source>What these settings promise</source>
@@ -1287,6 +1296,26 @@ SHA-256 指纹：
     <message>
         <source>Your own combination of values.</source>
         <translation>你自己组合的数值。</translation>
+    </message>
+    <message>
+        <source>&amp;Application heartbeats</source>
+        <translation>应用层心跳(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Interva&amp;l:</source>
+        <translation>间隔(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>TCP use&amp;r timeout:</source>
+        <translation>TCP 用户超时(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Pin&amp;g interval:</source>
+        <translation>PING 间隔(&amp;G)：</translation>
+    </message>
+    <message>
+        <source>NAT i&amp;dle timeout:</source>
+        <translation>NAT 空闲超时(&amp;D)：</translation>
     </message>
 </context>
 <context>
@@ -1400,10 +1429,6 @@ SHA-256 指纹：
         <translation>事件日志</translation>
     </message>
     <message>
-        <source>&amp;Save as CSV…</source>
-        <translation>保存为 CSV(&amp;S)…</translation>
-    </message>
-    <message>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
@@ -1414,10 +1439,6 @@ SHA-256 指纹：
     <message>
         <source>%1 (samples: %2)</source>
         <translation>%1（样本数：%2）</translation>
-    </message>
-    <message>
-        <source>waiting for the first ping</source>
-        <translation>等待第一次 PING</translation>
     </message>
     <message>
         <source>heartbeats off</source>
@@ -1466,6 +1487,14 @@ SHA-256 指纹：
     <message>
         <source>none (plain text)</source>
         <translation>无（明文）</translation>
+    </message>
+    <message>
+        <source>Save &amp;as CSV…</source>
+        <translation>保存为 CSV(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>none yet: a ping goes out after %1 of silence</source>
+        <translation>暂无：静默 %1 后才会发送 PING</translation>
     </message>
 </context>
 <context>

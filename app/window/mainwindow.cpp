@@ -16,6 +16,7 @@
 #include "settingspanel.h"
 #include "statuspanel.h"
 #include "timelinemodel.h"
+#include "unreadalert.h"
 
 #include <QAction>
 #include <QApplication>
@@ -242,6 +243,9 @@ void MainWindow::buildUi()
     m_whoLabel->setContentsMargins(0, 0, 8, 0);
     bar->addWidget(m_whoLabel);
 
+    m_unreadAlert = new UnreadAlert(this);
+    connect(m_unreadAlert, &UnreadAlert::unreadChanged, this, &MainWindow::retitle);
+
     // Status bar: the health line, always in view.
     m_health = new HealthLine(m_client, this);
     statusBar()->addWidget(m_health, 1);
@@ -320,6 +324,8 @@ void MainWindow::wireClient()
     connect(c, &ChatClient::messageReceived, this,
             [this](const protocol::ChatMessage &m, bool fromHistory) {
                 m_chat->addMessage(m, fromHistory, m_client->nick());
+                if (!fromHistory && m.nick != m_client->nick())
+                    m_unreadAlert->noteMessage(m.nick, protocol::sanitizeForDisplay(m.text));
             });
     connect(c, &ChatClient::messageQueued, this, [this](const QString &cid, const QString &text) {
         m_chat->addOwnQueued(cid, m_client->nick(), text, QDateTime::currentDateTime());
@@ -946,7 +952,10 @@ void MainWindow::retitle()
         return;
     }
     const QString who = tr("%1 @ %2").arg(m_client->nick(), endpoint());
-    setWindowTitle(tr("Longline — %1").arg(who));
+    const int unread = m_unreadAlert->unread();
+    // The count first: a taskbar entry shows the start of the title.
+    setWindowTitle(unread > 0 ? tr("(%1) Longline — %2").arg(unread).arg(who)
+                              : tr("Longline — %1").arg(who));
     m_whoLabel->setText(who);
 }
 

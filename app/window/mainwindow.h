@@ -36,6 +36,7 @@ class MemberListModel;
 class SettingsPanel;
 class StatusPanel;
 class TimelineModel;
+class UnreadAlert;
 
 class MainWindow : public QMainWindow
 {
@@ -80,6 +81,7 @@ public:
     HealthLine *healthLine() const { return m_health; }
     QWidget *chatColumn() const { return m_chatColumn; }
     AdaptiveKeepWarm *adaptiveKeepWarm() const { return m_adaptive; }
+    UnreadAlert *unreadAlert() const { return m_unreadAlert; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -145,6 +147,7 @@ private:
     SidePanel *m_side = nullptr;
     QSplitter *m_splitter = nullptr;
     HealthLine *m_health = nullptr;
+    UnreadAlert *m_unreadAlert = nullptr;
     QLabel *m_whoLabel = nullptr;
 
     QAction *m_connectAction = nullptr;

@@ -1000,6 +1000,10 @@ SHA-256 指纹：
         <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
         <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
     </message>
+    <message>
+        <source>(%1) Longline — %2</source>
+        <translation>(%1) 长线 — %2</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::MemberListModel</name>

@@ -18,6 +18,7 @@
 #include "statuspanel.h"
 #include "tcprelay.h"
 #include "timelinemodel.h"
+#include "unreadalert.h"
 #include <QApplication>
 #include <QDialog>
 #include <QDoubleSpinBox>
@@ -473,6 +474,43 @@ private Q_SLOTS:
         QVERIFY(health->toolTip().contains(QLatin1String("ping in")));
         QVERIFY(health->width() <= w->width());
         w->setLargeFont(false);
+    }
+
+    void messageWhileElsewhereAlerts()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        QStringList alerts;
+        w->unreadAlert()->setAlert(
+            [&alerts](const QString &nick, const QString &text) { alerts << nick + ": " + text; });
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("ida")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        Peer bob(QStringLiteral("bob"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(bob.online(), ConnectMs);
+
+        // The user is in another window.
+        QWidget elsewhere;
+        elsewhere.show();
+        elsewhere.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&elsewhere));
+        QVERIFY(!w->isActiveWindow());
+        bob.client.send(QStringLiteral("lunch?"));
+        bob.client.send(QStringLiteral("now?"));
+        QTRY_COMPARE_WITH_TIMEOUT(alerts.size(), 2, ConnectMs);
+        QCOMPARE(alerts.first(), QStringLiteral("bob: lunch?"));
+        QVERIFY2(w->windowTitle().startsWith(QLatin1String("(2) ")), qPrintable(w->windowTitle()));
+
+        // Back in the window: the count goes; the user's own lines never alert.
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
+        QTRY_VERIFY2(!w->windowTitle().startsWith(QLatin1Char('(')), qPrintable(w->windowTitle()));
+        w->sendText(QStringLiteral("coming"));
+        bob.client.send(QStringLiteral("seen you"));
+        QTRY_COMPARE_WITH_TIMEOUT(w->chatModel()->countMessagesWithText(QStringLiteral("seen you")),
+                                  1, ConnectMs);
+        QCOMPARE(alerts.size(), 2);
     }
 
     void keyboardShortcutsOpenDialogAndPanel()

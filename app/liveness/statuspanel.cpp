@@ -91,7 +91,8 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     m_timelineWidget->setObjectName(QStringLiteral("timeline"));
     tlLayout->addLayout(tlBar);
     tlLayout->addWidget(m_timelineWidget, 1);
-    layout->addWidget(tlBox, 2);
+    // First: the story a class reads (the state is in the health line too).
+    layout->insertWidget(0, tlBox, 2);
     connect(span, &QComboBox::activated, this, [this, span](int i) {
         m_timelineWidget->setSpan(Millis{span->itemData(i).toLongLong()});
     });

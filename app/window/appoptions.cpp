@@ -114,6 +114,7 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
         hidden(QStringLiteral("screenshot-suffix"), QStringLiteral("suffix"));
     const auto screenshotScenario =
         hidden(QStringLiteral("screenshot-scenario"), QStringLiteral("chat|path"));
+    const auto screenshotSize = hidden(QStringLiteral("screenshot-size"), QStringLiteral("WxH"));
     const auto man = hidden(QStringLiteral("man"), QString());
     const QList<QCommandLineOption> options{host,
                                             port,
@@ -129,6 +130,7 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
                                             screenshotDir,
                                             screenshotSuffix,
                                             screenshotScenario,
+                                            screenshotSize,
                                             man};
     p.addOptions(options);
 
@@ -203,6 +205,7 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
     o.screenshotDir = p.value(screenshotDir);
     o.screenshotSuffix = p.value(screenshotSuffix);
     o.screenshotScenario = p.value(screenshotScenario);
+    o.screenshotSize = p.value(screenshotSize);
     return o;
 }
 

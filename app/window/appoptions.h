@@ -27,6 +27,7 @@ struct AppOptions
     QString settingsFile;     // hidden: an INI file instead of the user's settings
     QString screenshotDir;    // hidden: run the screenshot scenario, write PNGs here
     QString screenshotSuffix; // hidden: appended to PNG names ("-zh_CN")
+    QString screenshotSize;   // hidden: the window's size for the scenario, "1280x720"
     // hidden: "chat" (default: through an in-process relay) or "path" (the
     // measurement and adaptive mode, straight to the server: run it through
     // the NAT lab, scripts/screenshots-lab.sh)

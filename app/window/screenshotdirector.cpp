@@ -55,8 +55,9 @@ void ScreenshotDirector::start()
     config.heartbeat.timeout = 2s;
     config.natTimeoutS = 0;
     m_window->applyLivenessConfig(config);
-    m_window->sidePanel()->showPage(SidePanel::Page::Connection);
-    m_window->resize(1500, 940);
+    // Day to day: the conversation beside who is online.
+    m_window->sidePanel()->showPage(SidePanel::Page::Members);
+    m_window->resize(m_scene.windowSize);
     m_window->show();
     m_window->connectTo({QStringLiteral("127.0.0.1"), m_relay->port(), m_scene.nick});
     when(

@@ -11,6 +11,7 @@
 #include "chatclient.h"
 
 #include <QObject>
+#include <QSize>
 #include <QTimer>
 #include <functional>
 
@@ -36,6 +37,9 @@ public:
         // (through the NAT lab's gateway). It writes "lower the gateway" on
         // stderr when the script should shorten the lab's timeout.
         bool pathScenario = false;
+        // The chat scenario's window; the screen is the same size (the
+        // script starts Xvfb so), as a user with that screen would see it.
+        QSize windowSize{1500, 940};
     };
     // Each step of the scenario waits at most this long for its condition.
     static constexpr int StepTimeoutMs = 20000;

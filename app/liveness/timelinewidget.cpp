@@ -113,6 +113,10 @@ void TimelineWidget::paintEvent(QPaintEvent *)
     }
     const Millis step = tickStep(m_span);
     p.setPen(QPen(pal.color(QPalette::Midlight), 1, Qt::DotLine));
+    // Labels right to left from "now"; one that would touch the previous
+    // is left out (its grid line stays), so large text never overprints.
+    const int labelGap = fm.horizontalAdvance(QLatin1Char(' '));
+    double freeRight = plot.right() + 1.0;
     for (Millis ago{0}; ago <= m_span; ago += step) {
         const double x = xOf(now - ago);
         p.setPen(QPen(pal.color(QPalette::Mid), 1, Qt::DotLine));
@@ -121,7 +125,10 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         const QString label = Presentation::axisLabel(ago);
         const int w = fm.horizontalAdvance(label);
         const double lx = std::clamp(x - w / 2.0, double(plot.left()), double(plot.right() - w));
+        if (lx + w + labelGap > freeRight)
+            continue;
         p.drawText(QPointF(lx, plot.bottom() + fm.ascent() + 3), label);
+        freeRight = lx;
     }
 
     const auto &events = m_model->events();

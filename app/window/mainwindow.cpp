@@ -10,6 +10,7 @@
 #include "eventlogmodel.h"
 #include "healthline.h"
 #include "heartbeatmonitor.h"
+#include "helpdialog.h"
 #include "memberlistmodel.h"
 #include "natdiagnosis.h"
 #include "presentation.h"
@@ -216,6 +217,15 @@ void MainWindow::buildUi()
     viewMenu->addAction(tr("Clear &Conversation"), m_chat, &ChatLogModel::clear);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    QAction *guide =
+        helpMenu->addAction(tr("&User Guide"), this, [this] { showHelp(HelpDialog::Page::Guide); });
+    guide->setShortcut(QKeySequence::HelpContents);
+    addAction(guide);
+    helpMenu->addAction(tr("&Keyboard Shortcuts"), this,
+                        [this] { showHelp(HelpDialog::Page::Shortcuts); });
+    helpMenu->addAction(tr("What the &Settings Mean"), this,
+                        [this] { showHelp(HelpDialog::Page::Settings); });
+    helpMenu->addSeparator();
     helpMenu->addAction(tr("&About Longline"), this, [this] {
         QMessageBox::about(
             this, tr("About Longline"),
@@ -249,6 +259,14 @@ void MainWindow::buildUi()
     // Status bar: the health line, always in view.
     m_health = new HealthLine(m_client, this);
     statusBar()->addWidget(m_health, 1);
+}
+
+void MainWindow::showHelp(HelpDialog::Page page)
+{
+    // Not modal: the guide can stay open beside the chat.
+    auto *dialog = new HelpDialog(page, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 QAction *MainWindow::pageToggle(SidePanel::Page page, const QString &text, const QKeySequence &key)

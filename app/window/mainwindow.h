@@ -8,6 +8,7 @@
 #include "adaptivekeepwarm.h"
 #include "chatclient.h"
 #include "connectdialog.h"
+#include "helpdialog.h"
 #include "inputassist.h"
 #include "livenessconfig.h"
 #include "settingsstore.h"
@@ -98,6 +99,7 @@ private:
     void onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
                            AdaptiveKeepWarm::Reason reason, Millis survived);
     void retitle();
+    void showHelp(HelpDialog::Page page);
     void updateActions();
     void updateSampling();
     QString endpoint() const;

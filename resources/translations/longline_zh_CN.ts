@@ -523,6 +523,33 @@
     </message>
 </context>
 <context>
+    <name>longline::app::HelpDialog</name>
+    <message>
+        <source>Longline User Guide</source>
+        <translation>长线使用指南</translation>
+    </message>
+    <message>
+        <source>Keyboard Shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>What the Settings Mean</source>
+        <translation>设置项的含义</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Chatting&lt;/h3&gt;&lt;p&gt;Connect with Ctrl+K: a server, a port and a nick. Type in the line at the bottom and press Enter. Up and Down bring back what you sent before; Tab completes a nick. If you scroll up to read, new messages wait below and a marker counts them; click it to jump back down.&lt;/p&gt;&lt;h3&gt;When the connection dies&lt;/h3&gt;&lt;p&gt;A banner above the conversation says what died, why, and how long it took to notice compared with the budget your settings promise. Longline reconnects by itself; what you typed meanwhile is kept, marked unsent, and sent once the connection is back. Missed messages come from the server&apos;s history.&lt;/p&gt;&lt;h3&gt;The side panel&lt;/h3&gt;&lt;p&gt;Beside the chat: who is online, the connection&apos;s status (round trips, the kernel&apos;s view of the socket, a timeline and an event log) and the liveness settings. The status bar always shows the state, the round trip, the silence since the last byte, the next probe and the budget in force.&lt;/p&gt;&lt;h3&gt;In a classroom&lt;/h3&gt;&lt;p&gt;View → Larger Text (Ctrl+Shift+L) makes everything readable on a projector; the window still fits 1280x720.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;聊天&lt;/h3&gt;&lt;p&gt;按 Ctrl+K 连接：填写服务器、端口和昵称。在底部的输入行里打字，按回车发送。上下方向键可以找回之前发过的内容；Tab 键补全昵称。如果你向上滚动阅读，新消息会留在下面，并有一个提示标记显示条数；点击它即可跳回底部。&lt;/p&gt;&lt;h3&gt;连接断开时&lt;/h3&gt;&lt;p&gt;对话上方的横幅会说明是什么断开了、原因是什么，以及与你的设置所承诺的预期相比，花了多长时间才发现。长线会自动重连；期间输入的内容会保留并标记为未发送，连接恢复后再发出。错过的消息会从服务器的历史记录中取回。&lt;/p&gt;&lt;h3&gt;侧边面板&lt;/h3&gt;&lt;p&gt;在聊天旁边：谁在线、连接状态（往返时间、内核眼中的套接字、时间线和事件日志）以及存活检测设置。状态栏始终显示连接状态、往返时间、距最后一个字节的静默、下一次探测的时间以及当前生效的预期。&lt;/p&gt;&lt;h3&gt;在课堂上&lt;/h3&gt;&lt;p&gt;“视图 → 放大文字”（Ctrl+Shift+L）让投影仪上的一切都清晰可读；窗口仍然能放进 1280x720 的屏幕。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;table cellpadding=&quot;4&quot;&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Connect to a server&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Disconnect (no automatic reconnect)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+M&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: who is online&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: connection status&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+,&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: liveness settings (again to close)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+L&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Larger text for a projector&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Up / Down&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Messages you sent before&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Complete a nick&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+C&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Copy the selected messages&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;This guide&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Quit&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;p&gt;/who asks who is online; /quit disconnects.&lt;/p&gt;</source>
+        <translation>&lt;table cellpadding=&quot;4&quot;&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;连接到服务器&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D&lt;/b&gt;&lt;/td&gt;&lt;td&gt;断开连接（不自动重连）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+M&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：谁在线&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：连接状态&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+,&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：存活检测设置（再按一次关闭）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+L&lt;/b&gt;&lt;/td&gt;&lt;td&gt;为投影仪放大文字&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;上 / 下&lt;/b&gt;&lt;/td&gt;&lt;td&gt;之前发送过的消息&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;补全昵称&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+C&lt;/b&gt;&lt;/td&gt;&lt;td&gt;复制选中的消息&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;本指南&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退出&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;p&gt;/who 查询谁在线；/quit 断开连接。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;A connection can die without a word: a NAT gateway forgets it, a cable is pulled, a laptop sleeps. These settings decide how soon Longline notices.&lt;/p&gt;&lt;h3&gt;OS keepalive&lt;/h3&gt;&lt;p&gt;The kernel sends a probe after &lt;b&gt;Idle&lt;/b&gt; seconds of silence, then one every &lt;b&gt;Interval&lt;/b&gt; seconds; after &lt;b&gt;Count&lt;/b&gt; unanswered probes the connection is dead. Probes wait while sent data is still unacknowledged.&lt;/p&gt;&lt;h3&gt;TCP user timeout&lt;/h3&gt;&lt;p&gt;How long sent data may stay unacknowledged before the kernel gives up. With keepalive on, it also caps the probing.&lt;/p&gt;&lt;h3&gt;Application heartbeats&lt;/h3&gt;&lt;p&gt;Longline itself sends a PING after &lt;b&gt;Ping interval&lt;/b&gt; of silence and declares the server dead after a further &lt;b&gt;Timeout&lt;/b&gt;. They pass through every proxy and also keep NAT mappings warm.&lt;/p&gt;&lt;h3&gt;NAT idle timeout&lt;/h3&gt;&lt;p&gt;How long the gateway on your path keeps an idle connection. Keep-warm traffic must come more often than that; &quot;Measure this path&quot; finds it.&lt;/p&gt;&lt;h3&gt;The budget&lt;/h3&gt;&lt;p&gt;The worst-case time to notice a dead link with these settings. A verdict within the budget, or over it by less than the timers&apos; scheduling tolerance, is on time.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;连接可能悄无声息地断开：NAT 网关忘记了它，网线被拔掉，笔记本进入睡眠。这些设置决定长线多快能发现。&lt;/p&gt;&lt;h3&gt;系统保活&lt;/h3&gt;&lt;p&gt;静默 &lt;b&gt;空闲&lt;/b&gt; 秒后，内核发出一个探测包，之后每隔 &lt;b&gt;间隔&lt;/b&gt; 秒发一个；连续 &lt;b&gt;次数&lt;/b&gt; 个探测都没有应答，连接即判定断开。已发送的数据尚未被确认时，探测会暂停。&lt;/p&gt;&lt;h3&gt;TCP 用户超时&lt;/h3&gt;&lt;p&gt;已发送的数据最多可以多久得不到确认，之后内核放弃连接。开启保活时，它也限制探测的总时长。&lt;/p&gt;&lt;h3&gt;应用层心跳&lt;/h3&gt;&lt;p&gt;长线自己在静默达到 &lt;b&gt;PING 间隔&lt;/b&gt; 后发送 PING，若再过 &lt;b&gt;超时&lt;/b&gt; 仍无任何数据，就判定服务器已断开。心跳能穿过任何代理，也能让 NAT 映射保持活跃。&lt;/p&gt;&lt;h3&gt;NAT 空闲超时&lt;/h3&gt;&lt;p&gt;你所在路径上的网关会把空闲连接保留多久。保持映射的流量必须比这更频繁；“测量此路径”可以测出这个值。&lt;/p&gt;&lt;h3&gt;预期&lt;/h3&gt;&lt;p&gt;在这些设置下，发现断开的链路最坏需要多长时间。判定落在预期之内，或超出的部分小于定时器的调度容差，都算按时。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
     <name>longline::app::MainWindow</name>
     <message>
         <source>&amp;Connect…</source>
@@ -1003,6 +1030,18 @@ SHA-256 指纹：
     <message>
         <source>(%1) Longline — %2</source>
         <translation>(%1) 长线 — %2</translation>
+    </message>
+    <message>
+        <source>&amp;User Guide</source>
+        <translation>使用指南(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>What the &amp;Settings Mean</source>
+        <translation>设置项的含义(&amp;S)</translation>
     </message>
 </context>
 <context>

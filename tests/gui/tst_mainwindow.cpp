@@ -513,6 +513,26 @@ private Q_SLOTS:
         QCOMPARE(alerts.size(), 2);
     }
 
+    void helpExplainsTheWindow()
+    {
+        Window w;
+        QAction *help = nullptr;
+        for (QAction *a : w->actions()) {
+            if (a->shortcut() == QKeySequence(QKeySequence::HelpContents))
+                help = a;
+        }
+        QVERIFY(help);
+        help->trigger();
+        HelpDialog *guide = nullptr;
+        QTRY_VERIFY((guide = w->findChild<HelpDialog *>()) && guide->isVisible());
+        QVERIFY2(guide->text().contains(QLatin1String("Ctrl+K")), qPrintable(guide->text()));
+        QVERIFY(!guide->isModal()); // readable beside the chat
+        for (auto page : {HelpDialog::Page::Shortcuts, HelpDialog::Page::Settings})
+            QVERIFY(HelpDialog::html(page).size() > 200);
+        QVERIFY(
+            HelpDialog::html(HelpDialog::Page::Settings).contains(QLatin1String("Ping interval")));
+    }
+
     void keyboardShortcutsOpenDialogAndPanel()
     {
         Window w;
@@ -611,6 +631,7 @@ private Q_SLOTS:
             }();
             QVERIFY2(menus.contains(QStringLiteral("连接")), qPrintable(menus));
             QCOMPARE(Presentation::cause(DeathCause::HeartbeatTimeout), QStringLiteral("心跳超时"));
+            QVERIFY(HelpDialog::html(HelpDialog::Page::Guide).contains(QStringLiteral("断开")));
         }
         QApplication::removeTranslator(&translator);
     }

@@ -112,6 +112,27 @@ QString Presentation::natExplanation(Millis idle, Millis natTimeout)
         .arg(duration(idle), duration(natTimeout));
 }
 
+QString Presentation::noticed(const DeathVerdict &verdict)
+{
+    switch (verdict.timeliness()) {
+    case DeathVerdict::Timeliness::NoBudget:
+        return tr("Noticed after %1.").arg(duration(verdict.detection));
+    case DeathVerdict::Timeliness::WithinBudget:
+        return tr("Noticed after %1, within the budget of %2.")
+            .arg(duration(verdict.detection), duration(*verdict.budget));
+    case DeathVerdict::Timeliness::OnTime:
+        return tr("Noticed after %1, on time: the budget is %2, and %3 over it is within the "
+                  "%4 that timers may run late.")
+            .arg(duration(verdict.detection), duration(*verdict.budget),
+                 duration(verdict.detection - *verdict.budget),
+                 duration(DeathVerdict::SchedulingTolerance));
+    case DeathVerdict::Timeliness::Late:
+        return tr("Noticed after %1, later than the budget of %2.")
+            .arg(duration(verdict.detection), duration(*verdict.budget));
+    }
+    return {};
+}
+
 QString Presentation::verdict(const DeathVerdict &v)
 {
     switch (v.timeliness()) {

@@ -32,6 +32,8 @@ public:
     static QString natExplanation(Millis idle, Millis natTimeout);
     // "heartbeat timeout after 1.02 s (budget 1.00 s, within budget)".
     static QString verdict(const DeathVerdict &verdict);
+    // For the banner: "Noticed after 6.13 s, on time: the budget is …".
+    static QString noticed(const DeathVerdict &verdict);
     static QString timer(KernelSocketView::Timer timer);
     static QString tcpState(int state);
 };

@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <cmath>
+#include <limits>
 
 namespace longline::app {
 
@@ -116,7 +117,7 @@ void TimelineWidget::paintEvent(QPaintEvent *)
     // Labels right to left from "now"; one that would touch the previous
     // is left out (its grid line stays), so large text never overprints.
     const int labelGap = fm.horizontalAdvance(QLatin1Char(' '));
-    double freeRight = plot.right() + 1.0;
+    double freeRight = std::numeric_limits<double>::max();
     for (Millis ago{0}; ago <= m_span; ago += step) {
         const double x = xOf(now - ago);
         p.setPen(QPen(pal.color(QPalette::Mid), 1, Qt::DotLine));

@@ -11,6 +11,7 @@
 #include "healthline.h"
 #include "heartbeatmonitor.h"
 #include "helpdialog.h"
+#include "keepwarmcontroller.h"
 #include "memberlistmodel.h"
 #include "natdiagnosis.h"
 #include "presentation.h"
@@ -58,7 +59,10 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
     buildActions();
     buildUi();
     wireClient();
-    wireKeepWarm();
+    m_keepWarm = new KeepWarmController(m_client, m_store, m_settingsPanel, m_log, this);
+    connect(m_keepWarm, &KeepWarmController::restoreRequested, this,
+            &MainWindow::applyLivenessConfig);
+    connect(m_keepWarm, &KeepWarmController::applied, this, &MainWindow::updateStatusBar);
 
     m_settingsPanel->setConfig(store->liveness());
     m_countdown.setInterval(CountdownTick);
@@ -663,31 +667,8 @@ void MainWindow::onConnectionLost(const DeathVerdict &verdict)
     m_lastVerdict = verdict;
     m_lostTitle =
         tr("Connection to %1 lost: %2").arg(endpoint(), Presentation::cause(verdict.cause));
-    QString detected;
-    switch (verdict.timeliness()) {
-    case DeathVerdict::Timeliness::NoBudget:
-        detected = tr("Noticed after %1.").arg(Presentation::duration(verdict.detection));
-        break;
-    case DeathVerdict::Timeliness::WithinBudget:
-        detected = tr("Noticed after %1, within the budget of %2.")
-                       .arg(Presentation::duration(verdict.detection),
-                            Presentation::duration(*verdict.budget));
-        break;
-    case DeathVerdict::Timeliness::OnTime:
-        detected = tr("Noticed after %1, on time: the budget is %2, and %3 over it is within the "
-                      "%4 that timers may run late.")
-                       .arg(Presentation::duration(verdict.detection),
-                            Presentation::duration(*verdict.budget),
-                            Presentation::duration(verdict.detection - *verdict.budget),
-                            Presentation::duration(DeathVerdict::SchedulingTolerance));
-        break;
-    case DeathVerdict::Timeliness::Late:
-        detected = tr("Noticed after %1, later than the budget of %2.")
-                       .arg(Presentation::duration(verdict.detection),
-                            Presentation::duration(*verdict.budget));
-        break;
-    }
-    m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') + detected;
+    m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') +
+                   Presentation::noticed(verdict);
     // In a student's words when the NAT idle timeout explains it: the
     // silence the gateway saw before the data that got no answer.
     if (verdict.isTimeout() || verdict.cause == DeathCause::ResetByPeer) {
@@ -871,90 +852,9 @@ void MainWindow::notice(int level, const QString &text, const QDateTime &time)
                       static_cast<ChatEntry::Level>(level), text);
 }
 
-void MainWindow::wireKeepWarm()
+AdaptiveKeepWarm *MainWindow::adaptiveKeepWarm() const
 {
-    PathMeasurementBox *box = m_settingsPanel->pathMeasurement();
-    m_adaptive = new AdaptiveKeepWarm(m_client, m_store->pathStoreFile(), this);
-    connect(box, &PathMeasurementBox::adaptiveToggled, this, [this, box](bool on) {
-        if (on)
-            m_store->setLiveness(m_settingsPanel->config()); // the user's own, kept
-        m_store->setAdaptiveKeepWarm(on);
-        box->setAdaptiveStatus(on ? tr("Adaptive mode is on: the window measures each network "
-                                       "once online and keeps warm below what it finds.")
-                                  : QString());
-        m_adaptive->setSearch(box->search());
-        m_adaptive->setEnabled(on);
-        if (!on) // back to the user's own settings
-            applyLivenessConfig(m_store->liveness());
-    });
-    connect(box->prober(), &IdleTimeoutProber::finished, this,
-            [this](const IdleTimeoutResult &result) {
-                log(tr("path"), PathMeasurementBox::describe(result));
-            });
-    connect(m_adaptive, &AdaptiveKeepWarm::measuring, this, [this, box] {
-        box->setAdaptiveStatus(tr("Adaptive: measuring this network in the background…"));
-        log(tr("path"), tr("adaptive keep-warm: measuring this network"));
-    });
-    connect(m_adaptive, &AdaptiveKeepWarm::measured, this,
-            [this, box](const IdleTimeoutResult &result) {
-                box->showResult(result);
-                log(tr("path"), PathMeasurementBox::describe(result));
-            });
-    connect(m_adaptive, &AdaptiveKeepWarm::rechecked, this,
-            [this](Millis delay, ProbeOutcome outcome) {
-                log(tr("path"),
-                    outcome == ProbeOutcome::Survived
-                        ? tr("re-check: a mapping still survives %1 idle").arg(formatMillis(delay))
-                        : tr("re-check: a mapping idle for %1 was lost").arg(formatMillis(delay)));
-            });
-    connect(m_adaptive, &AdaptiveKeepWarm::applied, this, &MainWindow::onKeepWarmApplied);
-    box->setAdaptive(m_store->adaptiveKeepWarm());
-    m_adaptive->setSearch(box->search());
-    m_adaptive->setEnabled(m_store->adaptiveKeepWarm());
-}
-
-void MainWindow::onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
-                                   AdaptiveKeepWarm::Reason reason, Millis survived)
-{
-    // Adaptive mode changed the client's settings; the panel shows them.
-    LivenessConfig c = m_settingsPanel->config();
-    if (mechanism == KeepWarmMechanism::Keepalive) {
-        c.keepalive.idleS = static_cast<int>(interval.count() / 1000);
-    } else {
-        if (c.mode == LivenessMode::None)
-            c.mode = LivenessMode::Heartbeat;
-        c.heartbeat.interval = interval;
-    }
-    if (reason == AdaptiveKeepWarm::Reason::Measured || reason == AdaptiveKeepWarm::Reason::Stored)
-        c.natTimeoutS = std::max<int>(1, static_cast<int>(survived.count() / 1000));
-    m_settingsPanel->setConfig(c); // shown, not saved: the user's own stay in the store
-    const QString what = mechanism == KeepWarmMechanism::Keepalive
-                             ? tr("keepalive idle %1").arg(formatMillis(interval))
-                             : tr("heartbeat every %1").arg(formatMillis(interval));
-    QString why;
-    switch (reason) {
-    case AdaptiveKeepWarm::Reason::Stored:
-        why =
-            tr("remembered for this network: mappings survive %1 idle").arg(formatMillis(survived));
-        break;
-    case AdaptiveKeepWarm::Reason::Measured:
-        why = tr("just measured: mappings survive %1 idle").arg(formatMillis(survived));
-        break;
-    case AdaptiveKeepWarm::Reason::FailedKeepWarm:
-        why = tr("a keep-warm did not hold the mapping: halved at once, measuring again when "
-                 "back online");
-        break;
-    case AdaptiveKeepWarm::Reason::RecheckFailed:
-        why = tr("a re-check probe was lost: halved at once, measuring again");
-        break;
-    }
-    const std::optional<Millis> budget = m_client->effectiveSettings().detectionBudget();
-    const QString text = budget ? tr("Adaptive: %1 (%2); detects a dead link within %3.")
-                                      .arg(what, why, formatMillis(*budget))
-                                : tr("Adaptive: %1 (%2).").arg(what, why);
-    m_settingsPanel->pathMeasurement()->setAdaptiveStatus(text);
-    log(tr("path"), text);
-    updateStatusBar();
+    return m_keepWarm->adaptive();
 }
 
 void MainWindow::log(const QString &kind, const QString &text)

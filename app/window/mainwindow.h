@@ -33,6 +33,7 @@ class ChatView;
 class ConnectionBanner;
 class EventLogModel;
 class HealthLine;
+class KeepWarmController;
 class MemberListModel;
 class SettingsPanel;
 class StatusPanel;
@@ -81,7 +82,7 @@ public:
     SidePanel *sidePanel() const { return m_side; }
     HealthLine *healthLine() const { return m_health; }
     QWidget *chatColumn() const { return m_chatColumn; }
-    AdaptiveKeepWarm *adaptiveKeepWarm() const { return m_adaptive; }
+    AdaptiveKeepWarm *adaptiveKeepWarm() const;
     UnreadAlert *unreadAlert() const { return m_unreadAlert; }
 
 protected:
@@ -95,9 +96,6 @@ private:
     void buildUi();
     QAction *pageToggle(SidePanel::Page page, const QString &text, const QKeySequence &key);
     void wireClient();
-    void wireKeepWarm(); // "Measure this path" and adaptive mode
-    void onKeepWarmApplied(Millis interval, KeepWarmMechanism mechanism,
-                           AdaptiveKeepWarm::Reason reason, Millis survived);
     void retitle();
     void showHelp(HelpDialog::Page page);
     void updateActions();
@@ -132,7 +130,7 @@ private:
 
     SettingsStore *m_store;
     ChatClient *m_client;
-    AdaptiveKeepWarm *m_adaptive = nullptr;
+    KeepWarmController *m_keepWarm = nullptr; // "Measure this path", adaptive mode
     ChatLogModel *m_chat;
     TimelineModel *m_timeline;
     EventLogModel *m_log;

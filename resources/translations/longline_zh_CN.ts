@@ -332,6 +332,22 @@
         <source>%1 after %2 (budget %3, on time: %4 over is within the %5 scheduling tolerance)</source>
         <translation>%2后%1（预期 %3，按时：超出 %4，在 %5 的调度容差之内）</translation>
     </message>
+    <message>
+        <source>Noticed after %1.</source>
+        <translation>%1后发现。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, within the budget of %2.</source>
+        <translation>%1后发现，在 %2 的预期之内。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
+        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, later than the budget of %2.</source>
+        <translation>%1后发现，晚于 %2 的预期。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ChatItemDelegate</name>
@@ -547,6 +563,65 @@
     <message>
         <source>&lt;p&gt;A connection can die without a word: a NAT gateway forgets it, a cable is pulled, a laptop sleeps. These settings decide how soon Longline notices.&lt;/p&gt;&lt;h3&gt;OS keepalive&lt;/h3&gt;&lt;p&gt;The kernel sends a probe after &lt;b&gt;Idle&lt;/b&gt; seconds of silence, then one every &lt;b&gt;Interval&lt;/b&gt; seconds; after &lt;b&gt;Count&lt;/b&gt; unanswered probes the connection is dead. Probes wait while sent data is still unacknowledged.&lt;/p&gt;&lt;h3&gt;TCP user timeout&lt;/h3&gt;&lt;p&gt;How long sent data may stay unacknowledged before the kernel gives up. With keepalive on, it also caps the probing.&lt;/p&gt;&lt;h3&gt;Application heartbeats&lt;/h3&gt;&lt;p&gt;Longline itself sends a PING after &lt;b&gt;Ping interval&lt;/b&gt; of silence and declares the server dead after a further &lt;b&gt;Timeout&lt;/b&gt;. They pass through every proxy and also keep NAT mappings warm.&lt;/p&gt;&lt;h3&gt;NAT idle timeout&lt;/h3&gt;&lt;p&gt;How long the gateway on your path keeps an idle connection. Keep-warm traffic must come more often than that; &quot;Measure this path&quot; finds it.&lt;/p&gt;&lt;h3&gt;The budget&lt;/h3&gt;&lt;p&gt;The worst-case time to notice a dead link with these settings. A verdict within the budget, or over it by less than the timers&apos; scheduling tolerance, is on time.&lt;/p&gt;</source>
         <translation>&lt;p&gt;连接可能悄无声息地断开：NAT 网关忘记了它，网线被拔掉，笔记本进入睡眠。这些设置决定长线多快能发现。&lt;/p&gt;&lt;h3&gt;系统保活&lt;/h3&gt;&lt;p&gt;静默 &lt;b&gt;空闲&lt;/b&gt; 秒后，内核发出一个探测包，之后每隔 &lt;b&gt;间隔&lt;/b&gt; 秒发一个；连续 &lt;b&gt;次数&lt;/b&gt; 个探测都没有应答，连接即判定断开。已发送的数据尚未被确认时，探测会暂停。&lt;/p&gt;&lt;h3&gt;TCP 用户超时&lt;/h3&gt;&lt;p&gt;已发送的数据最多可以多久得不到确认，之后内核放弃连接。开启保活时，它也限制探测的总时长。&lt;/p&gt;&lt;h3&gt;应用层心跳&lt;/h3&gt;&lt;p&gt;长线自己在静默达到 &lt;b&gt;PING 间隔&lt;/b&gt; 后发送 PING，若再过 &lt;b&gt;超时&lt;/b&gt; 仍无任何数据，就判定服务器已断开。心跳能穿过任何代理，也能让 NAT 映射保持活跃。&lt;/p&gt;&lt;h3&gt;NAT 空闲超时&lt;/h3&gt;&lt;p&gt;你所在路径上的网关会把空闲连接保留多久。保持映射的流量必须比这更频繁；“测量此路径”可以测出这个值。&lt;/p&gt;&lt;h3&gt;预期&lt;/h3&gt;&lt;p&gt;在这些设置下，发现断开的链路最坏需要多长时间。判定落在预期之内，或超出的部分小于定时器的调度容差，都算按时。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::KeepWarmController</name>
+    <message>
+        <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
+        <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Adaptive: measuring this network in the background…</source>
+        <translation>自适应：正在后台测量此网络…</translation>
+    </message>
+    <message>
+        <source>adaptive keep-warm: measuring this network</source>
+        <translation>自适应映射保持：正在测量此网络</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping still survives %1 idle</source>
+        <translation>复查：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping idle for %1 was lost</source>
+        <translation>复查：空闲 %1 的映射已丢失</translation>
+    </message>
+    <message>
+        <source>keepalive idle %1</source>
+        <translation>保活空闲 %1</translation>
+    </message>
+    <message>
+        <source>heartbeat every %1</source>
+        <translation>每 %1 一次心跳</translation>
+    </message>
+    <message>
+        <source>remembered for this network: mappings survive %1 idle</source>
+        <translation>沿用此网络的记录：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>just measured: mappings survive %1 idle</source>
+        <translation>刚刚测得：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>a keep-warm did not hold the mapping: halved at once, measuring again when back online</source>
+        <translation>映射保持未能保住映射：间隔已立即减半，重新上线后将再次测量</translation>
+    </message>
+    <message>
+        <source>a re-check probe was lost: halved at once, measuring again</source>
+        <translation>一个复查探测丢失：间隔已立即减半，正在重新测量</translation>
+    </message>
+    <message>
+        <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
+        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
+    </message>
+    <message>
+        <source>Adaptive: %1 (%2).</source>
+        <translation>自适应：%1（%2）。</translation>
     </message>
 </context>
 <context>
@@ -782,18 +857,6 @@
         <translation>与 %1 的连接已断开：%2</translation>
     </message>
     <message>
-        <source>Noticed after %1, within the budget of %2.</source>
-        <translation>%1后发现，在 %2 的预期之内。</translation>
-    </message>
-    <message>
-        <source>Noticed after %1, later than the budget of %2.</source>
-        <translation>%1后发现，晚于 %2 的预期。</translation>
-    </message>
-    <message>
-        <source>Noticed after %1.</source>
-        <translation>%1后发现。</translation>
-    </message>
-    <message>
         <source>dead</source>
         <translation>断开</translation>
     </message>
@@ -966,66 +1029,6 @@ SHA-256 指纹：
     <message>
         <source>nat</source>
         <translation>NAT</translation>
-    </message>
-    <message>
-        <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
-        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
-    </message>
-    <message>
-        <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
-        <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
-    </message>
-    <message>
-        <source>path</source>
-        <translation>路径</translation>
-    </message>
-    <message>
-        <source>Adaptive: measuring this network in the background…</source>
-        <translation>自适应：正在后台测量此网络…</translation>
-    </message>
-    <message>
-        <source>adaptive keep-warm: measuring this network</source>
-        <translation>自适应映射保持：正在测量此网络</translation>
-    </message>
-    <message>
-        <source>re-check: a mapping still survives %1 idle</source>
-        <translation>复查：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>re-check: a mapping idle for %1 was lost</source>
-        <translation>复查：空闲 %1 的映射已丢失</translation>
-    </message>
-    <message>
-        <source>keepalive idle %1</source>
-        <translation>保活空闲 %1</translation>
-    </message>
-    <message>
-        <source>heartbeat every %1</source>
-        <translation>每 %1 一次心跳</translation>
-    </message>
-    <message>
-        <source>remembered for this network: mappings survive %1 idle</source>
-        <translation>沿用此网络的记录：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>just measured: mappings survive %1 idle</source>
-        <translation>刚刚测得：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>a keep-warm did not hold the mapping: halved at once, measuring again when back online</source>
-        <translation>映射保持未能保住映射：间隔已立即减半，重新上线后将再次测量</translation>
-    </message>
-    <message>
-        <source>a re-check probe was lost: halved at once, measuring again</source>
-        <translation>一个复查探测丢失：间隔已立即减半，正在重新测量</translation>
-    </message>
-    <message>
-        <source>Adaptive: %1 (%2).</source>
-        <translation>自适应：%1（%2）。</translation>
-    </message>
-    <message>
-        <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
-        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
     </message>
     <message>
         <source>(%1) Longline — %2</source>

@@ -320,6 +320,25 @@ private Q_SLOTS:
         QCOMPARE(t.count(TimelineEvent::Type::Closed), 1);
     }
 
+    void bannerSaysHowSoonItNoticed()
+    {
+        DeathVerdict v;
+        v.cause = DeathCause::HeartbeatTimeout;
+        v.budget = Millis(6000);
+        v.detection = Millis(5000);
+        QVERIFY(Presentation::noticed(v).contains(QLatin1String("within the budget of")));
+        // Over the budget by less than the scheduling tolerance: on time,
+        // never "within" a budget it exceeds.
+        v.detection = Millis(6130);
+        QVERIFY2(Presentation::noticed(v).contains(QLatin1String(", on time: the budget is")),
+                 qPrintable(Presentation::noticed(v)));
+        v.detection = Millis(6000) + DeathVerdict::SchedulingTolerance + Millis(1);
+        QVERIFY(Presentation::noticed(v).contains(QLatin1String("later than the budget")));
+        v.budget.reset();
+        QCOMPARE(Presentation::noticed(v),
+                 QStringLiteral("Noticed after %1.").arg(Presentation::duration(v.detection)));
+    }
+
     void csvQuotesWhatNeedsQuoting()
     {
         EventLogModel log;

@@ -74,7 +74,7 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     auto *tlLayout = new QVBoxLayout(tlBox);
     auto *tlBar = new QHBoxLayout;
     auto *legend = new QLabel(tr("● ping round trip   ◆ keepalive probe answered   ▲ probe "
-                                 "unanswered   | declared dead"),
+                                 "unanswered   ┆ last byte received   | declared dead"),
                               this);
     legend->setWordWrap(true);
     setTone(legend, Tone::Muted);

@@ -78,7 +78,8 @@ void TimelineModel::noteConnected(Millis at)
     append(e);
 }
 
-void TimelineModel::noteDead(Millis at, const DeathVerdict &verdict)
+void TimelineModel::noteDead(Millis at, const DeathVerdict &verdict,
+                             std::optional<Millis> lastHeard)
 {
     m_prev.reset();
     markPendingPingsLost();
@@ -86,6 +87,8 @@ void TimelineModel::noteDead(Millis at, const DeathVerdict &verdict)
     e.type = verdict.isFailure() ? TimelineEvent::Type::Dead : TimelineEvent::Type::Closed;
     e.at = at;
     e.verdict = verdict;
+    if (verdict.isFailure())
+        e.lastHeard = lastHeard;
     append(e);
 }
 

@@ -37,6 +37,9 @@ struct TimelineEvent
     QString token;
     int count = 0;
     std::optional<DeathVerdict> verdict;
+    // With Dead: when the last byte from the peer arrived (monotonic), the
+    // start of the silence the verdict ends.
+    std::optional<Millis> lastHeard;
 };
 
 class TimelineModel : public QObject
@@ -56,7 +59,8 @@ public:
     void noteRtt(Millis at, Millis rtt);
     void noteKernelSample(Millis at, const KernelSocketView &view);
     void noteConnected(Millis at);
-    void noteDead(Millis at, const DeathVerdict &verdict);
+    void noteDead(Millis at, const DeathVerdict &verdict,
+                  std::optional<Millis> lastHeard = std::nullopt);
     void clear();
 
     const QList<TimelineEvent> &events() const { return m_events; }

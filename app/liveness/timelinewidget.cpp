@@ -230,6 +230,19 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         p.setPen(QPen(dead ? DeadColor : ClosedColor, dead ? 2.5 : 1.5,
                       dead ? Qt::SolidLine : Qt::DashLine));
         p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        if (e.lastHeard && *e.lastHeard >= start) {
+            // Where the silence began: the verdict's story starts here.
+            const double lx = xOf(*e.lastHeard);
+            p.setPen(QPen(DeadColor, 1.5, Qt::DashLine));
+            p.drawLine(QPointF(lx, plot.top()), QPointF(lx, plot.bottom()));
+            const QString label = tr("last byte");
+            const int w = fm.horizontalAdvance(label) + 8;
+            const double bx = lx - 4 - w < plot.left() ? lx + 4 : lx - 4 - w;
+            const QRectF box(bx, plot.top() + 1, w, fm.height() + 2);
+            p.fillRect(box, pal.color(QPalette::Base));
+            p.setPen(DeadColor);
+            p.drawText(box, Qt::AlignCenter, label);
+        }
         if (e.verdict) {
             const QString label = Presentation::cause(e.verdict->cause);
             const int w = fm.horizontalAdvance(label) + 8;

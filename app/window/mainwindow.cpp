@@ -805,7 +805,8 @@ void MainWindow::trustPendingCertificate()
 
 void MainWindow::onLivenessDead(const DeathVerdict &verdict)
 {
-    m_timeline->noteDead(monotonicNow(), verdict);
+    const Millis now = monotonicNow();
+    m_timeline->noteDead(now, verdict, now - m_client->liveness()->sinceLastHeard());
     if (!verdict.isFailure())
         log(tr("closed"), Presentation::verdict(verdict)); // failures: onConnectionLost
     m_statusPanel->refreshLive();

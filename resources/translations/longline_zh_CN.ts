@@ -1451,10 +1451,6 @@ SHA-256 指纹：
         <translation>时间线</translation>
     </message>
     <message>
-        <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   | declared dead</source>
-        <translation>● PING 往返   ◆ 保活探测已应答   ▲ 探测未应答   | 判定断开</translation>
-    </message>
-    <message>
         <source>30 s</source>
         <translation>30 秒</translation>
     </message>
@@ -1542,6 +1538,10 @@ SHA-256 指纹：
         <source>none yet: a ping goes out after %1 of silence</source>
         <translation>暂无：静默 %1 后才会发送 PING</translation>
     </message>
+    <message>
+        <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   ┆ last byte received   | declared dead</source>
+        <translation>● PING 往返   ◆ 保活探测已应答   ▲ 探测未应答   ┆ 收到最后一个字节   | 判定断开</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::TimelineWidget</name>
@@ -1564,6 +1564,10 @@ SHA-256 指纹：
     <message>
         <source>max %1</source>
         <translation>最大 %1</translation>
+    </message>
+    <message>
+        <source>last byte</source>
+        <translation>最后一个字节</translation>
     </message>
 </context>
 </TS>

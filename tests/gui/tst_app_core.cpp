@@ -312,8 +312,10 @@ private Q_SLOTS:
         QVERIFY(!t.events().at(1).rtt);
         DeathVerdict v;
         v.cause = DeathCause::HeartbeatTimeout;
-        t.noteDead(Millis(3000), v);
+        t.noteDead(Millis(3000), v, Millis(2100));
         QVERIFY(t.events().at(1).lost);
+        // The death remembers where the silence began, for the timeline.
+        QCOMPARE(t.events().back().lastHeard, std::optional<Millis>(Millis(2100)));
         QCOMPARE(t.count(TimelineEvent::Type::Dead), 1);
         v.cause = DeathCause::LocalClose;
         t.noteDead(Millis(4000), v);

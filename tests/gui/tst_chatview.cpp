@@ -8,6 +8,7 @@
 #include "chatview.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
@@ -16,6 +17,10 @@ using namespace longline;
 using namespace longline::app;
 
 namespace {
+// A window that takes longer than this to show new lines feels frozen; the
+// bound is generous for a loaded test machine (issue 10 saw 8 s).
+constexpr qint64 ResponsiveMs = 3000;
+
 protocol::ChatMessage message(qint64 seq, const QString &text)
 {
     protocol::ChatMessage m;
@@ -141,6 +146,25 @@ private Q_SLOTS:
         QTRY_VERIFY(v.atBottom());
         QVERIFY(v.view.isFollowing());
         QTRY_VERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+    }
+
+    void megabyteLinesStayResponsive()
+    {
+        View v;
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        // 20 lines of 1 MB each (one unbroken word, the worst case for
+        // wrapping): added, laid out and painted well within a generous bound.
+        const QString huge(1024 * 1024, QLatin1Char('w'));
+        QElapsedTimer clock;
+        clock.start();
+        v.say(20, huge);
+        QTRY_VERIFY(v.atBottom());
+        v.view.viewport()->repaint();
+        v.view.resize(360, 300); // every row laid out again
+        QTRY_VERIFY(v.atBottom());
+        v.view.viewport()->repaint();
+        QVERIFY2(clock.elapsed() < ResponsiveMs, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
     }
 
     void rowsNeverOverprint()

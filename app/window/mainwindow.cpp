@@ -4,6 +4,7 @@
 
 #include "budgetreport.h"
 #include "chatlogmodel.h"
+#include "chatsearch.h"
 #include "chatview.h"
 #include "connectdialog.h"
 #include "connectionbanner.h"
@@ -144,6 +145,9 @@ void MainWindow::buildUi()
     inputRow->addWidget(m_send);
     layout->addWidget(m_banner);
     layout->addWidget(m_chatView, 1);
+    m_search = new ChatSearch(m_chatView, central);
+    connect(m_search, &ChatSearch::closed, m_input, qOverload<>(&QWidget::setFocus));
+    layout->addWidget(m_search);
     layout->addLayout(inputRow);
     connect(m_input, &QLineEdit::returnPressed, this, &MainWindow::onInputReturn);
     m_input->installEventFilter(this);
@@ -219,6 +223,9 @@ void MainWindow::buildUi()
     viewMenu->addSeparator();
     viewMenu->addAction(m_largeFontAction);
     viewMenu->addAction(tr("Clear &Conversation"), m_chat, &ChatLogModel::clear);
+    QAction *find = viewMenu->addAction(tr("&Find in Conversation…"), m_search, &ChatSearch::open);
+    find->setShortcut(QKeySequence::Find);
+    addAction(find);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     QAction *guide =

@@ -29,6 +29,7 @@ class QSplitter;
 namespace longline::app {
 
 class ChatLogModel;
+class ChatSearch;
 class ChatView;
 class ConnectionBanner;
 class EventLogModel;
@@ -71,6 +72,7 @@ public:
 
     ChatClient *client() const { return m_client; }
     ChatLogModel *chatModel() const { return m_chat; }
+    ChatSearch *search() const { return m_search; }
     ConnectionBanner *banner() const { return m_banner; }
     SettingsPanel *settingsPanel() const { return m_settingsPanel; }
     StatusPanel *statusPanel() const { return m_statusPanel; }
@@ -137,6 +139,7 @@ private:
 
     ConnectionBanner *m_banner = nullptr;
     ChatView *m_chatView = nullptr;
+    ChatSearch *m_search = nullptr;
     QLineEdit *m_input = nullptr;
     QPushButton *m_send = nullptr;
     QListView *m_members = nullptr;

@@ -374,6 +374,29 @@
     </message>
 </context>
 <context>
+    <name>longline::app::ChatSearch</name>
+    <message>
+        <source>Find in the conversation</source>
+        <translation>在对话中查找</translation>
+    </message>
+    <message>
+        <source>Older match (Enter)</source>
+        <translation>上一个（更早的）匹配（回车）</translation>
+    </message>
+    <message>
+        <source>Newer match (Shift+Enter)</source>
+        <translation>下一个（更新的）匹配（Shift+回车）</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>未找到</translation>
+    </message>
+</context>
+<context>
     <name>longline::app::ChatView</name>
     <message>
         <source>Conversation</source>
@@ -1045,6 +1068,10 @@ SHA-256 指纹：
     <message>
         <source>What the &amp;Settings Mean</source>
         <translation>设置项的含义(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Find in Conversation…</source>
+        <translation>在对话中查找(&amp;F)…</translation>
     </message>
 </context>
 <context>

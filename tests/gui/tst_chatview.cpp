@@ -5,10 +5,12 @@
 // during a flood.
 
 #include "chatlogmodel.h"
+#include "chatsearch.h"
 #include "chatview.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
@@ -165,6 +167,36 @@ private Q_SLOTS:
         v.view.viewport()->repaint();
         QVERIFY2(clock.elapsed() < ResponsiveMs, qPrintable(QString::number(clock.elapsed())));
         QVERIFY2(v.overprint().isEmpty(), qPrintable(v.overprint()));
+    }
+
+    void searchJumpsToMatches()
+    {
+        View v;
+        ChatSearch search(&v.view);
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        v.say(10);
+        v.say(1, QStringLiteral("the Needle in the haystack"));
+        v.say(30);
+        v.say(1, QStringLiteral("another needle"));
+        v.say(5);
+        QTRY_VERIFY(v.atBottom());
+        search.open();
+        search.field()->setText(QStringLiteral("NEEDLE"));
+        // Enter: the newest match first, then older ones, then around.
+        QTest::keyClick(search.field(), Qt::Key_Return);
+        QCOMPARE(v.view.currentIndex().row(), 41);
+        QVERIFY(v.view.viewport()->rect().intersects(v.view.visualRect(v.view.currentIndex())));
+        QTest::keyClick(search.field(), Qt::Key_Return);
+        QCOMPARE(v.view.currentIndex().row(), 10);
+        QVERIFY(v.view.viewport()->rect().intersects(v.view.visualRect(v.view.currentIndex())));
+        QVERIFY(!v.view.isFollowing()); // reading back: new lines do not pull it away
+        QTest::keyClick(search.field(), Qt::Key_Return, Qt::ShiftModifier);
+        QCOMPARE(v.view.currentIndex().row(), 41);
+        search.field()->setText(QStringLiteral("not in the conversation"));
+        QCOMPARE(search.findOlder(), -1);
+        QVERIFY(!search.status().isEmpty());
+        QTest::keyClick(search.field(), Qt::Key_Escape);
+        QVERIFY(search.isHidden());
     }
 
     void rowsNeverOverprint()

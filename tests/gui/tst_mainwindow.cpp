@@ -6,6 +6,7 @@
 
 #include "../support/ciskip.h"
 #include "chatlogmodel.h"
+#include "chatsearch.h"
 #include "connectionbanner.h"
 #include "guitestsupport.h"
 #include "healthline.h"
@@ -549,6 +550,14 @@ private Q_SLOTS:
         QTRY_VERIFY(w->sidePanel()->isHidden());
         QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->input()));
         QTest::keyClicks(QApplication::focusWidget(), QStringLiteral(", continued"));
+        QCOMPARE(w->input()->text(), QStringLiteral("half a thought, continued"));
+        // Ctrl+F finds in the conversation; Escape gives the input line back.
+        QTest::keyClick(w->input(), Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(w->search()->isVisible());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->search()->field()));
+        QTest::keyClick(w->search()->field(), Qt::Key_Escape);
+        QTRY_VERIFY(w->search()->isHidden());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->input()));
         QCOMPARE(w->input()->text(), QStringLiteral("half a thought, continued"));
         // Ctrl+I opens the connection page, Ctrl+M turns to the members.
         QTest::keyClick(w->input(), Qt::Key_I, Qt::ControlModifier);

@@ -78,6 +78,44 @@ void SettingsStore::setConnection(const ConnectionProfile &p)
     m_settings->setValue(QStringLiteral("connection/nick"), p.nick);
     m_settings->setValue(QStringLiteral("connection/tls"), p.tls);
     m_settings->setValue(QStringLiteral("connection/pinnedSha256"), p.pinnedSha256);
+
+    QList<ConnectionProfile> servers{p};
+    for (const ConnectionProfile &old : savedServers()) {
+        const bool same = old.host.compare(p.host, Qt::CaseInsensitive) == 0 && old.port == p.port;
+        if (!same && servers.size() < MaxSavedServers)
+            servers << old;
+    }
+    m_settings->beginWriteArray(QStringLiteral("servers"), int(servers.size()));
+    for (int i = 0; i < servers.size(); ++i) {
+        m_settings->setArrayIndex(i);
+        m_settings->setValue(QStringLiteral("host"), servers[i].host);
+        m_settings->setValue(QStringLiteral("port"), servers[i].port);
+        m_settings->setValue(QStringLiteral("nick"), servers[i].nick);
+        m_settings->setValue(QStringLiteral("tls"), servers[i].tls);
+        m_settings->setValue(QStringLiteral("pinnedSha256"), servers[i].pinnedSha256);
+    }
+    m_settings->endArray();
+}
+
+QList<ConnectionProfile> SettingsStore::savedServers() const
+{
+    QList<ConnectionProfile> servers;
+    const int n = m_settings->beginReadArray(QStringLiteral("servers"));
+    for (int i = 0; i < n; ++i) {
+        m_settings->setArrayIndex(i);
+        ConnectionProfile p;
+        p.host = m_settings->value(QStringLiteral("host")).toString();
+        const int port = m_settings->value(QStringLiteral("port")).toInt();
+        if (p.host.isEmpty() || port <= 0 || port >= 65536)
+            continue;
+        p.port = static_cast<quint16>(port);
+        p.nick = m_settings->value(QStringLiteral("nick")).toString();
+        p.tls = m_settings->value(QStringLiteral("tls"), false).toBool();
+        p.pinnedSha256 = m_settings->value(QStringLiteral("pinnedSha256")).toString();
+        servers << p;
+    }
+    m_settings->endArray();
+    return servers;
 }
 
 bool SettingsStore::adaptiveKeepWarm() const

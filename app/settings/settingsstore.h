@@ -37,8 +37,12 @@ public:
     LivenessConfig liveness() const;
     void setLiveness(const LivenessConfig &config);
 
+    // The last connection; setting it also puts it first among the saved
+    // servers (one entry per host and port, without the password).
     ConnectionProfile connection() const;
     void setConnection(const ConnectionProfile &profile);
+    static constexpr int MaxSavedServers = 8;
+    QList<ConnectionProfile> savedServers() const;
 
     bool largeFont() const;
     void setLargeFont(bool on);

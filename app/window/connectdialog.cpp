@@ -5,6 +5,7 @@
 #include "protocol.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -22,6 +23,8 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     m_message->setWordWrap(true);
     m_message->setObjectName(QStringLiteral("message"));
     m_message->hide();
+    m_saved = new QComboBox(this);
+    m_saved->setObjectName(QStringLiteral("savedServers"));
     m_host = new QLineEdit(initial.host, this);
     m_host->setObjectName(QStringLiteral("host"));
     m_host->setPlaceholderText(tr("host name or address"));
@@ -46,6 +49,8 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     m_problem->setWordWrap(true);
 
     auto *form = new QFormLayout;
+    form->addRow(tr("&Recent:"), m_saved);
+    form->setRowVisible(m_saved, false); // until there are saved servers
     form->addRow(tr("&Server:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Nick:"), m_nick);
@@ -66,12 +71,40 @@ ConnectDialog::ConnectDialog(const ConnectionProfile &initial, QWidget *parent) 
     layout->addWidget(m_problem);
     layout->addWidget(buttons);
 
+    connect(m_saved, &QComboBox::activated, this, [this](int i) {
+        if (i >= 0 && i < m_servers.size())
+            fill(m_servers.at(i));
+    });
     connect(m_host, &QLineEdit::textChanged, this, &ConnectDialog::validate);
     connect(m_nick, &QLineEdit::textChanged, this, &ConnectDialog::validate);
     validate();
     if (initial.nick.isEmpty())
         m_nick->setFocus();
     setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('m')) * 36);
+}
+
+void ConnectDialog::setSavedServers(const QList<ConnectionProfile> &servers)
+{
+    m_servers = servers;
+    m_saved->clear();
+    for (const ConnectionProfile &p : servers) {
+        const QString endpoint = p.host.contains(QLatin1Char(':'))
+                                     ? QStringLiteral("[%1]:%2").arg(p.host).arg(p.port)
+                                     : QStringLiteral("%1:%2").arg(p.host).arg(p.port);
+        m_saved->addItem(p.nick.isEmpty() ? endpoint : tr("%1 as %2").arg(endpoint, p.nick));
+    }
+    if (auto *form = findChild<QFormLayout *>())
+        form->setRowVisible(m_saved, !servers.isEmpty());
+}
+
+void ConnectDialog::fill(const ConnectionProfile &p)
+{
+    m_host->setText(p.host);
+    m_port->setValue(p.port);
+    m_nick->setText(p.nick);
+    m_tls->setChecked(p.tls);
+    m_pinnedSha256 = p.pinnedSha256;
+    m_password->clear();
 }
 
 ConnectionProfile ConnectDialog::profile() const

@@ -7,6 +7,7 @@
 #include <QDialog>
 
 class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSpinBox;
 class QLabel;
@@ -31,10 +32,16 @@ public:
     };
     // Focuses `field` with its text selected, so typing replaces it.
     void focusField(Field field);
+    // Servers connected to before, most recent first: choosing one fills
+    // the fields (the password is never remembered).
+    void setSavedServers(const QList<ConnectionProfile> &servers);
 
 private:
     void validate();
+    void fill(const ConnectionProfile &profile);
 
+    QComboBox *m_saved;
+    QList<ConnectionProfile> m_servers;
     QLineEdit *m_host;
     QSpinBox *m_port;
     QLineEdit *m_nick;

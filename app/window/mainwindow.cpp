@@ -471,6 +471,7 @@ void MainWindow::showConnectDialog(const QString &message, ConnectDialog::Field 
     if (initial.nick.isEmpty())
         initial.nick = qEnvironmentVariable("USER");
     ConnectDialog dialog(initial, this);
+    dialog.setSavedServers(m_store->savedServers());
     dialog.setMessage(message);
     if (!message.isEmpty())
         dialog.focusField(focus);

@@ -475,6 +475,14 @@
         <source>C&amp;onnect</source>
         <translation>连接(&amp;O)</translation>
     </message>
+    <message>
+        <source>&amp;Recent:</source>
+        <translation>最近使用(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>%1 as %2</source>
+        <translation>%1，昵称 %2</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ConnectionBanner</name>

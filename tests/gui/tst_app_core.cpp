@@ -341,6 +341,27 @@ private Q_SLOTS:
                  QStringLiteral("Noticed after %1.").arg(Presentation::duration(v.detection)));
     }
 
+    void savedServersRememberEachServerOnce()
+    {
+        QTemporaryDir dir;
+        SettingsStore store(dir.filePath(QStringLiteral("settings.ini")));
+        QVERIFY(store.savedServers().isEmpty());
+        ConnectionProfile a(QStringLiteral("chat.example"), 9999, QStringLiteral("ann"));
+        a.password = QStringLiteral("secret");
+        store.setConnection(a);
+        store.setConnection({QStringLiteral("127.0.0.1"), 4242, QStringLiteral("bo")});
+        // The same server again, another nick: one entry, moved first.
+        store.setConnection({QStringLiteral("CHAT.example"), 9999, QStringLiteral("cy")});
+        const QList<ConnectionProfile> saved = store.savedServers();
+        QCOMPARE(saved.size(), 2);
+        QCOMPARE(saved.at(0).nick, QStringLiteral("cy"));
+        QCOMPARE(saved.at(1).port, quint16(4242));
+        QVERIFY(saved.at(0).password.isEmpty()); // never written to disk
+        for (int i = 0; i < SettingsStore::MaxSavedServers + 3; ++i)
+            store.setConnection({QStringLiteral("h%1").arg(i), 1000, QStringLiteral("n")});
+        QCOMPARE(store.savedServers().size(), SettingsStore::MaxSavedServers);
+    }
+
     void csvQuotesWhatNeedsQuoting()
     {
         EventLogModel log;

@@ -7,6 +7,7 @@
 #include "../support/ciskip.h"
 #include "chatlogmodel.h"
 #include "chatsearch.h"
+#include "connectdialog.h"
 #include "connectionbanner.h"
 #include "guitestsupport.h"
 #include "healthline.h"
@@ -21,6 +22,7 @@
 #include "timelinemodel.h"
 #include "unreadalert.h"
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
@@ -532,6 +534,29 @@ private Q_SLOTS:
             QVERIFY(HelpDialog::html(page).size() > 200);
         QVERIFY(
             HelpDialog::html(HelpDialog::Page::Settings).contains(QLatin1String("Ping interval")));
+    }
+
+    void connectDialogOffersSavedServers()
+    {
+        ConnectDialog dialog(ConnectionProfile{});
+        auto *saved = dialog.findChild<QComboBox *>(QStringLiteral("savedServers"));
+        QVERIFY(saved);
+        dialog.show();
+        QVERIFY(!saved->isVisible()); // nothing saved yet
+        ConnectionProfile tls(QStringLiteral("secure.example"), 7000, QStringLiteral("kim"));
+        tls.tls = true;
+        tls.pinnedSha256 = QStringLiteral("AB:CD");
+        dialog.setSavedServers({{QStringLiteral("127.0.0.1"), 4242, QStringLiteral("lee")}, tls});
+        QVERIFY(saved->isVisible());
+        QCOMPARE(saved->count(), 2);
+        saved->setCurrentIndex(1);
+        Q_EMIT saved->activated(1);
+        const ConnectionProfile chosen = dialog.profile();
+        QCOMPARE(chosen.host, QStringLiteral("secure.example"));
+        QCOMPARE(chosen.port, quint16(7000));
+        QCOMPARE(chosen.nick, QStringLiteral("kim"));
+        QVERIFY(chosen.tls);
+        QCOMPARE(chosen.pinnedSha256, QStringLiteral("AB:CD"));
     }
 
     void keyboardShortcutsOpenDialogAndPanel()

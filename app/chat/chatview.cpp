@@ -5,11 +5,15 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
+#include <QDesktopServices>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QTextLayout>
+#include <QUrl>
 
 namespace longline::app {
 
@@ -195,15 +199,23 @@ void ChatItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     painter->drawText(QRect(x, r.top(), c.nick, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
                       nfm.elidedText(e->nick, Qt::ElideRight, c.nick));
     x += c.nick + ColumnGap;
-    // Text
-    const int textWidth = std::max(40, r.right() - x - c.status - ColumnGap);
+    // Text, web addresses underlined in the link colour
+    const QRect text = textRect(option.rect, fm);
     QTextLayout layout(e->text, font);
-    layoutText(layout, textWidth);
+    QList<QTextLayout::FormatRange> links;
+    for (const auto &[start, length] : linkSpans(e->text)) {
+        QTextCharFormat f;
+        f.setForeground(pal.color(QPalette::Link));
+        f.setFontUnderline(true);
+        links.append({start, length, f});
+    }
+    layout.setFormats(links);
+    layoutText(layout, text.width());
     painter->setFont(font);
     painter->setPen(e->fromHistory ? textColor.lighter(140) : textColor);
     if (e->delivery == ChatEntry::Delivery::Unsent)
         painter->setPen(dim);
-    layout.draw(painter, QPointF(x, r.top()));
+    layout.draw(painter, text.topLeft());
     // Delivery mark
     const QRect mark(r.right() - c.status, r.top(), c.status, fm.height());
     if (e->delivery == ChatEntry::Delivery::Unsent) {
@@ -225,9 +237,64 @@ void ChatItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     painter->restore();
 }
 
+QRect ChatItemDelegate::textRect(const QRect &rowRect, const QFontMetrics &fm) const
+{
+    const QRect r = rowRect.adjusted(PadX, PadY, -PadX, -PadY);
+    const Columns c = columns(fm);
+    const int x = r.left() + c.time + ColumnGap + c.nick + ColumnGap;
+    return {x, r.top(), std::max(40, r.right() - x - c.status - ColumnGap), r.height()};
+}
+
+QList<std::pair<int, int>> ChatItemDelegate::linkSpans(const QString &text)
+{
+    static const QRegularExpression url(QStringLiteral("https?://[^\\s<>\"]+"),
+                                        QRegularExpression::CaseInsensitiveOption);
+    QList<std::pair<int, int>> spans;
+    for (auto it = url.globalMatch(text); it.hasNext();) {
+        const auto m = it.next();
+        QString link = m.captured();
+        // A sentence's full stop or closing bracket is not part of the link.
+        while (!link.isEmpty() && QStringLiteral(".,;:!?)]}'").contains(link.back()))
+            link.chop(1);
+        spans.append({int(m.capturedStart()), int(link.size())});
+    }
+    return spans;
+}
+
+QString ChatItemDelegate::linkAt(const QModelIndex &index, const QRect &rowRect,
+                                 const QPoint &pos) const
+{
+    const ChatEntry *e = entryFor(index);
+    if (!e || e->kind != ChatEntry::Kind::Message)
+        return {};
+    const auto spans = linkSpans(e->text);
+    if (spans.isEmpty())
+        return {};
+    const QFont font = m_view->font();
+    const QRect text = textRect(rowRect, QFontMetrics(font));
+    QTextLayout layout(e->text, font);
+    layoutText(layout, text.width());
+    const QPointF p = pos - text.topLeft();
+    for (int i = 0; i < layout.lineCount(); ++i) {
+        const QTextLine line = layout.lineAt(i);
+        if (p.y() < line.y() || p.y() >= line.y() + line.height() || p.x() < 0 ||
+            p.x() > line.naturalTextWidth())
+            continue;
+        const int at = line.xToCursor(p.x(), QTextLine::CursorOnCharacter);
+        for (const auto &[start, length] : spans) {
+            if (at >= start && at < start + length)
+                return e->text.mid(start, length);
+        }
+    }
+    return {};
+}
+
 ChatView::ChatView(QWidget *parent) : QListView(parent)
 {
-    setItemDelegate(new ChatItemDelegate(this));
+    m_delegate = new ChatItemDelegate(this);
+    setItemDelegate(m_delegate);
+    setMouseTracking(true); // the hand over links
+    m_openLink = [](const QUrl &url) { QDesktopServices::openUrl(url); };
     setUniformItemSizes(false);
     setResizeMode(QListView::Adjust);
     setWordWrap(true);
@@ -345,6 +412,28 @@ void ChatView::placeMarker()
     m_marker->move(area.center().x() - m_marker->width() / 2,
                    area.bottom() - m_marker->height() - MarkerMargin);
     m_marker->raise();
+}
+
+void ChatView::mouseMoveEvent(QMouseEvent *event)
+{
+    const QPoint pos = event->position().toPoint();
+    const QModelIndex index = indexAt(pos);
+    const bool overLink =
+        index.isValid() && !m_delegate->linkAt(index, visualRect(index), pos).isEmpty();
+    viewport()->setCursor(overLink ? Qt::PointingHandCursor : Qt::ArrowCursor);
+    QListView::mouseMoveEvent(event);
+}
+
+void ChatView::mouseReleaseEvent(QMouseEvent *event)
+{
+    const QPoint pos = event->position().toPoint();
+    const QModelIndex index = indexAt(pos);
+    if (event->button() == Qt::LeftButton && index.isValid()) {
+        const QString link = m_delegate->linkAt(index, visualRect(index), pos);
+        if (!link.isEmpty())
+            m_openLink(QUrl(link, QUrl::TolerantMode));
+    }
+    QListView::mouseReleaseEvent(event);
 }
 
 void ChatView::resizeEvent(QResizeEvent *event)

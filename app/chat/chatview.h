@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QListView>
 #include <QStyledItemDelegate>
+#include <functional>
 
 class QPushButton;
 
@@ -26,6 +27,10 @@ public:
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
     static QColor nickColor(const QString &nick, const QPalette &palette);
+    // The web address under `pos` in the row drawn in `rowRect`, if any.
+    QString linkAt(const QModelIndex &index, const QRect &rowRect, const QPoint &pos) const;
+    // Where each http(s) address in `text` starts and how long it is.
+    static QList<std::pair<int, int>> linkSpans(const QString &text);
 
 private:
     struct Columns
@@ -35,6 +40,8 @@ private:
         int status = 0;
     };
     Columns columns(const QFontMetrics &fm) const;
+    // Where a message's text column starts and how wide it is.
+    QRect textRect(const QRect &rowRect, const QFontMetrics &fm) const;
     int availableWidth() const;
     const ChatEntry *entryFor(const QModelIndex &index) const;
 
@@ -61,6 +68,10 @@ public:
     // Messages that arrived below while the user was reading further up.
     int unreadBelow() const { return m_unreadBelow; }
     QPushButton *unreadMarker() const { return m_marker; }
+    // How a clicked link is opened (QDesktopServices by default; tests
+    // put their own here).
+    using LinkOpener = std::function<void(const QUrl &url)>;
+    void setLinkOpener(LinkOpener opener) { m_openLink = std::move(opener); }
     // Back to the newest message, following again.
     void jumpToBottom();
 
@@ -72,6 +83,8 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
 
 private:
     void copySelection();
@@ -84,6 +97,8 @@ private:
 
     ChatLogModel *m_model = nullptr;
     QPushButton *m_marker = nullptr;
+    ChatItemDelegate *m_delegate = nullptr;
+    LinkOpener m_openLink;
     int m_unreadBelow = 0;
     // Decided by the user's scrolling alone: a banner, a font change or a
     // scroll bar appearing changes the range, never whether to follow.

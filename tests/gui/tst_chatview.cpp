@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
+#include <QUrl>
 
 using namespace longline;
 using namespace longline::app;
@@ -197,6 +198,39 @@ private Q_SLOTS:
         QVERIFY(!search.status().isEmpty());
         QTest::keyClick(search.field(), Qt::Key_Escape);
         QVERIFY(search.isHidden());
+    }
+
+    void linksOpenWhenClicked()
+    {
+        View v;
+        QList<QUrl> opened;
+        v.view.setLinkOpener([&opened](const QUrl &url) { opened << url; });
+        QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+        v.say(1, QStringLiteral("the notes are at https://example.org/lab?id=7. see you"));
+        QTRY_COMPARE(v.model.rowCount(), 1);
+        QApplication::processEvents();
+        const QModelIndex row = v.model.index(0);
+        const QRect rect = v.view.visualRect(row);
+        auto *delegate = qobject_cast<ChatItemDelegate *>(v.view.itemDelegate());
+        QVERIFY(delegate);
+        // Somewhere on the address, and somewhere on plain text.
+        QPoint onLink, onText;
+        for (int x = rect.left(); x < rect.right(); ++x) {
+            const QPoint p(x, rect.top() + rect.height() / 2);
+            const bool link = !delegate->linkAt(row, rect, p).isEmpty();
+            if (link && onLink.isNull())
+                onLink = p;
+            if (!link && x > rect.left() + rect.width() / 2 && onText.isNull())
+                onText = p;
+        }
+        QVERIFY(!onLink.isNull());
+        QTest::mouseClick(v.view.viewport(), Qt::LeftButton, {}, onText);
+        QVERIFY(opened.isEmpty());
+        QTest::mouseClick(v.view.viewport(), Qt::LeftButton, {}, onLink);
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(opened.first(), QUrl(QStringLiteral("https://example.org/lab?id=7")));
+        QCOMPARE(ChatItemDelegate::linkSpans(QStringLiteral("(http://a.b/c), x")).first(),
+                 (std::pair<int, int>(1, 12)));
     }
 
     void rowsNeverOverprint()

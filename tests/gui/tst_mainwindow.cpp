@@ -559,6 +559,34 @@ private Q_SLOTS:
         QCOMPARE(chosen.pinnedSha256, QStringLiteral("AB:CD"));
     }
 
+    void serverPingsFirstIsNotWaitingForever()
+    {
+        // The server pings after 0.3 s of silence, long before the window's
+        // own 5 s: the window never has to ping and says why there is no
+        // round trip of its own, and the health line takes the kernel's.
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start({QStringLiteral("--heartbeat"), QStringLiteral("0.3,5")}));
+        Window w;
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 5000ms;
+        config.heartbeat.timeout = 5000ms;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("omar")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        w->sidePanel()->showPage(SidePanel::Page::Connection);
+        // Several server pings later, still no PING of ours.
+        QTRY_VERIFY(w->client()->liveness()->uptime() >= 1500ms);
+        QCOMPARE(w->client()->liveness()->rtt().count, 0);
+        w->statusPanel()->refreshLive();
+        const QString rtt = w->statusPanel()->valueText(QStringLiteral("rttLast"));
+        QVERIFY2(rtt.contains(QLatin1String("a ping goes out after")), qPrintable(rtt));
+        QVERIFY(!rtt.contains(QLatin1String("waiting")));
+        QTRY_VERIFY2(w->healthLine()->text().contains(QLatin1String("(kernel)")),
+                     qPrintable(w->healthLine()->text()));
+    }
+
     void keyboardShortcutsOpenDialogAndPanel()
     {
         Window w;

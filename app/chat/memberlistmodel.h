@@ -1,5 +1,5 @@
 #pragma once
-// Who is online, for the members dock. JOIN and LEAVE update a sorted set
+// Who is online, for the side panel's members page. JOIN and LEAVE update a sorted set
 // at O(log n); the rows the view sees are a snapshot of it refreshed at
 // most every RefreshInterval, so a flood of presence lines costs the window
 // a few resets a second instead of a rebuild per line.

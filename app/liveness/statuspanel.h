@@ -1,5 +1,5 @@
 #pragma once
-// The status dock: the connection's state and uptime, heartbeat round trips,
+// The side panel's connection page: the connection's state and uptime, heartbeat round trips,
 // live lag and silence, the kernel's view of the socket (keepalive timer,
 // unanswered probes, last ACK, retransmissions), the timeline and the event
 // log. Fed by ChatClient / ConnectionLiveness signals through MainWindow.

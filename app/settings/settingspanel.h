@@ -1,5 +1,5 @@
 #pragma once
-// The liveness settings dock: mode, presets, keepalive and heartbeat values,
+// The side panel's settings page: mode, presets, keepalive and heartbeat values,
 // the NAT idle timeout to check against, the detection budget these imply
 // with warnings, and what the kernel actually took on the open socket.
 // Every change is announced at once (configChanged); the window applies it.

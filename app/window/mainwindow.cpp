@@ -89,7 +89,7 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
 MainWindow::~MainWindow()
 {
     // Children die after this destructor has run: their last signals
-    // (socket teardown, docks hiding) must not reach this half-gone window.
+    // (socket teardown, panels hiding) must not reach this half-gone window.
     const auto children = findChildren<QObject *>();
     for (QObject *child : children)
         disconnect(child, nullptr, this, nullptr);

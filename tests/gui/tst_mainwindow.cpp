@@ -26,6 +26,7 @@
 #include <QDialog>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QLibraryInfo>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
@@ -33,6 +34,8 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -585,6 +588,31 @@ private Q_SLOTS:
         QVERIFY(!rtt.contains(QLatin1String("waiting")));
         QTRY_VERIFY2(w->healthLine()->text().contains(QLatin1String("(kernel)")),
                      qPrintable(w->healthLine()->text()));
+    }
+
+    void qtsOwnMessagesAreTranslated()
+    {
+        // What main() loads beside our own translation (install-deps.sh
+        // installs qt6-translations-l10n): a refused connection reads in
+        // Chinese in the banner, not "Connection refused".
+        QTranslator qt;
+        if (!qt.load(QLocale(QStringLiteral("zh_CN")), QStringLiteral("qtbase"),
+                     QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            LONGLINE_SKIP_UNLESS_CI("qtbase_zh_CN.qm missing: apt-get install "
+                                    "qt6-translations-l10n");
+        QApplication::installTranslator(&qt);
+        QTcpServer closed; // a port that was free a moment ago refuses
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        QTcpSocket socket;
+        QSignalSpy failed(&socket, &QAbstractSocket::errorOccurred);
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(failed.wait(ConnectMs));
+        const QString error = socket.errorString();
+        QApplication::removeTranslator(&qt);
+        QVERIFY2(!error.contains(QLatin1String("refused")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("拒绝")), qPrintable(error));
     }
 
     void keyboardShortcutsOpenDialogAndPanel()

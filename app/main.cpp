@@ -133,6 +133,9 @@ int main(int argc, char *argv[])
         scene.suffix = options->screenshotSuffix;
         scene.pathScenario = options->screenshotScenario == QLatin1String("path");
         scene.chinese = locale.language() == QLocale::Chinese;
+        if (const QStringList wh = options->screenshotSize.split(QLatin1Char('x'));
+            wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0)
+            scene.windowSize = QSize(wh[0].toInt(), wh[1].toInt());
         auto *director = new ScreenshotDirector(&window, scene, &window);
         QTimer::singleShot(0, director, &ScreenshotDirector::start);
         return app.exec();

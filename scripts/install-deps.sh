@@ -11,7 +11,7 @@ PACKAGES="
     build-essential cmake ninja-build pkg-config git ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libqt6sql6-sqlite qt6-qpa-plugins libgl-dev
-    fonts-noto-cjk fonts-dejavu-core
+    fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core qt6-translations-l10n
     xvfb xauth x11-utils
     iproute2 nftables conntrack tcpdump netcat-openbsd procps psmisc util-linux
     python3 openssl libssl-dev libasio-dev systemd systemd-container sqlite3

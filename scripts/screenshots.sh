@@ -1,9 +1,11 @@
 #!/bin/sh
 # Renders the desktop client's screenshots under Xvfb into docs/screenshots/:
-# chat.png, settings.png, status-dead.png, reconnected.png and the same in
-# Simplified Chinese (*-zh_CN.png). Starts its own server on a free loopback
-# port; the window runs a scripted scenario (a hidden --screenshot-dir mode)
-# and grabs itself.
+# chat, settings, status-dead and reconnected at the screen sizes people use
+# (1024x600, 1280x720, 1280x720 with Larger text for a projector, 1920x1080),
+# in English and Simplified Chinese: chat-1280x720.png,
+# chat-1280x720-large-zh_CN.png and so on. Starts its own server on a free
+# loopback port; the window, as large as the virtual screen, runs a scripted
+# scenario (a hidden --screenshot-dir mode) and grabs itself.
 #
 #   scripts/screenshots.sh [BUILD_DIR]      (default: build)
 set -eu
@@ -52,19 +54,26 @@ stop_server() {
 }
 mkdir -p "$out"
 
-shoot() { # LANG NICK SUFFIX
+shoot() { # LANG NICK SIZE SUFFIX [--large-font]
     start_server
     # A fresh settings file per run: screenshots never depend on the
     # developer's own configuration.
     rm -f "$work/settings.ini"
-    LC_ALL=C.UTF-8 xvfb-run -a -s "-screen 0 1600x1000x24 -dpi 96" \
+    LC_ALL=C.UTF-8 xvfb-run -a -s "-screen 0 ${3}x24 -dpi 96" \
         "$gui" --lang "$1" --host 127.0.0.1 --port "$port" --nick "$2" \
-        --settings-file "$work/settings.ini" \
-        --screenshot-dir "$out" ${3:+--screenshot-suffix "$3"}
+        --settings-file "$work/settings.ini" --screenshot-size "$3" \
+        --screenshot-dir "$out" --screenshot-suffix "$4" ${5:-}
     stop_server
 }
 
-shoot en alice ""
-shoot zh_CN 小明 -zh_CN
+for lang in en zh_CN; do
+    nick=alice
+    tail=
+    [ "$lang" = zh_CN ] && { nick=小明; tail=-zh_CN; }
+    shoot "$lang" "$nick" 1024x600 "-1024x600$tail"
+    shoot "$lang" "$nick" 1280x720 "-1280x720$tail"
+    shoot "$lang" "$nick" 1280x720 "-1280x720-large$tail" --large-font
+    shoot "$lang" "$nick" 1920x1080 "-1920x1080$tail"
+done
 echo "screenshots in $out:"
 ls -1 "$out"

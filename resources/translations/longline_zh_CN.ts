@@ -332,6 +332,22 @@
         <source>%1 after %2 (budget %3, on time: %4 over is within the %5 scheduling tolerance)</source>
         <translation>%2后%1（预期 %3，按时：超出 %4，在 %5 的调度容差之内）</translation>
     </message>
+    <message>
+        <source>Noticed after %1.</source>
+        <translation>%1后发现。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, within the budget of %2.</source>
+        <translation>%1后发现，在 %2 的预期之内。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
+        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, later than the budget of %2.</source>
+        <translation>%1后发现，晚于 %2 的预期。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ChatItemDelegate</name>
@@ -358,6 +374,29 @@
     </message>
 </context>
 <context>
+    <name>longline::app::ChatSearch</name>
+    <message>
+        <source>Find in the conversation</source>
+        <translation>在对话中查找</translation>
+    </message>
+    <message>
+        <source>Older match (Enter)</source>
+        <translation>上一个（更早的）匹配（回车）</translation>
+    </message>
+    <message>
+        <source>Newer match (Shift+Enter)</source>
+        <translation>下一个（更新的）匹配（Shift+回车）</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>关闭（Esc）</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>未找到</translation>
+    </message>
+</context>
+<context>
     <name>longline::app::ChatView</name>
     <message>
         <source>Conversation</source>
@@ -370,6 +409,12 @@
     <message>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new message(s) below ↓</source>
+        <translation>
+            <numerusform>下方有 %n 条新消息 ↓</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -399,10 +444,6 @@
         <translation>昵称(&amp;N)：</translation>
     </message>
     <message>
-        <source>&amp;Connect</source>
-        <translation>连接(&amp;C)</translation>
-    </message>
-    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -430,6 +471,18 @@
         <source>Pass&amp;word:</source>
         <translation>密码(&amp;W)：</translation>
     </message>
+    <message>
+        <source>C&amp;onnect</source>
+        <translation>连接(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Recent:</source>
+        <translation>最近使用(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>%1 as %2</source>
+        <translation>%1，昵称 %2</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ConnectionBanner</name>
@@ -446,8 +499,8 @@
         <translation>编辑连接(&amp;E)…</translation>
     </message>
     <message>
-        <source>&amp;Trust this certificate…</source>
-        <translation>信任此证书(&amp;T)…</translation>
+        <source>Trust this certi&amp;ficate…</source>
+        <translation>信任此证书(&amp;F)…</translation>
     </message>
 </context>
 <context>
@@ -463,6 +516,143 @@
     <message>
         <source>Details</source>
         <translation>详情</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::HealthLine</name>
+    <message>
+        <source>RTT %1</source>
+        <translation>往返 %1</translation>
+    </message>
+    <message>
+        <source>RTT %1 (kernel)</source>
+        <translation>往返 %1（内核）</translation>
+    </message>
+    <message>
+        <source>silent %1</source>
+        <translation>静默 %1</translation>
+    </message>
+    <message>
+        <source>ping in %1</source>
+        <translation>%1后发送 PING</translation>
+    </message>
+    <message>
+        <source>keepalive probe in %1</source>
+        <translation>%1后发送保活探测</translation>
+    </message>
+    <message>
+        <source>dead link noticed within %1</source>
+        <translation>%1内可发现断开的链路</translation>
+    </message>
+    <message>
+        <source>no liveness detection</source>
+        <translation>未启用存活检测</translation>
+    </message>
+    <message>
+        <source>heartbeats notice a dead link within %1</source>
+        <translation>心跳会在 %1 内发现断开的连接</translation>
+    </message>
+    <message>
+        <source>the TCP user timeout ends it within %1</source>
+        <translation>TCP 用户超时会在 %1 内结束它</translation>
+    </message>
+    <message>
+        <source>only retransmissions end it, after about 15 min</source>
+        <translation>只有重传会结束它，大约需要 15 分钟</translation>
+    </message>
+    <message>
+        <source>Online, waiting %1 for an ACK</source>
+        <translation>在线，已等待 ACK %1</translation>
+    </message>
+    <message>
+        <source>Keepalive paused by unacknowledged data; %1</source>
+        <translation>有未确认的数据，保活探测暂停；%1</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::HelpDialog</name>
+    <message>
+        <source>Longline User Guide</source>
+        <translation>长线使用指南</translation>
+    </message>
+    <message>
+        <source>Keyboard Shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>What the Settings Mean</source>
+        <translation>设置项的含义</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Chatting&lt;/h3&gt;&lt;p&gt;Connect with Ctrl+K: a server, a port and a nick. Type in the line at the bottom and press Enter. Up and Down bring back what you sent before; Tab completes a nick. If you scroll up to read, new messages wait below and a marker counts them; click it to jump back down.&lt;/p&gt;&lt;h3&gt;When the connection dies&lt;/h3&gt;&lt;p&gt;A banner above the conversation says what died, why, and how long it took to notice compared with the budget your settings promise. Longline reconnects by itself; what you typed meanwhile is kept, marked unsent, and sent once the connection is back. Missed messages come from the server&apos;s history.&lt;/p&gt;&lt;h3&gt;The side panel&lt;/h3&gt;&lt;p&gt;Beside the chat: who is online, the connection&apos;s status (round trips, the kernel&apos;s view of the socket, a timeline and an event log) and the liveness settings. The status bar always shows the state, the round trip, the silence since the last byte, the next probe and the budget in force.&lt;/p&gt;&lt;h3&gt;In a classroom&lt;/h3&gt;&lt;p&gt;View → Larger Text (Ctrl+Shift+L) makes everything readable on a projector; the window still fits 1280x720.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;聊天&lt;/h3&gt;&lt;p&gt;按 Ctrl+K 连接：填写服务器、端口和昵称。在底部的输入行里打字，按回车发送。上下方向键可以找回之前发过的内容；Tab 键补全昵称。如果你向上滚动阅读，新消息会留在下面，并有一个提示标记显示条数；点击它即可跳回底部。&lt;/p&gt;&lt;h3&gt;连接断开时&lt;/h3&gt;&lt;p&gt;对话上方的横幅会说明是什么断开了、原因是什么，以及与你的设置所承诺的预期相比，花了多长时间才发现。长线会自动重连；期间输入的内容会保留并标记为未发送，连接恢复后再发出。错过的消息会从服务器的历史记录中取回。&lt;/p&gt;&lt;h3&gt;侧边面板&lt;/h3&gt;&lt;p&gt;在聊天旁边：谁在线、连接状态（往返时间、内核眼中的套接字、时间线和事件日志）以及存活检测设置。状态栏始终显示连接状态、往返时间、距最后一个字节的静默、下一次探测的时间以及当前生效的预期。&lt;/p&gt;&lt;h3&gt;在课堂上&lt;/h3&gt;&lt;p&gt;“视图 → 放大文字”（Ctrl+Shift+L）让投影仪上的一切都清晰可读；窗口仍然能放进 1280x720 的屏幕。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;table cellpadding=&quot;4&quot;&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Connect to a server&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Disconnect (no automatic reconnect)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+M&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: who is online&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: connection status&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+,&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Side panel: liveness settings (again to close)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+L&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Larger text for a projector&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Up / Down&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Messages you sent before&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Complete a nick&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+C&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Copy the selected messages&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;This guide&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Quit&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;p&gt;/who asks who is online; /quit disconnects.&lt;/p&gt;</source>
+        <translation>&lt;table cellpadding=&quot;4&quot;&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;连接到服务器&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D&lt;/b&gt;&lt;/td&gt;&lt;td&gt;断开连接（不自动重连）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+M&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：谁在线&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：连接状态&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+,&lt;/b&gt;&lt;/td&gt;&lt;td&gt;侧边面板：存活检测设置（再按一次关闭）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+L&lt;/b&gt;&lt;/td&gt;&lt;td&gt;为投影仪放大文字&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;上 / 下&lt;/b&gt;&lt;/td&gt;&lt;td&gt;之前发送过的消息&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;补全昵称&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+C&lt;/b&gt;&lt;/td&gt;&lt;td&gt;复制选中的消息&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;本指南&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退出&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;p&gt;/who 查询谁在线；/quit 断开连接。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;A connection can die without a word: a NAT gateway forgets it, a cable is pulled, a laptop sleeps. These settings decide how soon Longline notices.&lt;/p&gt;&lt;h3&gt;OS keepalive&lt;/h3&gt;&lt;p&gt;The kernel sends a probe after &lt;b&gt;Idle&lt;/b&gt; seconds of silence, then one every &lt;b&gt;Interval&lt;/b&gt; seconds; after &lt;b&gt;Count&lt;/b&gt; unanswered probes the connection is dead. Probes wait while sent data is still unacknowledged.&lt;/p&gt;&lt;h3&gt;TCP user timeout&lt;/h3&gt;&lt;p&gt;How long sent data may stay unacknowledged before the kernel gives up. With keepalive on, it also caps the probing.&lt;/p&gt;&lt;h3&gt;Application heartbeats&lt;/h3&gt;&lt;p&gt;Longline itself sends a PING after &lt;b&gt;Ping interval&lt;/b&gt; of silence and declares the server dead after a further &lt;b&gt;Timeout&lt;/b&gt;. They pass through every proxy and also keep NAT mappings warm.&lt;/p&gt;&lt;h3&gt;NAT idle timeout&lt;/h3&gt;&lt;p&gt;How long the gateway on your path keeps an idle connection. Keep-warm traffic must come more often than that; &quot;Measure this path&quot; finds it.&lt;/p&gt;&lt;h3&gt;The budget&lt;/h3&gt;&lt;p&gt;The worst-case time to notice a dead link with these settings. A verdict within the budget, or over it by less than the timers&apos; scheduling tolerance, is on time.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;连接可能悄无声息地断开：NAT 网关忘记了它，网线被拔掉，笔记本进入睡眠。这些设置决定长线多快能发现。&lt;/p&gt;&lt;h3&gt;系统保活&lt;/h3&gt;&lt;p&gt;静默 &lt;b&gt;空闲&lt;/b&gt; 秒后，内核发出一个探测包，之后每隔 &lt;b&gt;间隔&lt;/b&gt; 秒发一个；连续 &lt;b&gt;次数&lt;/b&gt; 个探测都没有应答，连接即判定断开。已发送的数据尚未被确认时，探测会暂停。&lt;/p&gt;&lt;h3&gt;TCP 用户超时&lt;/h3&gt;&lt;p&gt;已发送的数据最多可以多久得不到确认，之后内核放弃连接。开启保活时，它也限制探测的总时长。&lt;/p&gt;&lt;h3&gt;应用层心跳&lt;/h3&gt;&lt;p&gt;长线自己在静默达到 &lt;b&gt;PING 间隔&lt;/b&gt; 后发送 PING，若再过 &lt;b&gt;超时&lt;/b&gt; 仍无任何数据，就判定服务器已断开。心跳能穿过任何代理，也能让 NAT 映射保持活跃。&lt;/p&gt;&lt;h3&gt;NAT 空闲超时&lt;/h3&gt;&lt;p&gt;你所在路径上的网关会把空闲连接保留多久。保持映射的流量必须比这更频繁；“测量此路径”可以测出这个值。&lt;/p&gt;&lt;h3&gt;预期&lt;/h3&gt;&lt;p&gt;在这些设置下，发现断开的链路最坏需要多长时间。判定落在预期之内，或超出的部分小于定时器的调度容差，都算按时。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>longline::app::KeepWarmController</name>
+    <message>
+        <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
+        <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Adaptive: measuring this network in the background…</source>
+        <translation>自适应：正在后台测量此网络…</translation>
+    </message>
+    <message>
+        <source>adaptive keep-warm: measuring this network</source>
+        <translation>自适应映射保持：正在测量此网络</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping still survives %1 idle</source>
+        <translation>复查：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>re-check: a mapping idle for %1 was lost</source>
+        <translation>复查：空闲 %1 的映射已丢失</translation>
+    </message>
+    <message>
+        <source>keepalive idle %1</source>
+        <translation>保活空闲 %1</translation>
+    </message>
+    <message>
+        <source>heartbeat every %1</source>
+        <translation>每 %1 一次心跳</translation>
+    </message>
+    <message>
+        <source>remembered for this network: mappings survive %1 idle</source>
+        <translation>沿用此网络的记录：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>just measured: mappings survive %1 idle</source>
+        <translation>刚刚测得：映射在空闲 %1后仍然存活</translation>
+    </message>
+    <message>
+        <source>a keep-warm did not hold the mapping: halved at once, measuring again when back online</source>
+        <translation>映射保持未能保住映射：间隔已立即减半，重新上线后将再次测量</translation>
+    </message>
+    <message>
+        <source>a re-check probe was lost: halved at once, measuring again</source>
+        <translation>一个复查探测丢失：间隔已立即减半，正在重新测量</translation>
+    </message>
+    <message>
+        <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
+        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
+    </message>
+    <message>
+        <source>Adaptive: %1 (%2).</source>
+        <translation>自适应：%1（%2）。</translation>
     </message>
 </context>
 <context>
@@ -698,18 +888,6 @@
         <translation>与 %1 的连接已断开：%2</translation>
     </message>
     <message>
-        <source>Noticed after %1, within the budget of %2.</source>
-        <translation>%1后发现，在 %2 的预期之内。</translation>
-    </message>
-    <message>
-        <source>Noticed after %1, later than the budget of %2.</source>
-        <translation>%1后发现，晚于 %2 的预期。</translation>
-    </message>
-    <message>
-        <source>Noticed after %1.</source>
-        <translation>%1后发现。</translation>
-    </message>
-    <message>
         <source>dead</source>
         <translation>断开</translation>
     </message>
@@ -800,18 +978,6 @@
         <translation>长线 — %1</translation>
     </message>
     <message>
-        <source>RTT %1</source>
-        <translation>往返 %1</translation>
-    </message>
-    <message>
-        <source>Detects a dead link within %1</source>
-        <translation>%1内可发现断开的链路</translation>
-    </message>
-    <message>
-        <source>No liveness detection</source>
-        <translation>未启用存活检测</translation>
-    </message>
-    <message>
         <source>closed the window</source>
         <translation>关闭了窗口</translation>
     </message>
@@ -896,84 +1062,24 @@ SHA-256 指纹：
         <translation>NAT</translation>
     </message>
     <message>
-        <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
-        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
+        <source>(%1) Longline — %2</source>
+        <translation>(%1) 长线 — %2</translation>
     </message>
     <message>
-        <source>heartbeats notice a dead link within %1</source>
-        <translation>心跳会在 %1 内发现断开的连接</translation>
+        <source>&amp;User Guide</source>
+        <translation>使用指南(&amp;U)</translation>
     </message>
     <message>
-        <source>the TCP user timeout ends it within %1</source>
-        <translation>TCP 用户超时会在 %1 内结束它</translation>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <source>only retransmissions end it, after about 15 min</source>
-        <translation>只有重传会结束它，大约需要 15 分钟</translation>
+        <source>What the &amp;Settings Mean</source>
+        <translation>设置项的含义(&amp;S)</translation>
     </message>
     <message>
-        <source>Online, waiting %1 for an ACK</source>
-        <translation>在线，已等待 ACK %1</translation>
-    </message>
-    <message>
-        <source>Keepalive paused by unacknowledged data; %1</source>
-        <translation>有未确认的数据，保活探测暂停；%1</translation>
-    </message>
-    <message>
-        <source>Adaptive mode is on: the window measures each network once online and keeps warm below what it finds.</source>
-        <translation>自适应模式已开启：每个网络上线后，本窗口都会测量一次，并以短于测量结果的间隔保持映射有效。</translation>
-    </message>
-    <message>
-        <source>path</source>
-        <translation>路径</translation>
-    </message>
-    <message>
-        <source>Adaptive: measuring this network in the background…</source>
-        <translation>自适应：正在后台测量此网络…</translation>
-    </message>
-    <message>
-        <source>adaptive keep-warm: measuring this network</source>
-        <translation>自适应映射保持：正在测量此网络</translation>
-    </message>
-    <message>
-        <source>re-check: a mapping still survives %1 idle</source>
-        <translation>复查：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>re-check: a mapping idle for %1 was lost</source>
-        <translation>复查：空闲 %1 的映射已丢失</translation>
-    </message>
-    <message>
-        <source>keepalive idle %1</source>
-        <translation>保活空闲 %1</translation>
-    </message>
-    <message>
-        <source>heartbeat every %1</source>
-        <translation>每 %1 一次心跳</translation>
-    </message>
-    <message>
-        <source>remembered for this network: mappings survive %1 idle</source>
-        <translation>沿用此网络的记录：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>just measured: mappings survive %1 idle</source>
-        <translation>刚刚测得：映射在空闲 %1后仍然存活</translation>
-    </message>
-    <message>
-        <source>a keep-warm did not hold the mapping: halved at once, measuring again when back online</source>
-        <translation>映射保持未能保住映射：间隔已立即减半，重新上线后将再次测量</translation>
-    </message>
-    <message>
-        <source>a re-check probe was lost: halved at once, measuring again</source>
-        <translation>一个复查探测丢失：间隔已立即减半，正在重新测量</translation>
-    </message>
-    <message>
-        <source>Adaptive: %1 (%2).</source>
-        <translation>自适应：%1（%2）。</translation>
-    </message>
-    <message>
-        <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
-        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
+        <source>&amp;Find in Conversation…</source>
+        <translation>在对话中查找(&amp;F)…</translation>
     </message>
 </context>
 <context>
@@ -1002,10 +1108,6 @@ SHA-256 指纹：
         <translation>测量此路径</translation>
     </message>
     <message>
-        <source>Measure this p&amp;ath</source>
-        <translation>测量此路径(&amp;A)</translation>
-    </message>
-    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1020,10 +1122,6 @@ SHA-256 指纹：
     <message>
         <source>Resolution: the search stops when the longest idle time that survived and the shortest that did not are this close</source>
         <translation>精度：当存活的最长空闲时间与未存活的最短空闲时间相差在此范围内时，停止搜索</translation>
-    </message>
-    <message>
-        <source>Adaptive keep-&amp;warm: measure every network, re-check now and then, lower at once when a keep-warm fails</source>
-        <translation>自适应映射保持(&amp;W)：测量每个网络，不时复查，映射保持失败时立即调低间隔</translation>
     </message>
     <message>
         <source>Round %1: %2 probes idle for %3 up to %4, doubling</source>
@@ -1145,6 +1243,18 @@ SHA-256 指纹：
         <source>Mappings on this path survive %1 idle, the longest this server lets a probe wait: nothing on the way forgets sooner.</source>
         <translation>此路径上的映射在空闲 %1（该服务器允许探测等待的最长时间）后仍存活：沿途没有设备会更早遗忘连接。</translation>
     </message>
+    <message>
+        <source>&amp;Measure this path</source>
+        <translation>测量此路径(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Adaptive keep-&amp;warm</source>
+        <translation>自适应映射保持(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Measures every network, re-checks now and then, and lowers the keep-warm interval at once when a keep-warm fails.</source>
+        <translation>测量每个网络，不时复查；映射保持失败时立即调低间隔。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::SettingsPanel</name>
@@ -1167,10 +1277,6 @@ SHA-256 指纹：
     <message>
         <source>OS &amp;keepalive</source>
         <translation>系统保活(&amp;K)</translation>
-    </message>
-    <message>
-        <source>Application &amp;heartbeats</source>
-        <translation>应用层心跳(&amp;H)</translation>
     </message>
     <message>
         <source>&amp;Both</source>
@@ -1201,10 +1307,6 @@ SHA-256 指纹：
         <translation>空闲(&amp;I)：</translation>
     </message>
     <message>
-        <source>Inter&amp;val:</source>
-        <translation>间隔(&amp;V)：</translation>
-    </message>
-    <message>
         <source>Co&amp;unt:</source>
         <translation>次数(&amp;U)：</translation>
     </message>
@@ -1221,10 +1323,6 @@ SHA-256 指纹：
         <translation>TCP_USER_TIMEOUT：已发送数据最多可以多久不被确认；开启保活时它也取代探测次数</translation>
     </message>
     <message>
-        <source>TCP &amp;user timeout:</source>
-        <translation>TCP 用户超时(&amp;U)：</translation>
-    </message>
-    <message>
         <source>Application heartbeats (PING/PONG)</source>
         <translation>应用层心跳（PING/PONG）</translation>
     </message>
@@ -1237,10 +1335,6 @@ SHA-256 指纹：
         <translation>之后再静默这么久，就判定服务器已断开</translation>
     </message>
     <message>
-        <source>Inte&amp;rval:</source>
-        <translation>间隔(&amp;R)：</translation>
-    </message>
-    <message>
         <source>&amp;Timeout:</source>
         <translation>超时(&amp;T)：</translation>
     </message>
@@ -1251,10 +1345,6 @@ SHA-256 指纹：
     <message>
         <source>How long the NAT or load balancer on the path keeps an idle connection (e.g. 180 s for many home routers, 350 s for AWS NLB)</source>
         <translation>路径上的 NAT 或负载均衡器保留空闲连接的时长（例如许多家用路由器为 180 秒，AWS NLB 为 350 秒）</translation>
-    </message>
-    <message>
-        <source>NAT idle ti&amp;meout:</source>
-        <translation>NAT 空闲超时(&amp;M)：</translation>
     </message>
     <message>
         <source>What these settings promise</source>
@@ -1287,6 +1377,26 @@ SHA-256 指纹：
     <message>
         <source>Your own combination of values.</source>
         <translation>你自己组合的数值。</translation>
+    </message>
+    <message>
+        <source>&amp;Application heartbeats</source>
+        <translation>应用层心跳(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Interva&amp;l:</source>
+        <translation>间隔(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>TCP use&amp;r timeout:</source>
+        <translation>TCP 用户超时(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Pin&amp;g interval:</source>
+        <translation>PING 间隔(&amp;G)：</translation>
+    </message>
+    <message>
+        <source>NAT i&amp;dle timeout:</source>
+        <translation>NAT 空闲超时(&amp;D)：</translation>
     </message>
 </context>
 <context>
@@ -1376,10 +1486,6 @@ SHA-256 指纹：
         <translation>时间线</translation>
     </message>
     <message>
-        <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   | declared dead</source>
-        <translation>● PING 往返   ◆ 保活探测已应答   ▲ 探测未应答   | 判定断开</translation>
-    </message>
-    <message>
         <source>30 s</source>
         <translation>30 秒</translation>
     </message>
@@ -1400,10 +1506,6 @@ SHA-256 指纹：
         <translation>事件日志</translation>
     </message>
     <message>
-        <source>&amp;Save as CSV…</source>
-        <translation>保存为 CSV(&amp;S)…</translation>
-    </message>
-    <message>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
@@ -1414,10 +1516,6 @@ SHA-256 指纹：
     <message>
         <source>%1 (samples: %2)</source>
         <translation>%1（样本数：%2）</translation>
-    </message>
-    <message>
-        <source>waiting for the first ping</source>
-        <translation>等待第一次 PING</translation>
     </message>
     <message>
         <source>heartbeats off</source>
@@ -1467,6 +1565,18 @@ SHA-256 指纹：
         <source>none (plain text)</source>
         <translation>无（明文）</translation>
     </message>
+    <message>
+        <source>Save &amp;as CSV…</source>
+        <translation>保存为 CSV(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>none yet: a ping goes out after %1 of silence</source>
+        <translation>暂无：静默 %1 后才会发送 PING</translation>
+    </message>
+    <message>
+        <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   ┆ last byte received   | declared dead</source>
+        <translation>● PING 往返   ◆ 保活探测已应答   ▲ 探测未应答   ┆ 收到最后一个字节   | 判定断开</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::TimelineWidget</name>
@@ -1489,6 +1599,10 @@ SHA-256 指纹：
     <message>
         <source>max %1</source>
         <translation>最大 %1</translation>
+    </message>
+    <message>
+        <source>last byte</source>
+        <translation>最后一个字节</translation>
     </message>
 </context>
 </TS>

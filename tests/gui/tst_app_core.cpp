@@ -312,12 +312,54 @@ private Q_SLOTS:
         QVERIFY(!t.events().at(1).rtt);
         DeathVerdict v;
         v.cause = DeathCause::HeartbeatTimeout;
-        t.noteDead(Millis(3000), v);
+        t.noteDead(Millis(3000), v, Millis(2100));
         QVERIFY(t.events().at(1).lost);
+        // The death remembers where the silence began, for the timeline.
+        QCOMPARE(t.events().back().lastHeard, std::optional<Millis>(Millis(2100)));
         QCOMPARE(t.count(TimelineEvent::Type::Dead), 1);
         v.cause = DeathCause::LocalClose;
         t.noteDead(Millis(4000), v);
         QCOMPARE(t.count(TimelineEvent::Type::Closed), 1);
+    }
+
+    void bannerSaysHowSoonItNoticed()
+    {
+        DeathVerdict v;
+        v.cause = DeathCause::HeartbeatTimeout;
+        v.budget = Millis(6000);
+        v.detection = Millis(5000);
+        QVERIFY(Presentation::noticed(v).contains(QLatin1String("within the budget of")));
+        // Over the budget by less than the scheduling tolerance: on time,
+        // never "within" a budget it exceeds.
+        v.detection = Millis(6130);
+        QVERIFY2(Presentation::noticed(v).contains(QLatin1String(", on time: the budget is")),
+                 qPrintable(Presentation::noticed(v)));
+        v.detection = Millis(6000) + DeathVerdict::SchedulingTolerance + Millis(1);
+        QVERIFY(Presentation::noticed(v).contains(QLatin1String("later than the budget")));
+        v.budget.reset();
+        QCOMPARE(Presentation::noticed(v),
+                 QStringLiteral("Noticed after %1.").arg(Presentation::duration(v.detection)));
+    }
+
+    void savedServersRememberEachServerOnce()
+    {
+        QTemporaryDir dir;
+        SettingsStore store(dir.filePath(QStringLiteral("settings.ini")));
+        QVERIFY(store.savedServers().isEmpty());
+        ConnectionProfile a(QStringLiteral("chat.example"), 9999, QStringLiteral("ann"));
+        a.password = QStringLiteral("secret");
+        store.setConnection(a);
+        store.setConnection({QStringLiteral("127.0.0.1"), 4242, QStringLiteral("bo")});
+        // The same server again, another nick: one entry, moved first.
+        store.setConnection({QStringLiteral("CHAT.example"), 9999, QStringLiteral("cy")});
+        const QList<ConnectionProfile> saved = store.savedServers();
+        QCOMPARE(saved.size(), 2);
+        QCOMPARE(saved.at(0).nick, QStringLiteral("cy"));
+        QCOMPARE(saved.at(1).port, quint16(4242));
+        QVERIFY(saved.at(0).password.isEmpty()); // never written to disk
+        for (int i = 0; i < SettingsStore::MaxSavedServers + 3; ++i)
+            store.setConnection({QStringLiteral("h%1").arg(i), 1000, QStringLiteral("n")});
+        QCOMPARE(store.savedServers().size(), SettingsStore::MaxSavedServers);
     }
 
     void csvQuotesWhatNeedsQuoting()

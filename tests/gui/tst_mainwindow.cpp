@@ -6,8 +6,11 @@
 
 #include "../support/ciskip.h"
 #include "chatlogmodel.h"
+#include "chatsearch.h"
+#include "connectdialog.h"
 #include "connectionbanner.h"
 #include "guitestsupport.h"
+#include "healthline.h"
 #include "mainwindow.h"
 #include "memberlistmodel.h"
 #include "presentation.h"
@@ -17,11 +20,13 @@
 #include "statuspanel.h"
 #include "tcprelay.h"
 #include "timelinemodel.h"
+#include "unreadalert.h"
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QLibraryInfo>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
@@ -29,6 +34,8 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -435,14 +442,209 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(QLatin1String("nick=frank")), ConnectMs);
     }
 
-    void keyboardShortcutsOpenDialogAndDocks()
+    void healthLineFollowsTheConnection()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        HealthLine *health = w->healthLine();
+        QVERIFY(health->isVisible());
+        QVERIFY2(health->text().contains(Presentation::state(ChatClient::State::Disconnected)),
+                 qPrintable(health->text()));
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 500ms;
+        config.heartbeat.timeout = 1000ms;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("hana")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        // State, round trip, silence, next ping and the budget in force,
+        // from the client's own signals.
+        const QString budget =
+            Presentation::duration(*w->client()->effectiveSettings().detectionBudget());
+        QTRY_VERIFY2_WITH_TIMEOUT(health->text().contains(QLatin1String("RTT")) &&
+                                      health->text().contains(QLatin1String("silent")) &&
+                                      health->text().contains(QLatin1String("ping in")) &&
+                                      health->text().contains(budget),
+                                  qPrintable(health->text()), ConnectMs);
+        QVERIFY(health->text().startsWith(Presentation::state(ChatClient::State::Online)));
+        // A narrow window keeps the state and the budget; the rest is one
+        // hover away.
+        w->sidePanel()->hide();
+        w->setLargeFont(true);
+        w->resize(w->minimumSizeHint().width(), w->height());
+        QTRY_VERIFY2(!health->text().contains(QLatin1String("ping in")),
+                     qPrintable(health->text()));
+        QVERIFY(health->text().startsWith(Presentation::state(ChatClient::State::Online)));
+        QVERIFY(health->toolTip().contains(QLatin1String("ping in")));
+        QVERIFY(health->width() <= w->width());
+        w->setLargeFont(false);
+    }
+
+    void messageWhileElsewhereAlerts()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start());
+        Window w;
+        QStringList alerts;
+        w->unreadAlert()->setAlert(
+            [&alerts](const QString &nick, const QString &text) { alerts << nick + ": " + text; });
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("ida")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        Peer bob(QStringLiteral("bob"), server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(bob.online(), ConnectMs);
+
+        // The user is in another window.
+        QWidget elsewhere;
+        elsewhere.show();
+        elsewhere.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&elsewhere));
+        QVERIFY(!w->isActiveWindow());
+        bob.client.send(QStringLiteral("lunch?"));
+        bob.client.send(QStringLiteral("now?"));
+        QTRY_COMPARE_WITH_TIMEOUT(alerts.size(), 2, ConnectMs);
+        QCOMPARE(alerts.first(), QStringLiteral("bob: lunch?"));
+        QVERIFY2(w->windowTitle().startsWith(QLatin1String("(2) ")), qPrintable(w->windowTitle()));
+
+        // Back in the window: the count goes; the user's own lines never alert.
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
+        QTRY_VERIFY2(!w->windowTitle().startsWith(QLatin1Char('(')), qPrintable(w->windowTitle()));
+        w->sendText(QStringLiteral("coming"));
+        bob.client.send(QStringLiteral("seen you"));
+        QTRY_COMPARE_WITH_TIMEOUT(w->chatModel()->countMessagesWithText(QStringLiteral("seen you")),
+                                  1, ConnectMs);
+        QCOMPARE(alerts.size(), 2);
+    }
+
+    void helpExplainsTheWindow()
     {
         Window w;
-        QVERIFY(!w->settingsDock()->isVisible());
+        QAction *help = nullptr;
+        for (QAction *a : w->actions()) {
+            if (a->shortcut() == QKeySequence(QKeySequence::HelpContents))
+                help = a;
+        }
+        QVERIFY(help);
+        help->trigger();
+        HelpDialog *guide = nullptr;
+        QTRY_VERIFY((guide = w->findChild<HelpDialog *>()) && guide->isVisible());
+        QVERIFY2(guide->text().contains(QLatin1String("Ctrl+K")), qPrintable(guide->text()));
+        QVERIFY(!guide->isModal()); // readable beside the chat
+        for (auto page : {HelpDialog::Page::Shortcuts, HelpDialog::Page::Settings})
+            QVERIFY(HelpDialog::html(page).size() > 200);
+        QVERIFY(
+            HelpDialog::html(HelpDialog::Page::Settings).contains(QLatin1String("Ping interval")));
+    }
+
+    void connectDialogOffersSavedServers()
+    {
+        ConnectDialog dialog(ConnectionProfile{});
+        auto *saved = dialog.findChild<QComboBox *>(QStringLiteral("savedServers"));
+        QVERIFY(saved);
+        dialog.show();
+        QVERIFY(!saved->isVisible()); // nothing saved yet
+        ConnectionProfile tls(QStringLiteral("secure.example"), 7000, QStringLiteral("kim"));
+        tls.tls = true;
+        tls.pinnedSha256 = QStringLiteral("AB:CD");
+        dialog.setSavedServers({{QStringLiteral("127.0.0.1"), 4242, QStringLiteral("lee")}, tls});
+        QVERIFY(saved->isVisible());
+        QCOMPARE(saved->count(), 2);
+        saved->setCurrentIndex(1);
+        Q_EMIT saved->activated(1);
+        const ConnectionProfile chosen = dialog.profile();
+        QCOMPARE(chosen.host, QStringLiteral("secure.example"));
+        QCOMPARE(chosen.port, quint16(7000));
+        QCOMPARE(chosen.nick, QStringLiteral("kim"));
+        QVERIFY(chosen.tls);
+        QCOMPARE(chosen.pinnedSha256, QStringLiteral("AB:CD"));
+    }
+
+    void serverPingsFirstIsNotWaitingForever()
+    {
+        // The server pings after 0.3 s of silence, long before the window's
+        // own 5 s: the window never has to ping and says why there is no
+        // round trip of its own, and the health line takes the kernel's.
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start({QStringLiteral("--heartbeat"), QStringLiteral("0.3,5")}));
+        Window w;
+        LivenessConfig config = defaultLivenessConfig();
+        config.mode = LivenessMode::Heartbeat;
+        config.heartbeat.interval = 5000ms;
+        config.heartbeat.timeout = 5000ms;
+        w->applyLivenessConfig(config);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("omar")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        w->sidePanel()->showPage(SidePanel::Page::Connection);
+        // Several server pings later, still no PING of ours.
+        QTRY_VERIFY(w->client()->liveness()->uptime() >= 1500ms);
+        QCOMPARE(w->client()->liveness()->rtt().count, 0);
+        w->statusPanel()->refreshLive();
+        const QString rtt = w->statusPanel()->valueText(QStringLiteral("rttLast"));
+        QVERIFY2(rtt.contains(QLatin1String("a ping goes out after")), qPrintable(rtt));
+        QVERIFY(!rtt.contains(QLatin1String("waiting")));
+        QTRY_VERIFY2(w->healthLine()->text().contains(QLatin1String("(kernel)")),
+                     qPrintable(w->healthLine()->text()));
+    }
+
+    void qtsOwnMessagesAreTranslated()
+    {
+        // What main() loads beside our own translation (install-deps.sh
+        // installs qt6-translations-l10n): a refused connection reads in
+        // Chinese in the banner, not "Connection refused".
+        QTranslator qt;
+        if (!qt.load(QLocale(QStringLiteral("zh_CN")), QStringLiteral("qtbase"),
+                     QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            LONGLINE_SKIP_UNLESS_CI("qtbase_zh_CN.qm missing: apt-get install "
+                                    "qt6-translations-l10n");
+        QApplication::installTranslator(&qt);
+        QTcpServer closed; // a port that was free a moment ago refuses
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        QTcpSocket socket;
+        QSignalSpy failed(&socket, &QAbstractSocket::errorOccurred);
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(failed.wait(ConnectMs));
+        const QString error = socket.errorString();
+        QApplication::removeTranslator(&qt);
+        QVERIFY2(!error.contains(QLatin1String("refused")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("拒绝")), qPrintable(error));
+    }
+
+    void keyboardShortcutsOpenDialogAndPanel()
+    {
+        Window w;
+        QVERIFY(!w->sidePanel()->isShowing(SidePanel::Page::Settings));
         w.window->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(w.window.get()));
-        QTest::keyClick(w.window.get(), Qt::Key_Comma, Qt::ControlModifier); // Ctrl+,
-        QTRY_VERIFY(w->settingsDock()->isVisible());
+        // A draft in the input line survives opening and closing Settings,
+        // and the keyboard is back in the input line afterwards.
+        w->input()->setFocus();
+        QTest::keyClicks(w->input(), QStringLiteral("half a thought"));
+        QTest::keyClick(w->input(), Qt::Key_Comma, Qt::ControlModifier); // Ctrl+,
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Settings));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Comma, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isHidden());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->input()));
+        QTest::keyClicks(QApplication::focusWidget(), QStringLiteral(", continued"));
+        QCOMPARE(w->input()->text(), QStringLiteral("half a thought, continued"));
+        // Ctrl+F finds in the conversation; Escape gives the input line back.
+        QTest::keyClick(w->input(), Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(w->search()->isVisible());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->search()->field()));
+        QTest::keyClick(w->search()->field(), Qt::Key_Escape);
+        QTRY_VERIFY(w->search()->isHidden());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w->input()));
+        QCOMPARE(w->input()->text(), QStringLiteral("half a thought, continued"));
+        // Ctrl+I opens the connection page, Ctrl+M turns to the members.
+        QTest::keyClick(w->input(), Qt::Key_I, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Connection));
+        QTest::keyClick(w->input(), Qt::Key_M, Qt::ControlModifier);
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Members));
         bool dialogSeen = false;
         QTimer::singleShot(200, [&dialogSeen] {
             if (auto *d = qobject_cast<QDialog *>(QApplication::activeModalWidget())) {
@@ -519,6 +721,7 @@ private Q_SLOTS:
             }();
             QVERIFY2(menus.contains(QStringLiteral("连接")), qPrintable(menus));
             QCOMPARE(Presentation::cause(DeathCause::HeartbeatTimeout), QStringLiteral("心跳超时"));
+            QVERIFY(HelpDialog::html(HelpDialog::Page::Guide).contains(QStringLiteral("断开")));
         }
         QApplication::removeTranslator(&translator);
     }

@@ -22,7 +22,6 @@
 
 #include <QApplication>
 #include <QCheckBox>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -380,7 +379,7 @@ private Q_SLOTS:
             actionWithShortcut(w.window.get(), QKeySequence(Qt::CTRL | Qt::Key_Comma));
         QVERIFY(settingsToggle);
         settingsToggle->trigger();
-        QTRY_VERIFY(w->settingsDock()->isVisible());
+        QTRY_VERIFY(w->sidePanel()->isShowing(SidePanel::Page::Settings));
         SettingsPanel *panel = w->settingsPanel();
         auto *keepalive = panel->findChild<QRadioButton *>(QStringLiteral("mode_keepalive"));
         auto *both = panel->findChild<QRadioButton *>(QStringLiteral("mode_both"));
@@ -419,7 +418,8 @@ private Q_SLOTS:
         hbTimeout->setValue(1.0);
         QVERIFY(w->client()->liveness()->settings().heartbeat.enabled);
         QVERIFY(readSocketOptions(fd).keepaliveOn);
-        QVERIFY(w->statusDock()->isVisible());
+        // The user turns to the connection page of the side panel.
+        w->sidePanel()->showPage(SidePanel::Page::Connection);
         QTRY_VERIFY_WITH_TIMEOUT(w->client()->liveness()->rtt().total >= 2, 4000);
         QTRY_VERIFY2_WITH_TIMEOUT(
             w->statusPanel()
@@ -430,7 +430,7 @@ private Q_SLOTS:
         // On request, a picture of the status pane over TLS (for the docs).
         if (const QString dir = qEnvironmentVariable("LONGLINE_SCREENSHOT_DIR"); !dir.isEmpty()) {
             w->statusPanel()->refreshLive();
-            QVERIFY(w->statusDock()->grab().save(dir + QStringLiteral("/status-tls.png")));
+            QVERIFY(w->statusPanel()->grab().save(dir + QStringLiteral("/status-tls.png")));
         }
         // Still the same encrypted connection.
         QVERIFY(w.online());

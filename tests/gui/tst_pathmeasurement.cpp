@@ -14,7 +14,6 @@
 #include "settingsstore.h"
 
 #include <QCheckBox>
-#include <QDockWidget>
 #include <QFile>
 #include <QLabel>
 #include <QProgressBar>
@@ -49,7 +48,7 @@ private Q_SLOTS:
         SettingsStore store(dir.filePath(QStringLiteral("settings.ini")));
         MainWindow w(&store);
         w.show();
-        w.settingsDock()->show();
+        w.sidePanel()->showPage(SidePanel::Page::Settings);
         SettingsPanel *panel = w.findChild<SettingsPanel *>();
         PathMeasurementBox *box = w.findChild<PathMeasurementBox *>();
         QVERIFY(panel && box);

@@ -1,0 +1,41 @@
+#pragma once
+// Localised wording shared by the widgets: durations, connection states,
+// death causes and their explanations. No widgets, so tests can check it.
+
+#include "chatclient.h"
+#include "deathverdict.h"
+#include "kernelsocketview.h"
+
+#include <QCoreApplication>
+#include <QString>
+
+namespace longline::app {
+
+class Presentation
+{
+    Q_DECLARE_TR_FUNCTIONS(Presentation)
+public:
+    // "350 ms", "1.25 s", "2 min 5 s", "2 h 0 min" (translated units).
+    static QString duration(Millis ms);
+    // A time axis label: "now", "−30 s", "−2 min".
+    static QString axisLabel(Millis ago);
+    // Round trips in milliseconds with one decimal below 10 ms.
+    static QString rtt(double ms);
+    static QString state(ChatClient::State state);
+    // The short name of a cause, the translated counterpart of
+    // DeathVerdict::causeName().
+    static QString cause(DeathCause cause);
+    // One sentence on what the cause means for the user.
+    static QString causeExplanation(DeathCause cause);
+    // In a student's words, when a NAT gateway most likely forgot the
+    // connection (likelyNatDrop): how long it was silent, the timeout.
+    static QString natExplanation(Millis idle, Millis natTimeout);
+    // "heartbeat timeout after 1.02 s (budget 1.00 s, within budget)".
+    static QString verdict(const DeathVerdict &verdict);
+    // For the banner: "Noticed after 6.13 s, on time: the budget is …".
+    static QString noticed(const DeathVerdict &verdict);
+    static QString timer(KernelSocketView::Timer timer);
+    static QString tcpState(int state);
+};
+
+} // namespace longline::app

@@ -1,0 +1,191 @@
+#pragma once
+// The desktop client's window: the conversation with a connection banner
+// above and the input line below; beside it one side panel whose pages are
+// the members, the connection's instruments and the liveness settings; the
+// health line in the status bar. Presents ChatClient and ConnectionLiveness
+// signals; holds no connection logic of its own.
+
+#include "adaptivekeepwarm.h"
+#include "chatclient.h"
+#include "connectdialog.h"
+#include "helpdialog.h"
+#include "inputassist.h"
+#include "livenessconfig.h"
+#include "settingsstore.h"
+#include "sidepanel.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QTimer>
+#include <optional>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QPushButton;
+class QSplitter;
+
+namespace longline::app {
+
+class ChatLogModel;
+class ChatSearch;
+class ChatView;
+class ConnectionBanner;
+class EventLogModel;
+class HealthLine;
+class KeepWarmController;
+class MemberListModel;
+class SettingsPanel;
+class StatusPanel;
+class TimelineModel;
+class UnreadAlert;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // How often the reconnect countdown in the banner is redrawn.
+    static constexpr Millis CountdownTick{250};
+    // Kernel sampling while the status pane is visible: a live view.
+    static constexpr Millis LiveSamplePeriod{250};
+    // The conversation never gets narrower than this (pixels): a line of
+    // chat stays readable beside the side panel.
+    static constexpr int MinimumChatWidth = 400;
+    // How long the "reconnected" banner stays.
+    static constexpr Millis SuccessBannerTime{8000};
+
+    explicit MainWindow(SettingsStore *store, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Connects to `profile` (remembered for next time).
+    void connectTo(const ConnectionProfile &profile);
+    // Opens the connect dialog; `message` explains why it is asked again,
+    // and `focus` is the field to change then.
+    void showConnectDialog(const QString &message = {},
+                           ConnectDialog::Field focus = ConnectDialog::Field::Nick);
+    void setLargeFont(bool on);
+    // Sends the text as if typed into the input line and Enter pressed.
+    void sendText(const QString &text);
+    // Shows `config` in the settings panel and applies it, as if chosen there.
+    void applyLivenessConfig(const LivenessConfig &config);
+
+    ChatClient *client() const { return m_client; }
+    ChatLogModel *chatModel() const { return m_chat; }
+    ChatSearch *search() const { return m_search; }
+    ConnectionBanner *banner() const { return m_banner; }
+    SettingsPanel *settingsPanel() const { return m_settingsPanel; }
+    StatusPanel *statusPanel() const { return m_statusPanel; }
+    TimelineModel *timeline() const { return m_timeline; }
+    EventLogModel *eventLog() const { return m_log; }
+    QLineEdit *input() const { return m_input; }
+    QListView *memberList() const { return m_members; }
+    MemberListModel *memberModel() const { return m_memberModel; }
+    SidePanel *sidePanel() const { return m_side; }
+    HealthLine *healthLine() const { return m_health; }
+    QWidget *chatColumn() const { return m_chatColumn; }
+    AdaptiveKeepWarm *adaptiveKeepWarm() const;
+    UnreadAlert *unreadAlert() const { return m_unreadAlert; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void buildActions();
+    void buildUi();
+    QAction *pageToggle(SidePanel::Page page, const QString &text, const QKeySequence &key);
+    void wireClient();
+    void retitle();
+    void showHelp(HelpDialog::Page page);
+    void updateActions();
+    void updateSampling();
+    QString endpoint() const;
+
+    void onInputReturn();
+    void onDisconnectAction();
+    void onStateChanged(ChatClient::State state);
+    void onWelcomed(const protocol::WelcomeInfo &info);
+    void onConnectionLost(const DeathVerdict &verdict);
+    void onConnectFailed(const QString &error);
+    void onReconnectScheduled(Millis delay, int attempt);
+    void onServerError(int code, const QString &name, const QString &text, bool fatal);
+    void onLivenessDead(const DeathVerdict &verdict);
+    void onTlsVerificationFailed(const QStringList &errors, const QString &fingerprint,
+                                 const QString &subject);
+    void trustPendingCertificate();
+    void onOptionsApplied(const SocketOptionsReport &report);
+    void onKernelSampled(const KernelSocketView &view);
+    void onConfigChanged(const LivenessConfig &config);
+    void onOnlineChanged(const QStringList &nicks);
+    void updateCountdown();
+    void updateStatusBar();
+    void notice(int level, const QString &text, const QDateTime &time = {});
+    // A message sent after `idle` of silence got no ACK: if the NAT idle
+    // timeout in Settings says why, the window says so.
+    void watchUnanswered(const QString &cid, Millis idle);
+    void onUnansweredTooLong();
+    bool looksLikeNatDrop(Millis idle) const;
+    void log(const QString &kind, const QString &text);
+
+    SettingsStore *m_store;
+    ChatClient *m_client;
+    KeepWarmController *m_keepWarm = nullptr; // "Measure this path", adaptive mode
+    ChatLogModel *m_chat;
+    TimelineModel *m_timeline;
+    EventLogModel *m_log;
+
+    ConnectionBanner *m_banner = nullptr;
+    ChatView *m_chatView = nullptr;
+    ChatSearch *m_search = nullptr;
+    QLineEdit *m_input = nullptr;
+    QPushButton *m_send = nullptr;
+    QListView *m_members = nullptr;
+    MemberListModel *m_memberModel = nullptr;
+    SettingsPanel *m_settingsPanel = nullptr;
+    StatusPanel *m_statusPanel = nullptr;
+    QWidget *m_chatColumn = nullptr;
+    SidePanel *m_side = nullptr;
+    QSplitter *m_splitter = nullptr;
+    HealthLine *m_health = nullptr;
+    UnreadAlert *m_unreadAlert = nullptr;
+    QLabel *m_whoLabel = nullptr;
+
+    QAction *m_connectAction = nullptr;
+    QAction *m_disconnectAction = nullptr;
+    QAction *m_largeFontAction = nullptr;
+    QAction *m_quitAction = nullptr;
+
+    QFont m_baseFont;
+    ConnectionProfile m_profile;
+    QTimer m_countdown;
+    QTimer m_hideBanner;
+    QElapsedTimer m_retryClock; // started when a retry was scheduled
+    Millis m_retryDelay{0};
+    int m_retryAttempt = 0;
+    QString m_lostTitle; // banner title kept during the countdown
+    QString m_lostDetail;
+    QString m_refusal; // what the user must change after a refusal
+    ConnectDialog::Field m_refusedField = ConnectDialog::Field::Nick; // ... in which field
+    QString m_pendingFingerprint;  // of a certificate the user may choose to trust
+    QElapsedTimer m_offlineClock;  // since the connection was lost
+    Millis m_silentBeforeLoss{0};  // how long nothing had come before that
+    bool m_lostConnection = false; // a failure happened and no WELCOME since
+    bool m_userDisconnect = false; // the user asked to disconnect
+    bool m_quietWelcome = false;   // "reconnected" already said it
+    std::optional<DeathVerdict> m_lastVerdict;
+    // The oldest message of this connection still without ACK, and the
+    // silence before it was sent (what a NAT gateway would have seen).
+    QString m_unansweredCid;
+    Millis m_idleBeforeUnanswered{0};
+    QTimer m_unansweredTimer;
+    // A message that waits this long for its ACK after a long silence is
+    // reported as stuck (a loopback or LAN round trip is far shorter).
+    static constexpr Millis UnansweredNoticeDelay{3000};
+    InputHistory m_inputHistory;
+    NickCompleter m_completer;
+};
+
+} // namespace longline::app

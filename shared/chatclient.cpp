@@ -163,6 +163,8 @@ void ChatClient::openSocket()
     m_fetchingHistory = false;
     m_heldLive.clear();
     m_heldLiveBytes = 0;
+    m_olderBefore = -1;
+    m_olderPage.clear();
     m_violation = false;
     setState(State::Connecting);
     Q_EMIT logEvent(QStringLiteral("connecting to %1 port %2").arg(m_host).arg(m_port));
@@ -513,6 +515,19 @@ void ChatClient::handleChatMessage(const protocol::Line &line, const QString &te
         return;
     }
     if (line.command == QLatin1String("HIST")) {
+        if (!m_fetchingHistory && m_olderBefore >= 0) {
+            if (++m_histInPage > m_olderCount) {
+                dropForViolation(
+                    QStringLiteral("sent more than the %1 HIST lines asked for").arg(m_olderCount));
+                return;
+            }
+            // Past a gap (history the server no longer keeps) the answer
+            // runs into what is shown already: only the older part counts.
+            if (m->seq < m_olderBefore &&
+                (m_olderPage.isEmpty() || m->seq > m_olderPage.last().seq))
+                m_olderPage.append(*m);
+            return;
+        }
         if (!m_fetchingHistory) {
             logMalformed(text, QStringLiteral("HIST without a pending HISTORY request"));
             return;
@@ -656,6 +671,15 @@ void ChatClient::handleHistEnd(const protocol::Line &line, const QString &text)
         logMalformed(text, QStringLiteral("bad HISTEND"));
         return;
     }
+    if (!m_fetchingHistory && m_olderBefore >= 0) {
+        // Fewer than asked for, or asked from the very start: nothing older.
+        const bool atStart = m_olderSince == 0 || m_olderPage.size() < m_olderCount;
+        QList<protocol::ChatMessage> page;
+        page.swap(m_olderPage);
+        m_olderBefore = -1;
+        Q_EMIT olderMessagesReceived(page, atStart);
+        return;
+    }
     if (!m_fetchingHistory)
         return;
     if (moreWord == QLatin1String("1")) {
@@ -737,6 +761,20 @@ void ChatClient::handleRateLimited()
                         .arg(formatMillis(delay)));
 }
 
+bool ChatClient::requestOlder(qint64 beforeSeq, int count)
+{
+    count = std::clamp(count, 1, HistoryPageSize);
+    if (m_state != State::Online || m_fetchingHistory || m_olderBefore >= 0 || beforeSeq <= 1)
+        return false;
+    m_olderBefore = beforeSeq;
+    m_olderSince = std::max<qint64>(0, beforeSeq - 1 - count);
+    m_olderCount = count;
+    m_olderPage.clear();
+    m_histInPage = 0;
+    write(protocol::historyRequest(m_olderSince, count));
+    return true;
+}
+
 void ChatClient::requestHistoryPage()
 {
     m_historySince = m_lastSeq;
@@ -783,6 +821,8 @@ void ChatClient::onDead(const DeathVerdict &verdict)
     m_fetchingHistory = false;
     m_heldLive.clear(); // fetched again after the reconnect
     m_heldLiveBytes = 0;
+    m_olderBefore = -1; // the view asks again when it wants to
+    m_olderPage.clear();
     if (!m_online.isEmpty()) {
         m_online.clear();
         m_memberCount = 0;

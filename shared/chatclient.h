@@ -67,6 +67,8 @@ public:
     static constexpr Millis ConnectTimeout{10000};
     // History is fetched in pages of at most this many messages.
     static constexpr int HistoryPageSize = 200;
+    // Messages one scroll-back request asks for.
+    static constexpr int OlderPageSize = 50;
 
     // Bounds on what a server can make the client hold (docs/protocol.md,
     // "Client rules"). Beyond them the server is dropped as misbehaving.
@@ -127,6 +129,12 @@ public:
     // message stuck in the outbox); blank text is ignored and returns "".
     QString send(const QString &text);
     void requestWho();
+    // Scroll-back: asks for up to `count` (at most HistoryPageSize) messages
+    // older than `beforeSeq`, the oldest one shown. False when not online,
+    // or while the catch-up or another scroll-back request is pending. The
+    // answer comes as olderMessagesReceived.
+    bool requestOlder(qint64 beforeSeq, int count = OlderPageSize);
+    bool fetchingOlder() const { return m_olderBefore >= 0; }
 
     State state() const { return m_state; }
     static QString stateName(State state);
@@ -157,6 +165,10 @@ Q_SIGNALS:
     void stateChanged(longline::ChatClient::State state);
     void welcomed(const longline::protocol::WelcomeInfo &info);
     void messageReceived(const longline::protocol::ChatMessage &message, bool fromHistory);
+    // The answer to requestOlder(), oldest first; `atStart` when the server
+    // holds nothing older.
+    void olderMessagesReceived(const QList<longline::protocol::ChatMessage> &messages,
+                               bool atStart);
     void messageQueued(const QString &cid, const QString &text);
     void messageAcknowledged(const QString &cid, qint64 seq);
     void userJoined(const QDateTime &time, const QString &nick);
@@ -244,7 +256,11 @@ private:
     bool m_fetchingHistory = false;
     qint64 m_historySince = -1; // "since" of the last HISTORY request, to detect no progress
     int m_histInPage = 0;       // HIST lines received for the pending request
-    QList<protocol::ChatMessage> m_heldLive; // live messages held during a history fetch
+    QList<protocol::ChatMessage> m_heldLive;  // live messages held during a history fetch
+    qint64 m_olderBefore = -1;                // a scroll-back request is pending: older than this
+    qint64 m_olderSince = 0;                  // its "since"
+    int m_olderCount = 0;                     // how many it asked for
+    QList<protocol::ChatMessage> m_olderPage; // its answer so far
     qsizetype m_heldLiveBytes = 0;
     QList<OutgoingMessage> m_outbox;
     std::deque<QString> m_awaitingAnswer; // cids written, in order, neither ACKed nor refused

@@ -111,7 +111,6 @@ void ChatLogModel::acknowledge(const QString &cid, qint64 seq)
 void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
                               const QString &ownNick)
 {
-    const bool own = !ownNick.isEmpty() && m.nick.compare(ownNick, Qt::CaseInsensitive) == 0;
     if (const int row = rowForSeq(m.seq); row >= 0) {
         // Our own echo after the ACK, or a repeat: refresh with server data.
         ChatEntry &e = m_entries[row];
@@ -125,15 +124,74 @@ void ChatLogModel::addMessage(const protocol::ChatMessage &m, bool fromHistory,
         Q_EMIT dataChanged(idx, idx);
         return;
     }
+    insertEntry(insertionRowForNumbered(), messageEntry(m, fromHistory, ownNick));
+}
+
+ChatEntry ChatLogModel::messageEntry(const protocol::ChatMessage &m, bool fromHistory,
+                                     const QString &ownNick) const
+{
     ChatEntry e;
     e.kind = ChatEntry::Kind::Message;
     e.seq = m.seq;
     e.time = m.time;
     e.nick = shownNick(m.nick);
     e.text = shownText(m.text);
+    const bool own = !ownNick.isEmpty() && m.nick.compare(ownNick, Qt::CaseInsensitive) == 0;
     e.delivery = own ? ChatEntry::Delivery::Sent : ChatEntry::Delivery::NotOwn;
     e.fromHistory = fromHistory;
-    insertEntry(insertionRowForNumbered(), e);
+    return e;
+}
+
+qint64 ChatLogModel::oldestSeq() const
+{
+    for (const ChatEntry &e : m_entries)
+        if (e.seq >= 0)
+            return e.seq; // numbered messages are kept in order
+    return -1;
+}
+
+int ChatLogModel::addOlder(const QList<protocol::ChatMessage> &messages, const QString &ownNick)
+{
+    const qint64 oldest = oldestSeq();
+    QList<ChatEntry> rows;
+    for (const protocol::ChatMessage &m : messages)
+        if ((oldest < 0 || m.seq < oldest) && !m_bySeq.contains(m.seq) &&
+            (rows.isEmpty() || m.seq > rows.last().seq))
+            rows.append(messageEntry(m, true, ownNick));
+    if (rows.isEmpty() || m_entries.size() + rows.size() > MaxEntries)
+        return 0;
+    // Right above the oldest message shown: notices above it (such as
+    // "connected") are newer than what scroll-back brings.
+    const int at = oldest < 0 ? insertionRowForNumbered() : rowForSeq(oldest);
+    m_insertingOlder = true;
+    beginInsertRows({}, at, at + static_cast<int>(rows.size()) - 1);
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        m_entries.insert(at + i, rows.at(i));
+        m_textBytes += textCost(rows.at(i));
+    }
+    endInsertRows();
+    m_insertingOlder = false;
+    reindex();
+    return static_cast<int>(rows.size());
+}
+
+void ChatLogModel::markStartOfHistory()
+{
+    if (m_startShown)
+        return;
+    m_startShown = true;
+    ChatEntry e;
+    e.kind = ChatEntry::Kind::Notice;
+    e.level = ChatEntry::Level::Info;
+    e.time = QDateTime::currentDateTimeUtc();
+    e.text = tr("Start of the conversation: the server keeps nothing older.");
+    m_insertingOlder = true;
+    beginInsertRows({}, 0, 0);
+    m_entries.insert(0, e);
+    m_textBytes += textCost(e);
+    endInsertRows();
+    m_insertingOlder = false;
+    reindex();
 }
 
 void ChatLogModel::addNotice(const QDateTime &time, ChatEntry::Level level, const QString &text)
@@ -153,6 +211,7 @@ void ChatLogModel::clear()
     m_bySeq.clear();
     m_byCid.clear();
     m_textBytes = 0;
+    m_startShown = false;
     endResetModel();
 }
 

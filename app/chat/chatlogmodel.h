@@ -87,6 +87,17 @@ public:
     // an earlier session). Repeats of a shown seq only refresh it.
     void addMessage(const protocol::ChatMessage &message, bool fromHistory, const QString &ownNick);
     void addNotice(const QDateTime &time, ChatEntry::Level level, const QString &text);
+    // Scroll-back: messages older than every one shown (oldest first) go
+    // above the oldest. Returns how many were added: none when the log is
+    // full, since trimming would drop them again at once.
+    int addOlder(const QList<protocol::ChatMessage> &messages, const QString &ownNick);
+    // The server holds nothing older: a line says so at the top, once.
+    void markStartOfHistory();
+    bool startOfHistoryShown() const { return m_startShown; }
+    // True while addOlder() or markStartOfHistory() inserts: rows above
+    // what the user reads, which a view keeps in place.
+    bool insertingOlder() const { return m_insertingOlder; }
+    qint64 oldestSeq() const; // of the messages shown, -1 when none
     void clear();
 
     int rowForSeq(qint64 seq) const { return m_bySeq.value(seq, -1); }
@@ -98,6 +109,8 @@ public:
 
 private:
     int insertionRowForNumbered() const;
+    ChatEntry messageEntry(const protocol::ChatMessage &m, bool fromHistory,
+                           const QString &ownNick) const;
     void insertEntry(int row, const ChatEntry &entry);
     void removeEntry(int row);
     void reindex();
@@ -105,6 +118,8 @@ private:
 
     QList<ChatEntry> m_entries;
     QHash<qint64, int> m_bySeq;
+    bool m_startShown = false;
+    bool m_insertingOlder = false;
     QHash<QString, int> m_byCid;
     qsizetype m_textBytes = 0; // sum of textCost() over m_entries
 };

@@ -13,7 +13,9 @@
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QTextLayout>
+#include <QTimer>
 #include <QUrl>
+#include <QWheelEvent>
 
 namespace longline::app {
 
@@ -322,6 +324,8 @@ void ChatView::setChatModel(ChatLogModel *model)
 {
     m_model = model;
     setModel(model);
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
+            &ChatView::onRowsAboutToBeInserted);
     connect(model, &QAbstractItemModel::rowsInserted, this, &ChatView::onRowsInserted);
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         setUnreadBelow(0);
@@ -329,8 +333,21 @@ void ChatView::setChatModel(ChatLogModel *model)
     });
 }
 
+void ChatView::onRowsAboutToBeInserted(const QModelIndex &, int, int)
+{
+    // Older messages arriving above what the user reads.
+    if (m_model->insertingOlder())
+        m_keepFromBottom = verticalScrollBar()->maximum() - verticalScrollBar()->value();
+}
+
 void ChatView::onRowsInserted(const QModelIndex &, int first, int last)
 {
+    if (m_keepFromBottom >= 0) {
+        // Older rows above: nothing new below. Should they not change the
+        // scroll range (they all fit), nothing is left to keep.
+        QTimer::singleShot(KeepPlaceFor, this, [this] { m_keepFromBottom = -1; });
+        return;
+    }
     if (m_follow) {
         scheduleScrollToBottom();
         return;
@@ -353,10 +370,28 @@ void ChatView::onScrolled(int value)
     m_follow = value >= verticalScrollBar()->maximum() - FollowSlack;
     if (m_follow)
         setUnreadBelow(0);
+    if (value <= verticalScrollBar()->minimum() && verticalScrollBar()->maximum() > 0)
+        Q_EMIT olderWanted();
+}
+
+void ChatView::wheelEvent(QWheelEvent *event)
+{
+    // Up at the top (or with too few rows to scroll at all): older ones.
+    const bool atTop = verticalScrollBar()->value() <= verticalScrollBar()->minimum();
+    QListView::wheelEvent(event);
+    if (atTop && event->angleDelta().y() > 0)
+        Q_EMIT olderWanted();
 }
 
 void ChatView::onRangeChanged()
 {
+    if (m_keepFromBottom >= 0) {
+        m_scrolling = true;
+        verticalScrollBar()->setValue(verticalScrollBar()->maximum() - m_keepFromBottom);
+        m_scrolling = false;
+        m_keepFromBottom = -1;
+        return;
+    }
     // Rows, a banner or a larger font changed the range: a view that
     // followed keeps showing the newest row.
     if (m_follow)

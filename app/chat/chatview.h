@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QListView>
 #include <QStyledItemDelegate>
+#include <chrono>
 #include <functional>
 
 class QPushButton;
@@ -77,6 +78,8 @@ public:
 
 Q_SIGNALS:
     void unreadBelowChanged(int count);
+    // The user scrolled (or turned the wheel) up at the top: show older.
+    void olderWanted();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
@@ -85,9 +88,11 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
 
 private:
     void copySelection();
+    void onRowsAboutToBeInserted(const QModelIndex &parent, int first, int last);
     void onRowsInserted(const QModelIndex &parent, int first, int last);
     void onScrolled(int value);
     void onRangeChanged();
@@ -105,6 +110,10 @@ private:
     bool m_follow = true;
     bool m_scrolling = false;     // the view itself moves the scroll bar
     bool m_scrollPending = false; // a scrollToBottom is queued
+    // Rows inserted above what is shown (scroll-back): the view keeps its
+    // distance from the bottom, so the rows the user reads stay in place.
+    int m_keepFromBottom = -1;
+    static constexpr std::chrono::milliseconds KeepPlaceFor{200};
 };
 
 } // namespace longline::app

@@ -134,6 +134,11 @@ void MainWindow::buildUi()
     m_chatView = new ChatView(central);
     m_chatView->setObjectName(QStringLiteral("chatView"));
     m_chatView->setChatModel(m_chat);
+    connect(m_chatView, &ChatView::olderWanted, this, [this] {
+        const qint64 oldest = m_chat->oldestSeq();
+        if (!m_chat->startOfHistoryShown() && oldest > 1)
+            m_client->requestOlder(oldest);
+    });
     m_input = new QLineEdit(central);
     m_input->setObjectName(QStringLiteral("messageInput"));
     m_input->setPlaceholderText(tr("Type a message and press Enter"));
@@ -355,6 +360,13 @@ void MainWindow::wireClient()
                 m_chat->addMessage(m, fromHistory, m_client->nick());
                 if (!fromHistory && m.nick != m_client->nick())
                     m_unreadAlert->noteMessage(m.nick, protocol::sanitizeForDisplay(m.text));
+            });
+    // Scroll-back: at the top of the conversation, the page before it.
+    connect(c, &ChatClient::olderMessagesReceived, this,
+            [this](const QList<protocol::ChatMessage> &page, bool atStart) {
+                m_chat->addOlder(page, m_client->nick());
+                if (atStart)
+                    m_chat->markStartOfHistory();
             });
     connect(c, &ChatClient::messageQueued, this, [this](const QString &cid, const QString &text) {
         m_chat->addOwnQueued(cid, m_client->nick(), text, QDateTime::currentDateTime());

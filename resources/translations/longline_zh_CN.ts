@@ -372,6 +372,10 @@
             <numerusform> …（还有 %n 个字符）</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Start of the conversation: the server keeps nothing older.</source>
+        <translation>对话从这里开始：服务器没有保存更早的消息。</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::ChatSearch</name>

@@ -123,6 +123,64 @@ private Q_SLOTS:
         QCOMPARE(client.lastSeq(), 9);
     }
 
+    // Scroll-back: the messages before the oldest shown, without disturbing
+    // live ones; the start of the history is told; one request at a time.
+    void olderMessagesOnRequest()
+    {
+        FakeServer server;
+        ChatClient client;
+        ClientRecorder rec(&client);
+        QList<QList<protocol::ChatMessage>> pages;
+        QList<bool> starts;
+        connect(&client, &ChatClient::olderMessagesReceived,
+                [&](const QList<protocol::ChatMessage> &page, bool atStart) {
+                    pages.append(page);
+                    starts.append(atStart);
+                });
+        QVERIFY(goOnline(client, server, 120));
+        QVERIFY(!client.requestOlder(1)); // nothing is older than the first
+        QVERIFY(client.requestOlder(100, 3));
+        QVERIFY(client.fetchingOlder());
+        QVERIFY(!client.requestOlder(100, 3)); // one at a time
+        QCOMPARE(server.waitForLine(QStringLiteral("HISTORY")), QStringLiteral("HISTORY 96 3"));
+        // A live message in the middle of the answer is delivered as usual.
+        server.sendLine(msgLine("HIST", 97, QStringLiteral("bob"), QStringLiteral("m97")));
+        server.sendLine(msgLine("MSG", 121, QStringLiteral("bob"), QStringLiteral("live")));
+        server.sendLine(msgLine("HIST", 98, QStringLiteral("bob"), QStringLiteral("m98")));
+        server.sendLine(msgLine("HIST", 99, QStringLiteral("bob"), QStringLiteral("m99")));
+        server.sendLine(QStringLiteral("HISTEND 99 1"));
+        QTRY_COMPARE_WITH_TIMEOUT(pages.size(), 1, Timeout);
+        QCOMPARE(pages[0].size(), 3);
+        QCOMPARE(pages[0].first().seq, 97);
+        QCOMPARE(pages[0].last().seq, 99);
+        QCOMPARE(starts[0], false);
+        QCOMPARE(rec.messages.size(), 1); // only the live one, never the old ones
+        QCOMPARE(rec.messages.first().seq, 121);
+        QCOMPARE(client.lastSeq(), 121);
+        QVERIFY(!client.fetchingOlder());
+
+        // History the server no longer keeps: the answer skips ahead into
+        // what is shown already, and only the older part counts; fewer
+        // than asked for means nothing is older.
+        QVERIFY(client.requestOlder(97, 3));
+        QCOMPARE(server.waitForLine(QStringLiteral("HISTORY")), QStringLiteral("HISTORY 93 3"));
+        server.sendLine(msgLine("HIST", 96, QStringLiteral("bob"), QStringLiteral("m96")));
+        server.sendLine(msgLine("HIST", 97, QStringLiteral("bob"), QStringLiteral("m97")));
+        server.sendLine(msgLine("HIST", 98, QStringLiteral("bob"), QStringLiteral("m98")));
+        server.sendLine(QStringLiteral("HISTEND 98 1"));
+        QTRY_COMPARE_WITH_TIMEOUT(pages.size(), 2, Timeout);
+        QCOMPARE(pages[1].size(), 1);
+        QCOMPARE(pages[1].first().seq, 96);
+        QCOMPARE(starts[1], true);
+
+        // More HIST lines than asked for is a protocol violation.
+        QVERIFY(client.requestOlder(50, 2));
+        QCOMPARE(server.waitForLine(QStringLiteral("HISTORY")), QStringLiteral("HISTORY 47 2"));
+        for (int seq = 48; seq <= 50; ++seq)
+            server.sendLine(msgLine("HIST", seq, QStringLiteral("bob"), QStringLiteral("x")));
+        QTRY_VERIFY_WITH_TIMEOUT(client.state() != ChatClient::State::Online, Timeout);
+    }
+
     void outboxIsResentAfterReconnectWithSessionKey()
     {
         FakeServer server;

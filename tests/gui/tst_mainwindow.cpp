@@ -7,6 +7,7 @@
 #include "../support/ciskip.h"
 #include "chatlogmodel.h"
 #include "chatsearch.h"
+#include "chatview.h"
 #include "connectdialog.h"
 #include "connectionbanner.h"
 #include "guitestsupport.h"
@@ -32,6 +33,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTcpServer>
@@ -144,6 +146,74 @@ private Q_SLOTS:
         // Leaving shows as a notice.
         bob.client.disconnectFromServer(QStringLiteral("lunch"));
         QTRY_COMPARE_WITH_TIMEOUT(w->memberModel()->rowCount(), 1, ConnectMs);
+    }
+
+    // Scroll-back: the window opens with the last 50 messages; scrolling to
+    // the top brings the 50 before them, in order, without moving what the
+    // user reads, until the start of the history says so.
+    void scrollingUpLoadsOlderMessages()
+    {
+        REQUIRE_SERVER();
+        Server server;
+        QVERIFY(server.start({QStringLiteral("--rate"), QStringLiteral("0")}));
+        constexpr int Stored = 120;
+        {
+            QTcpSocket seeder;
+            seeder.connectToHost(QStringLiteral("127.0.0.1"), server.port());
+            QVERIFY(seeder.waitForConnected(ConnectMs));
+            QByteArray lines = "HELLO seeder\n";
+            for (int i = 1; i <= Stored; ++i)
+                lines += "SAYID s" + QByteArray::number(i) + " old message " +
+                         QByteArray::number(i) + '\n';
+            seeder.write(lines);
+            QByteArray got;
+            while (!got.contains("ACK s" + QByteArray::number(Stored) + ' ') &&
+                   seeder.waitForReadyRead(ConnectMs))
+                got += seeder.readAll();
+            QVERIFY2(got.contains("ACK s120 120"), got.right(200).constData());
+        }
+        Window w;
+        w->resize(900, 600);
+        w->connectTo({QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.online(), ConnectMs);
+        ChatLogModel *chat = w->chatModel();
+        QTRY_COMPARE_WITH_TIMEOUT(chat->oldestSeq(), Stored - 50 + 1, ConnectMs);
+        auto *view = w->findChild<ChatView *>(QStringLiteral("chatView"));
+        QVERIFY(view);
+        auto messageSeqs = [chat] {
+            QList<qint64> seqs;
+            for (int i = 0; i < chat->rowCount(); ++i)
+                if (chat->entry(i).kind == ChatEntry::Kind::Message)
+                    seqs.append(chat->entry(i).seq);
+            return seqs;
+        };
+        auto contiguous = [](const QList<qint64> &seqs, qint64 from, qint64 to) {
+            QList<qint64> want;
+            for (qint64 s = from; s <= to; ++s)
+                want.append(s);
+            return seqs == want;
+        };
+        QVERIFY(contiguous(messageSeqs(), 71, Stored));
+
+        // To the top: the page before comes, and the row read stays on top.
+        QTRY_VERIFY_WITH_TIMEOUT(view->verticalScrollBar()->maximum() > 0, ConnectMs);
+        view->verticalScrollBar()->setValue(0);
+        const int readAt = view->visualRect(chat->index(chat->rowForSeq(71))).top();
+        QVERIFY(readAt >= 0 && readAt < view->viewport()->height());
+        QTRY_COMPARE_WITH_TIMEOUT(chat->oldestSeq(), 21, ConnectMs);
+        QVERIFY(contiguous(messageSeqs(), 21, Stored));
+        QTRY_COMPARE_WITH_TIMEOUT(view->visualRect(chat->index(chat->rowForSeq(71))).top(), readAt,
+                                  ConnectMs);
+        QVERIFY(!view->isFollowing());
+        QCOMPARE(view->unreadBelow(), 0); // older rows are not news
+        QVERIFY(!chat->startOfHistoryShown());
+
+        // Again: the last 20, and the start of the history is shown.
+        view->verticalScrollBar()->setValue(0);
+        QTRY_COMPARE_WITH_TIMEOUT(chat->oldestSeq(), 1, ConnectMs);
+        QVERIFY(contiguous(messageSeqs(), 1, Stored));
+        QTRY_VERIFY_WITH_TIMEOUT(chat->startOfHistoryShown(), ConnectMs);
+        QCOMPARE(chat->entry(0).kind, ChatEntry::Kind::Notice);
     }
 
     void settingsPanelAppliesToTheOpenSocket()

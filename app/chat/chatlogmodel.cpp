@@ -65,6 +65,14 @@ QVariant ChatLogModel::data(const QModelIndex &index, int role) const
     }
 }
 
+Qt::ItemFlags ChatLogModel::flags(const QModelIndex &index) const
+{
+    Qt::ItemFlags f = QAbstractListModel::flags(index);
+    if (index.isValid() && m_entries.at(index.row()).kind == ChatEntry::Kind::Message)
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
 void ChatLogModel::addOwnQueued(const QString &cid, const QString &nick, const QString &text,
                                 const QDateTime &queuedAt)
 {

@@ -74,6 +74,9 @@ public:
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
+    // Messages are "editable" only so a view can open their text read-only
+    // for selecting part of it; nothing is ever written back.
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     const ChatEntry &entry(int row) const { return m_entries.at(row); }
 

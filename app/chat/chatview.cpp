@@ -9,6 +9,7 @@
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollBar>
@@ -239,6 +240,41 @@ void ChatItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     painter->restore();
 }
 
+QWidget *ChatItemDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option,
+                                        const QModelIndex &index) const
+{
+    const ChatEntry *e = entryFor(index);
+    if (!e || e->kind != ChatEntry::Kind::Message)
+        return nullptr;
+    auto *editor = new QPlainTextEdit(parent);
+    editor->setObjectName(QStringLiteral("messageText"));
+    editor->setReadOnly(true);
+    editor->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    editor->setFrameShape(QFrame::NoFrame);
+    editor->setFont(option.font);
+    editor->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    editor->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    editor->setContentsMargins(0, 0, 0, 0);
+    editor->document()->setDocumentMargin(0);
+    editor->setAccessibleName(tr("Message text"));
+    return editor;
+}
+
+void ChatItemDelegate::setEditorData(QWidget *editor, const QModelIndex &index) const
+{
+    if (auto *text = qobject_cast<QPlainTextEdit *>(editor)) {
+        if (const ChatEntry *e = entryFor(index))
+            text->setPlainText(e->text);
+        text->selectAll(); // double-click selects; a drag or the keys narrow it
+    }
+}
+
+void ChatItemDelegate::updateEditorGeometry(QWidget *editor, const QStyleOptionViewItem &option,
+                                            const QModelIndex &) const
+{
+    editor->setGeometry(textRect(option.rect, QFontMetrics(option.font)));
+}
+
 QRect ChatItemDelegate::textRect(const QRect &rowRect, const QFontMetrics &fm) const
 {
     const QRect r = rowRect.adjusted(PadX, PadY, -PadX, -PadY);
@@ -306,7 +342,8 @@ ChatView::ChatView(QWidget *parent) : QListView(parent)
     // Always there, so the text width never changes when the conversation
     // outgrows the view: rows laid out for one width never overprint.
     setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
-    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // The editor only shows a message's text for selecting part of it.
+    setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     setFocusPolicy(Qt::StrongFocus);
     setAccessibleName(tr("Conversation"));
 

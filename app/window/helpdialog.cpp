@@ -80,6 +80,8 @@ QString HelpDialog::html(Page page)
                   "<tr><td><b>Up / Down</b></td><td>Messages you sent before</td></tr>"
                   "<tr><td><b>Tab</b></td><td>Complete a nick</td></tr>"
                   "<tr><td><b>Ctrl+C</b></td><td>Copy the selected messages</td></tr>"
+                  "<tr><td><b>F2</b>, double-click</td><td>Open a message's text to select and "
+                  "copy part of it (Escape closes it)</td></tr>"
                   "<tr><td><b>F1</b></td><td>This guide</td></tr>"
                   "<tr><td><b>Ctrl+Q</b></td><td>Quit</td></tr>"
                   "</table>"

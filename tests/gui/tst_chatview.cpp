@@ -9,11 +9,14 @@
 #include "chatview.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
+#include <QTextCursor>
 #include <QUrl>
 
 using namespace longline;
@@ -87,6 +90,42 @@ class TestChatView : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // Part of a message, not only whole rows: a double-click opens the
+    // message's text read-only in place, where any part can be selected
+    // and copied; closing it changes nothing.
+    void partOfAMessageCanBeSelectedAndCopied()
+    {
+        View v;
+        v.say(3, QStringLiteral("copy only the word BANANA from row "));
+        const QModelIndex row = v.model.index(1);
+        const QString original = v.model.entry(1).text;
+        // As a real double-click arrives: press, release, then the double.
+        const QPoint at = v.view.visualRect(row).center();
+        QTest::mouseClick(v.view.viewport(), Qt::LeftButton, {}, at);
+        QTest::mouseDClick(v.view.viewport(), Qt::LeftButton, {}, at);
+        QPlainTextEdit *editor = nullptr;
+        QTRY_VERIFY((editor = v.view.findChild<QPlainTextEdit *>(QStringLiteral("messageText"))) &&
+                    editor->isVisible());
+        QVERIFY(editor->isReadOnly());
+        QCOMPARE(editor->toPlainText(), original);
+        QVERIFY(v.view.visualRect(row).contains(editor->geometry().center()));
+        QTextCursor cursor = editor->textCursor();
+        const int word = original.indexOf(QStringLiteral("BANANA"));
+        cursor.setPosition(word);
+        cursor.setPosition(word + 6, QTextCursor::KeepAnchor);
+        editor->setTextCursor(cursor);
+        editor->copy();
+        QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("BANANA"));
+        // Typing does nothing to the message; Escape closes the text.
+        QTest::keyClicks(editor, QStringLiteral("xyz"));
+        QCOMPARE(editor->toPlainText(), original);
+        QTest::keyClick(editor, Qt::Key_Escape);
+        QTRY_VERIFY(
+            !v.view.findChild<QPlainTextEdit *>(QStringLiteral("messageText")) ||
+            !v.view.findChild<QPlainTextEdit *>(QStringLiteral("messageText"))->isVisible());
+        QCOMPARE(v.model.entry(1).text, original);
+    }
+
     void followsUnlessScrolledUp()
     {
         View v;

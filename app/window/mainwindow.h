@@ -74,6 +74,8 @@ public:
     ChatLogModel *chatModel() const { return m_chat; }
     ChatSearch *search() const { return m_search; }
     ConnectionBanner *banner() const { return m_banner; }
+    // The verdict on the last connection lost, as the banner tells it.
+    std::optional<DeathVerdict> lastVerdict() const { return m_lastVerdict; }
     SettingsPanel *settingsPanel() const { return m_settingsPanel; }
     StatusPanel *statusPanel() const { return m_statusPanel; }
     TimelineModel *timeline() const { return m_timeline; }

@@ -8,6 +8,7 @@
 #include "chatview.h"
 #include "connectdialog.h"
 #include "connectionbanner.h"
+#include "connectionnarrator.h"
 #include "eventlogmodel.h"
 #include "healthline.h"
 #include "heartbeatmonitor.h"
@@ -59,6 +60,12 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
 
     buildActions();
     buildUi();
+    m_narrator = new ConnectionNarrator(
+        m_client, m_banner, m_settingsPanel,
+        {[this](ChatEntry::Level level, const QString &text) { notice(int(level), text); },
+         [this](const QString &kind, const QString &text) { log(kind, text); },
+         [this] { return endpoint(); }},
+        this);
     wireClient();
     m_keepWarm = new KeepWarmController(m_client, m_store, m_settingsPanel, m_log, this);
     connect(m_keepWarm, &KeepWarmController::restoreRequested, this,
@@ -66,12 +73,6 @@ MainWindow::MainWindow(SettingsStore *store, QWidget *parent)
     connect(m_keepWarm, &KeepWarmController::applied, this, &MainWindow::updateStatusBar);
 
     m_settingsPanel->setConfig(store->liveness());
-    m_countdown.setInterval(CountdownTick);
-    connect(&m_countdown, &QTimer::timeout, this, &MainWindow::updateCountdown);
-    m_hideBanner.setSingleShot(true);
-    m_unansweredTimer.setSingleShot(true);
-    connect(&m_unansweredTimer, &QTimer::timeout, this, &MainWindow::onUnansweredTooLong);
-    connect(&m_hideBanner, &QTimer::timeout, m_banner, &QWidget::hide);
 
     resize(1280, 820);
     restoreGeometry(store->windowGeometry());
@@ -160,7 +161,7 @@ void MainWindow::buildUi()
     connect(m_banner, &ConnectionBanner::reconnectNowRequested, this,
             [this] { connectTo(m_profile); });
     connect(m_banner, &ConnectionBanner::changeNickRequested, this,
-            [this] { showConnectDialog(m_refusal, m_refusedField); });
+            [this] { showConnectDialog(m_narrator->refusal(), m_narrator->refusedField()); });
     connect(m_banner, &ConnectionBanner::trustCertificateRequested, this,
             &MainWindow::trustPendingCertificate);
 
@@ -372,12 +373,6 @@ void MainWindow::wireClient()
         m_chat->addOwnQueued(cid, m_client->nick(), text, QDateTime::currentDateTime());
     });
     connect(c, &ChatClient::messageAcknowledged, m_chat, &ChatLogModel::acknowledge);
-    connect(c, &ChatClient::messageAcknowledged, this, [this](const QString &cid) {
-        if (cid == m_unansweredCid) {
-            m_unansweredCid.clear();
-            m_unansweredTimer.stop();
-        }
-    });
     connect(c, &ChatClient::userJoined, this, [this](const QDateTime &time, const QString &nick) {
         notice(int(ChatEntry::Level::Join), tr("%1 joined").arg(nick), time);
     });
@@ -395,24 +390,21 @@ void MainWindow::wireClient()
         m_side->setPageTitle(SidePanel::Page::Members,
                              count > 0 ? tr("Online (%1)").arg(count) : tr("Online"));
     });
-    connect(c, &ChatClient::serverError, this, &MainWindow::onServerError);
     connect(c, &ChatClient::serverBye, this, [this](const QString &reason) {
         notice(int(ChatEntry::Level::Warning), tr("The server said goodbye: %1").arg(reason));
         log(tr("server"), tr("BYE %1").arg(reason));
     });
-    connect(c, &ChatClient::connectionLost, this, &MainWindow::onConnectionLost);
     connect(c, &ChatClient::protocolViolation, this, [this](const QString &reason) {
         // The client drops the connection and reconnects; say why.
         notice(int(ChatEntry::Level::Error),
                tr("Disconnected: the server %1. Reconnecting.").arg(reason));
     });
-    connect(c, &ChatClient::connectFailed, this, &MainWindow::onConnectFailed);
-    connect(c, &ChatClient::reconnectScheduled, this, &MainWindow::onReconnectScheduled);
+    connect(c, &ChatClient::reconnectScheduled, this,
+            [this](Millis, int attempt) { m_statusPanel->setReconnectAttempt(attempt); });
     connect(c, &ChatClient::encrypted, this, [this](const QString &summary) {
         log(tr("tls"), summary);
         m_statusPanel->setEncryption(summary);
     });
-    connect(c, &ChatClient::tlsVerificationFailed, this, &MainWindow::onTlsVerificationFailed);
     connect(c, &ChatClient::logEvent, this, [this](const QString &text) {
         // The main events are logged below in the user's language; the
         // client's own lines add the rarer diagnostics.
@@ -461,12 +453,7 @@ void MainWindow::connectTo(const ConnectionProfile &profile)
     m_store->setConnection(profile);
     if (otherServer && m_chat->rowCount() > 0)
         m_chat->clear(); // sequence numbers and history belong to one server
-    m_userDisconnect = false;
-    m_lostConnection = false;
-    m_countdown.stop();
-    m_banner->showMessage(ConnectionBanner::Severity::Info,
-                          tr("Connecting to %1 as %2…").arg(endpoint(), profile.nick));
-    m_banner->setActions(false, false);
+    m_narrator->connecting(profile.nick);
     m_client->setLivenessSettings(m_settingsPanel->config().toSettings());
     m_client->setTls({profile.tls, QString(), profile.pinnedSha256});
     m_client->setPassword(profile.password);
@@ -548,51 +535,21 @@ void MainWindow::onInputReturn()
     m_inputHistory.add(text);
     const QString cid = m_client->send(text);
     if (online && !cid.isEmpty())
-        watchUnanswered(cid, idle);
+        m_narrator->sent(cid, idle);
     m_input->clear();
-}
-
-void MainWindow::watchUnanswered(const QString &cid, Millis idle)
-{
-    if (!m_unansweredCid.isEmpty())
-        return; // the oldest one tells
-    m_unansweredCid = cid;
-    m_idleBeforeUnanswered = idle;
-    m_unansweredTimer.start(UnansweredNoticeDelay);
-}
-
-bool MainWindow::looksLikeNatDrop(Millis idle) const
-{
-    NatDropCheck check;
-    check.idle = idle;
-    check.natTimeout = std::chrono::seconds(m_settingsPanel->config().natTimeoutS);
-    check.settings = m_settingsPanel->config().toSettings();
-    if (const auto welcome = m_client->welcomeInfo(); welcome && welcome->heartbeatOn)
-        check.peerHeartbeat = Millis{std::llround(welcome->heartbeatIntervalS * 1000.0)};
-    return likelyNatDrop(check);
-}
-
-void MainWindow::onUnansweredTooLong()
-{
-    if (m_unansweredCid.isEmpty() || !looksLikeNatDrop(m_idleBeforeUnanswered))
-        return;
-    const QString title = tr("Your message has had no answer for %1")
-                              .arg(Presentation::duration(UnansweredNoticeDelay));
-    const QString detail = Presentation::natExplanation(
-        m_idleBeforeUnanswered, std::chrono::seconds(m_settingsPanel->config().natTimeoutS));
-    m_banner->showMessage(ConnectionBanner::Severity::Warning, title, detail);
-    notice(int(ChatEntry::Level::Error), title + QStringLiteral(". ") + detail);
-    log(tr("nat"), detail);
 }
 
 void MainWindow::onDisconnectAction()
 {
     if (m_client->state() == ChatClient::State::Disconnected)
         return;
-    m_userDisconnect = true;
-    m_lostConnection = false;
-    m_countdown.stop();
+    m_narrator->userDisconnecting();
     m_client->disconnectFromServer(tr("bye"));
+}
+
+std::optional<DeathVerdict> MainWindow::lastVerdict() const
+{
+    return m_narrator->lastVerdict();
 }
 
 void MainWindow::onStateChanged(ChatClient::State state)
@@ -602,55 +559,12 @@ void MainWindow::onStateChanged(ChatClient::State state)
                          : Presentation::state(state));
     m_statusPanel->setConnectionState(state, m_client->host().isEmpty() ? QString() : endpoint());
     m_statusPanel->setReconnectAttempt(m_client->reconnectAttempt());
-    switch (state) {
-    case ChatClient::State::Online:
-        m_countdown.stop();
+    if (state == ChatClient::State::Online) {
         if (!m_client->isEncrypted())
             m_statusPanel->setEncryption(QString());
         m_timeline->noteConnected(monotonicNow());
-        if (m_lostConnection) {
-            const Millis offline = Millis{m_offlineClock.elapsed()} + m_silentBeforeLoss;
-            m_banner->showMessage(
-                ConnectionBanner::Severity::Success,
-                tr("Reconnected to %1 after %2 offline")
-                    .arg(endpoint(), Presentation::duration(offline)),
-                tr("Missed messages are fetched from history; messages typed meanwhile are "
-                   "being sent."));
-            m_banner->setActions(false, false);
-            m_hideBanner.start(SuccessBannerTime);
-            notice(int(ChatEntry::Level::Good),
-                   tr("Reconnected after %1 offline").arg(Presentation::duration(offline)));
-            m_quietWelcome = true;
-        } else {
-            m_banner->hide();
-        }
-        m_lostConnection = false;
-        break;
-    case ChatClient::State::Connecting:
-        m_hideBanner.stop();
-        if (m_lostConnection) {
-            m_countdown.stop();
-            m_banner->setDetail(
-                m_lostDetail + QLatin1Char('\n') +
-                tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt()));
-        }
-        break;
-    case ChatClient::State::Handshaking:
-        break;
-    case ChatClient::State::Disconnected:
-        m_countdown.stop();
+    } else if (state == ChatClient::State::Disconnected) {
         onOnlineChanged({});
-        if (m_userDisconnect) {
-            m_banner->showMessage(ConnectionBanner::Severity::Info,
-                                  tr("Disconnected from %1").arg(endpoint()),
-                                  tr("You closed the connection, so Longline does not reconnect. "
-                                     "Press Ctrl+K to connect again."));
-            m_banner->setActions(true, false);
-            notice(int(ChatEntry::Level::Info), tr("You disconnected"));
-        }
-        break;
-    case ChatClient::State::WaitingToReconnect:
-        break;
     }
     retitle();
     updateActions();
@@ -659,10 +573,6 @@ void MainWindow::onStateChanged(ChatClient::State state)
 
 void MainWindow::onWelcomed(const protocol::WelcomeInfo &info)
 {
-    if (!m_quietWelcome)
-        notice(int(ChatEntry::Level::Info),
-               tr("Connected to %1 as %2 (%3)").arg(endpoint(), info.nick, info.server));
-    m_quietWelcome = false;
     log(tr("server"), tr("welcome: %1, heartbeat %2, minimum ping interval %3 s")
                           .arg(info.server, info.heartbeatOn ? QStringLiteral("%1,%2")
                                                                    .arg(info.heartbeatIntervalS)
@@ -673,153 +583,19 @@ void MainWindow::onWelcomed(const protocol::WelcomeInfo &info)
     m_client->requestWho();
 }
 
-void MainWindow::onConnectionLost(const DeathVerdict &verdict)
-{
-    // Offline time counts from the last sign of life before the first loss,
-    // not from its detection nor from a failed retry.
-    if (!m_lostConnection) {
-        m_offlineClock.start();
-        m_silentBeforeLoss = m_client->liveness() ? std::max(m_client->liveness()->sinceLastHeard(),
-                                                             verdict.detection)
-                                                  : verdict.detection;
-    }
-    m_lostConnection = true;
-    m_lastVerdict = verdict;
-    m_lostTitle =
-        tr("Connection to %1 lost: %2").arg(endpoint(), Presentation::cause(verdict.cause));
-    m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') +
-                   Presentation::noticed(verdict);
-    // In a student's words when the NAT idle timeout explains it: the
-    // silence the gateway saw before the data that got no answer.
-    if (verdict.isTimeout() || verdict.cause == DeathCause::ResetByPeer) {
-        const LivenessSettings settings = m_settingsPanel->config().toSettings();
-        Millis idle = verdict.detection;
-        if (!m_unansweredCid.isEmpty())
-            idle = m_idleBeforeUnanswered;
-        else if (verdict.cause == DeathCause::HeartbeatTimeout)
-            idle = settings.heartbeat.interval;
-        else if (verdict.cause == DeathCause::KeepaliveTimeout)
-            idle = std::chrono::seconds(settings.keepalive.idleS);
-        if (looksLikeNatDrop(idle))
-            m_lostDetail += QLatin1Char(' ') +
-                            Presentation::natExplanation(
-                                idle, std::chrono::seconds(m_settingsPanel->config().natTimeoutS));
-    }
-    m_unansweredCid.clear();
-    m_unansweredTimer.stop();
-    m_banner->showMessage(ConnectionBanner::Severity::Error, m_lostTitle, m_lostDetail);
-    m_banner->setActions(true, false);
-    m_hideBanner.stop();
-    log(tr("dead"), Presentation::verdict(verdict));
-    notice(int(ChatEntry::Level::Error),
-           tr("Connection lost: %1").arg(Presentation::verdict(verdict)));
-}
-
-void MainWindow::onConnectFailed(const QString &error)
-{
-    log(tr("error"), tr("connect failed: %1").arg(error));
-    if (m_lostConnection) {
-        m_lostDetail = m_lostDetail.section(QLatin1Char('\n'), 0, 0) + QLatin1Char('\n') +
-                       tr("Last attempt failed: %1").arg(error);
-        return;
-    }
-    m_lostTitle = tr("Could not connect to %1").arg(endpoint());
-    m_lostDetail = error;
-    m_banner->showMessage(ConnectionBanner::Severity::Warning, m_lostTitle, m_lostDetail);
-    m_banner->setActions(true, true);
-}
-
-void MainWindow::onReconnectScheduled(Millis delay, int attempt)
-{
-    m_retryDelay = delay;
-    m_retryAttempt = attempt;
-    m_retryClock.start();
-    m_countdown.start();
-    log(tr("reconnect"),
-        tr("next attempt in %1 (attempt %2)").arg(Presentation::duration(delay)).arg(attempt));
-    m_statusPanel->setReconnectAttempt(attempt);
-    updateCountdown();
-}
-
-void MainWindow::updateCountdown()
-{
-    const qint64 left = m_retryDelay.count() - m_retryClock.elapsed();
-    if (left <= 0) {
-        m_countdown.stop();
-        return;
-    }
-    const int seconds = int(std::ceil(left / 1000.0));
-    m_banner->setDetail(m_lostDetail + QLatin1Char('\n') +
-                        tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt));
-    if (!m_banner->isVisible())
-        m_banner->show();
-}
-
-void MainWindow::onServerError(int code, const QString &name, const QString &rawText, bool fatal)
-{
-    const QString text = protocol::sanitizeForDisplay(rawText);
-    log(tr("error"), QStringLiteral("ERR %1 %2 %3").arg(code).arg(name, text));
-    if (!fatal) {
-        notice(int(ChatEntry::Level::Warning),
-               tr("The server refused something: %1 %2 %3").arg(code).arg(name, text));
-        return;
-    }
-    m_countdown.stop();
-    m_lostConnection = false;
-    const QString nick = m_client->nick();
-    QString title;
-    m_refusedField = ConnectDialog::Field::Nick;
-    if (code == int(protocol::ErrorCode::NickTaken)) {
-        title = tr("The nick “%1” is already taken on %2").arg(nick, endpoint());
-        m_refusal = tr("Choose another nick.");
-    } else if (code == int(protocol::ErrorCode::BadNick)) {
-        title = tr("The server does not accept the nick “%1”").arg(nick);
-        m_refusal = tr("Choose another nick.");
-    } else if (code == int(protocol::ErrorCode::BadPassword)) {
-        title = tr("%1 refused the password").arg(endpoint());
-        m_refusal = tr("Enter the server's password.");
-        m_refusedField = ConnectDialog::Field::Password;
-    } else {
-        title = tr("The server refused the connection");
-        m_refusal.clear();
-    }
-    m_banner->showMessage(
-        ConnectionBanner::Severity::Error, title,
-        tr("%1 %2: %3. Not retrying: this will not change by itself.").arg(code).arg(name, text) +
-            QLatin1Char(' ') + m_refusal);
-    m_banner->setActions(false, true);
-    notice(int(ChatEntry::Level::Error), title);
-}
-
-void MainWindow::onTlsVerificationFailed(const QStringList &errors, const QString &fingerprint,
-                                         const QString &subject)
-{
-    m_countdown.stop();
-    m_lostConnection = false;
-    m_pendingFingerprint = fingerprint;
-    const QString title = tr("The certificate of %1 is not trusted").arg(endpoint());
-    m_banner->showMessage(
-        ConnectionBanner::Severity::Error, title,
-        tr("%1\nSubject: %2\nSHA-256 fingerprint: %3\nNot retrying. Trust the certificate only "
-           "if this fingerprint matches the one the server's operator gave you.")
-            .arg(errors.join(QStringLiteral("; ")), subject, fingerprint));
-    m_banner->setActions(false, false, true);
-    log(tr("tls"), tr("certificate not trusted: %1").arg(fingerprint));
-    notice(int(ChatEntry::Level::Error), title);
-}
-
 void MainWindow::trustPendingCertificate()
 {
-    if (m_pendingFingerprint.isEmpty())
+    const QString fingerprint = m_narrator->pendingFingerprint();
+    if (fingerprint.isEmpty())
         return;
     const auto answer = QMessageBox::question(
         this, tr("Trust this certificate?"),
         tr("Connect to %1 and trust its certificate from now on?\n\nSHA-256 fingerprint:\n%2")
-            .arg(endpoint(), m_pendingFingerprint));
+            .arg(endpoint(), fingerprint));
     if (answer != QMessageBox::Yes)
         return;
-    m_profile.pinnedSha256 = m_pendingFingerprint;
-    m_pendingFingerprint.clear();
+    m_profile.pinnedSha256 = fingerprint;
+    m_narrator->clearPendingFingerprint();
     connectTo(m_profile);
 }
 
@@ -926,7 +702,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
                                                      : m_settingsPanel->config());
     m_store->sync();
     if (m_client->state() == ChatClient::State::Online) {
-        m_userDisconnect = true;
+        m_narrator->userDisconnecting();
         m_client->disconnectFromServer(tr("closed the window"));
         m_client->socket()->flush();
     }

@@ -32,6 +32,7 @@ class ChatLogModel;
 class ChatSearch;
 class ChatView;
 class ConnectionBanner;
+class ConnectionNarrator;
 class EventLogModel;
 class HealthLine;
 class KeepWarmController;
@@ -45,15 +46,11 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    // How often the reconnect countdown in the banner is redrawn.
-    static constexpr Millis CountdownTick{250};
     // Kernel sampling while the status pane is visible: a live view.
     static constexpr Millis LiveSamplePeriod{250};
     // The conversation never gets narrower than this (pixels): a line of
     // chat stays readable beside the side panel.
     static constexpr int MinimumChatWidth = 400;
-    // How long the "reconnected" banner stays.
-    static constexpr Millis SuccessBannerTime{8000};
 
     explicit MainWindow(SettingsStore *store, QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -75,7 +72,7 @@ public:
     ChatSearch *search() const { return m_search; }
     ConnectionBanner *banner() const { return m_banner; }
     // The verdict on the last connection lost, as the banner tells it.
-    std::optional<DeathVerdict> lastVerdict() const { return m_lastVerdict; }
+    std::optional<DeathVerdict> lastVerdict() const;
     SettingsPanel *settingsPanel() const { return m_settingsPanel; }
     StatusPanel *statusPanel() const { return m_statusPanel; }
     TimelineModel *timeline() const { return m_timeline; }
@@ -110,26 +107,14 @@ private:
     void onDisconnectAction();
     void onStateChanged(ChatClient::State state);
     void onWelcomed(const protocol::WelcomeInfo &info);
-    void onConnectionLost(const DeathVerdict &verdict);
-    void onConnectFailed(const QString &error);
-    void onReconnectScheduled(Millis delay, int attempt);
-    void onServerError(int code, const QString &name, const QString &text, bool fatal);
     void onLivenessDead(const DeathVerdict &verdict);
-    void onTlsVerificationFailed(const QStringList &errors, const QString &fingerprint,
-                                 const QString &subject);
     void trustPendingCertificate();
     void onOptionsApplied(const SocketOptionsReport &report);
     void onKernelSampled(const KernelSocketView &view);
     void onConfigChanged(const LivenessConfig &config);
     void onOnlineChanged(const QStringList &nicks);
-    void updateCountdown();
     void updateStatusBar();
     void notice(int level, const QString &text, const QDateTime &time = {});
-    // A message sent after `idle` of silence got no ACK: if the NAT idle
-    // timeout in Settings says why, the window says so.
-    void watchUnanswered(const QString &cid, Millis idle);
-    void onUnansweredTooLong();
-    bool looksLikeNatDrop(Millis idle) const;
     void log(const QString &kind, const QString &text);
 
     SettingsStore *m_store;
@@ -140,6 +125,7 @@ private:
     EventLogModel *m_log;
 
     ConnectionBanner *m_banner = nullptr;
+    ConnectionNarrator *m_narrator = nullptr; // what the banner says, and when
     ChatView *m_chatView = nullptr;
     ChatSearch *m_search = nullptr;
     QLineEdit *m_input = nullptr;
@@ -162,30 +148,6 @@ private:
 
     QFont m_baseFont;
     ConnectionProfile m_profile;
-    QTimer m_countdown;
-    QTimer m_hideBanner;
-    QElapsedTimer m_retryClock; // started when a retry was scheduled
-    Millis m_retryDelay{0};
-    int m_retryAttempt = 0;
-    QString m_lostTitle; // banner title kept during the countdown
-    QString m_lostDetail;
-    QString m_refusal; // what the user must change after a refusal
-    ConnectDialog::Field m_refusedField = ConnectDialog::Field::Nick; // ... in which field
-    QString m_pendingFingerprint;  // of a certificate the user may choose to trust
-    QElapsedTimer m_offlineClock;  // since the connection was lost
-    Millis m_silentBeforeLoss{0};  // how long nothing had come before that
-    bool m_lostConnection = false; // a failure happened and no WELCOME since
-    bool m_userDisconnect = false; // the user asked to disconnect
-    bool m_quietWelcome = false;   // "reconnected" already said it
-    std::optional<DeathVerdict> m_lastVerdict;
-    // The oldest message of this connection still without ACK, and the
-    // silence before it was sent (what a NAT gateway would have seen).
-    QString m_unansweredCid;
-    Millis m_idleBeforeUnanswered{0};
-    QTimer m_unansweredTimer;
-    // A message that waits this long for its ACK after a long silence is
-    // reported as stuck (a loopback or LAN round trip is far shorter).
-    static constexpr Millis UnansweredNoticeDelay{3000};
     InputHistory m_inputHistory;
     NickCompleter m_completer;
 };

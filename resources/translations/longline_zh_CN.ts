@@ -512,6 +512,149 @@
     </message>
 </context>
 <context>
+    <name>longline::app::ConnectionNarrator</name>
+    <message>
+        <source>Connecting to %1 as %2…</source>
+        <translation>正在以 %2 的身份连接 %1…</translation>
+    </message>
+    <message>
+        <source>Your message has had no answer for %1</source>
+        <translation>你的消息已经 %1 没有得到回应</translation>
+    </message>
+    <message>
+        <source>nat</source>
+        <translation>NAT</translation>
+    </message>
+    <message>
+        <source>Reconnected to %1 after %2 offline</source>
+        <translation>离线 %2后已重新连接到 %1</translation>
+    </message>
+    <message>
+        <source>Missed messages are fetched from history; messages typed meanwhile are being sent.</source>
+        <translation>错过的消息正从历史记录中取回；离线时输入的消息正在发送。</translation>
+    </message>
+    <message>
+        <source>Reconnected after %1 offline</source>
+        <translation>离线 %1后已重新连接</translation>
+    </message>
+    <message>
+        <source>Reconnecting now (attempt %1)…</source>
+        <translation>正在重连（第 %1 次）…</translation>
+    </message>
+    <message>
+        <source>Disconnected from %1</source>
+        <translation>已断开与 %1 的连接</translation>
+    </message>
+    <message>
+        <source>You closed the connection, so Longline does not reconnect. Press Ctrl+K to connect again.</source>
+        <translation>连接是你主动关闭的，所以长线不会自动重连。按 Ctrl+K 重新连接。</translation>
+    </message>
+    <message>
+        <source>You disconnected</source>
+        <translation>你已断开连接</translation>
+    </message>
+    <message>
+        <source>Connected to %1 as %2 (%3)</source>
+        <translation>已以 %2 的身份连接到 %1（%3）</translation>
+    </message>
+    <message>
+        <source>Connection to %1 lost: %2</source>
+        <translation>与 %1 的连接已断开：%2</translation>
+    </message>
+    <message>
+        <source>dead</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <source>Connection lost: %1</source>
+        <translation>连接断开：%1</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>connect failed: %1</source>
+        <translation>连接失败：%1</translation>
+    </message>
+    <message>
+        <source>Last attempt failed: %1</source>
+        <translation>上次尝试失败：%1</translation>
+    </message>
+    <message>
+        <source>Could not connect to %1</source>
+        <translation>无法连接到 %1</translation>
+    </message>
+    <message>
+        <source>reconnect</source>
+        <translation>重连</translation>
+    </message>
+    <message>
+        <source>next attempt in %1 (attempt %2)</source>
+        <translation>%1后再次尝试（第 %2 次）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retrying in %n s (attempt %1)…</source>
+        <translation>
+            <numerusform>%n 秒后重试（第 %1 次）…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The server refused something: %1 %2 %3</source>
+        <translation>服务器拒绝了请求：%1 %2 %3</translation>
+    </message>
+    <message>
+        <source>The nick “%1” is already taken on %2</source>
+        <translation>昵称“%1”在 %2 上已被占用</translation>
+    </message>
+    <message>
+        <source>Choose another nick.</source>
+        <translation>请换一个昵称。</translation>
+    </message>
+    <message>
+        <source>The server does not accept the nick “%1”</source>
+        <translation>服务器不接受昵称“%1”</translation>
+    </message>
+    <message>
+        <source>%1 refused the password</source>
+        <translation>%1 拒绝了密码</translation>
+    </message>
+    <message>
+        <source>Enter the server&apos;s password.</source>
+        <translation>请输入服务器的密码。</translation>
+    </message>
+    <message>
+        <source>The server refused the connection</source>
+        <translation>服务器拒绝了连接</translation>
+    </message>
+    <message>
+        <source>%1 %2: %3. Not retrying: this will not change by itself.</source>
+        <translation>%1 %2：%3。不再重试：这个问题不会自行消失。</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not trusted</source>
+        <translation>%1 的证书不受信任</translation>
+    </message>
+    <message>
+        <source>%1
+Subject: %2
+SHA-256 fingerprint: %3
+Not retrying. Trust the certificate only if this fingerprint matches the one the server&apos;s operator gave you.</source>
+        <translation>%1
+主体：%2
+SHA-256 指纹：%3
+不再重试。只有当这个指纹与服务器管理员提供的指纹一致时，才信任此证书。</translation>
+    </message>
+    <message>
+        <source>tls</source>
+        <translation>TLS</translation>
+    </message>
+    <message>
+        <source>certificate not trusted: %1</source>
+        <translation>证书不受信任：%1</translation>
+    </message>
+</context>
+<context>
     <name>longline::app::EventLogModel</name>
     <message>
         <source>Time</source>
@@ -706,10 +849,6 @@
         <translation>发送(&amp;S)</translation>
     </message>
     <message>
-        <source>Choose another nick.</source>
-        <translation>请换一个昵称。</translation>
-    </message>
-    <message>
         <source>People online</source>
         <translation>在线的人</translation>
     </message>
@@ -828,10 +967,6 @@
         </translation>
     </message>
     <message>
-        <source>Connecting to %1 as %2…</source>
-        <translation>正在以 %2 的身份连接 %1…</translation>
-    </message>
-    <message>
         <source>Connect to a server first; your message stays in the input line.</source>
         <translation>请先连接服务器；你的消息会保留在输入框中。</translation>
     </message>
@@ -852,102 +987,12 @@
         <translation>%1 %2</translation>
     </message>
     <message>
-        <source>Reconnected to %1 after %2 offline</source>
-        <translation>离线 %2后已重新连接到 %1</translation>
-    </message>
-    <message>
-        <source>Missed messages are fetched from history; messages typed meanwhile are being sent.</source>
-        <translation>错过的消息正从历史记录中取回；离线时输入的消息正在发送。</translation>
-    </message>
-    <message>
-        <source>Reconnected after %1 offline</source>
-        <translation>离线 %1后已重新连接</translation>
-    </message>
-    <message>
-        <source>Reconnecting now (attempt %1)…</source>
-        <translation>正在重连（第 %1 次）…</translation>
-    </message>
-    <message>
-        <source>Disconnected from %1</source>
-        <translation>已断开与 %1 的连接</translation>
-    </message>
-    <message>
-        <source>You closed the connection, so Longline does not reconnect. Press Ctrl+K to connect again.</source>
-        <translation>连接是你主动关闭的，所以长线不会自动重连。按 Ctrl+K 重新连接。</translation>
-    </message>
-    <message>
-        <source>You disconnected</source>
-        <translation>你已断开连接</translation>
-    </message>
-    <message>
-        <source>Connected to %1 as %2 (%3)</source>
-        <translation>已以 %2 的身份连接到 %1（%3）</translation>
-    </message>
-    <message>
         <source>welcome: %1, heartbeat %2, minimum ping interval %3 s</source>
         <translation>欢迎：%1，心跳 %2，最短 PING 间隔 %3 秒</translation>
     </message>
     <message>
         <source>off</source>
         <translation>关闭</translation>
-    </message>
-    <message>
-        <source>Connection to %1 lost: %2</source>
-        <translation>与 %1 的连接已断开：%2</translation>
-    </message>
-    <message>
-        <source>dead</source>
-        <translation>断开</translation>
-    </message>
-    <message>
-        <source>Connection lost: %1</source>
-        <translation>连接断开：%1</translation>
-    </message>
-    <message>
-        <source>error</source>
-        <translation>错误</translation>
-    </message>
-    <message>
-        <source>connect failed: %1</source>
-        <translation>连接失败：%1</translation>
-    </message>
-    <message>
-        <source>Last attempt failed: %1</source>
-        <translation>上次尝试失败：%1</translation>
-    </message>
-    <message>
-        <source>Could not connect to %1</source>
-        <translation>无法连接到 %1</translation>
-    </message>
-    <message>
-        <source>reconnect</source>
-        <translation>重连</translation>
-    </message>
-    <message>
-        <source>next attempt in %1 (attempt %2)</source>
-        <translation>%1后再次尝试（第 %2 次）</translation>
-    </message>
-    <message numerus="yes">
-        <source>Retrying in %n s (attempt %1)…</source>
-        <translation>
-            <numerusform>%n 秒后重试（第 %1 次）…</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The server refused something: %1 %2 %3</source>
-        <translation>服务器拒绝了请求：%1 %2 %3</translation>
-    </message>
-    <message>
-        <source>The nick “%1” is already taken on %2</source>
-        <translation>昵称“%1”在 %2 上已被占用</translation>
-    </message>
-    <message>
-        <source>The server does not accept the nick “%1”</source>
-        <translation>服务器不接受昵称“%1”</translation>
-    </message>
-    <message>
-        <source>The server refused the connection</source>
-        <translation>服务器拒绝了连接</translation>
     </message>
     <message>
         <source>closed</source>
@@ -1014,36 +1059,6 @@
         <translation>TLS</translation>
     </message>
     <message>
-        <source>%1 refused the password</source>
-        <translation>%1 拒绝了密码</translation>
-    </message>
-    <message>
-        <source>Enter the server&apos;s password.</source>
-        <translation>请输入服务器的密码。</translation>
-    </message>
-    <message>
-        <source>%1 %2: %3. Not retrying: this will not change by itself.</source>
-        <translation>%1 %2：%3。不再重试：这个问题不会自行消失。</translation>
-    </message>
-    <message>
-        <source>The certificate of %1 is not trusted</source>
-        <translation>%1 的证书不受信任</translation>
-    </message>
-    <message>
-        <source>%1
-Subject: %2
-SHA-256 fingerprint: %3
-Not retrying. Trust the certificate only if this fingerprint matches the one the server&apos;s operator gave you.</source>
-        <translation>%1
-主体：%2
-SHA-256 指纹：%3
-不再重试。只有当这个指纹与服务器管理员提供的指纹一致时，才信任此证书。</translation>
-    </message>
-    <message>
-        <source>certificate not trusted: %1</source>
-        <translation>证书不受信任：%1</translation>
-    </message>
-    <message>
         <source>Trust this certificate?</source>
         <translation>信任此证书？</translation>
     </message>
@@ -1060,14 +1075,6 @@ SHA-256 指纹：
     <message>
         <source>Disconnected: the server %1. Reconnecting.</source>
         <translation>已断开：服务器%1。正在重新连接。</translation>
-    </message>
-    <message>
-        <source>Your message has had no answer for %1</source>
-        <translation>你的消息已经 %1 没有得到回应</translation>
-    </message>
-    <message>
-        <source>nat</source>
-        <translation>NAT</translation>
     </message>
     <message>
         <source>(%1) Longline — %2</source>

@@ -33,6 +33,14 @@ ConnectionNarrator::ConnectionNarrator(ChatClient *client, ConnectionBanner *ban
     connect(client, &ChatClient::messageAcknowledged, this, &ConnectionNarrator::onAcknowledged);
 }
 
+QString ConnectionNarrator::sentences(const QString &first, const QString &second)
+{
+    if (second.isEmpty())
+        return first;
+    // English puts a space between sentences, Chinese none after "。".
+    return tr("%1 %2", "one sentence after another").arg(first, second);
+}
+
 void ConnectionNarrator::connecting(const QString &nick)
 {
     m_userDisconnect = false;
@@ -163,8 +171,8 @@ void ConnectionNarrator::onConnectionLost(const DeathVerdict &verdict)
     m_lastVerdict = verdict;
     m_lostTitle =
         tr("Connection to %1 lost: %2").arg(endpoint(), Presentation::cause(verdict.cause));
-    m_lostDetail = Presentation::causeExplanation(verdict.cause) + QLatin1Char(' ') +
-                   Presentation::noticed(verdict);
+    m_lostDetail =
+        sentences(Presentation::causeExplanation(verdict.cause), Presentation::noticed(verdict));
     // In a student's words when the NAT idle timeout explains it: the
     // silence the gateway saw before the data that got no answer.
     if (verdict.isTimeout() || verdict.cause == DeathCause::ResetByPeer) {
@@ -177,9 +185,9 @@ void ConnectionNarrator::onConnectionLost(const DeathVerdict &verdict)
         else if (verdict.cause == DeathCause::KeepaliveTimeout)
             idle = std::chrono::seconds(settings.keepalive.idleS);
         if (looksLikeNatDrop(idle))
-            m_lostDetail += QLatin1Char(' ') +
-                            Presentation::natExplanation(
-                                idle, std::chrono::seconds(m_settings->config().natTimeoutS));
+            m_lostDetail = sentences(
+                m_lostDetail, Presentation::natExplanation(
+                                  idle, std::chrono::seconds(m_settings->config().natTimeoutS)));
     }
     m_unansweredCid.clear();
     m_unansweredTimer.stop();
@@ -258,10 +266,11 @@ void ConnectionNarrator::onServerError(int code, const QString &name, const QStr
         title = tr("The server refused the connection");
         m_refusal.clear();
     }
-    m_banner->showMessage(
-        ConnectionBanner::Severity::Error, title,
-        tr("%1 %2: %3. Not retrying: this will not change by itself.").arg(code).arg(name, text) +
-            QLatin1Char(' ') + m_refusal);
+    m_banner->showMessage(ConnectionBanner::Severity::Error, title,
+                          sentences(tr("%1 %2: %3. Not retrying: this will not change by itself.")
+                                        .arg(code)
+                                        .arg(name, text),
+                                    m_refusal));
     m_banner->setActions(false, true);
     notice(ChatEntry::Level::Error, title);
 }

@@ -73,6 +73,7 @@ private:
     void onAcknowledged(const QString &cid);
     void onUnansweredTooLong();
     bool looksLikeNatDrop(Millis idle) const;
+    static QString sentences(const QString &first, const QString &second);
     void notice(ChatEntry::Level level, const QString &text) { m_out.notice(level, text); }
     void log(const QString &kind, const QString &text) { m_out.log(kind, text); }
     QString endpoint() const { return m_out.endpoint(); }

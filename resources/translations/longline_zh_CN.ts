@@ -653,6 +653,11 @@ SHA-256 指纹：%3
         <source>certificate not trusted: %1</source>
         <translation>证书不受信任：%1</translation>
     </message>
+    <message>
+        <source>%1 %2</source>
+        <comment>one sentence after another</comment>
+        <translation>%1%2</translation>
+    </message>
 </context>
 <context>
     <name>longline::app::EventLogModel</name>

@@ -134,7 +134,8 @@ bool sampleTimer(int fd, KernelSocketView &view)
         alignas(nlmsghdr) char buffer[8192];
         const ssize_t n = ::recv(nl, buffer, sizeof buffer, 0);
         if (n > 0) {
-            int len = static_cast<int>(n);
+            // Unsigned, as nlmsg_len is: NLMSG_OK compares the two.
+            unsigned int len = static_cast<unsigned int>(n);
             for (auto *h = reinterpret_cast<nlmsghdr *>(buffer); NLMSG_OK(h, len);
                  h = NLMSG_NEXT(h, len)) {
                 if (h->nlmsg_type == NLMSG_ERROR) {

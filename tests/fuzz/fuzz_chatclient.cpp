@@ -3,7 +3,8 @@
 // its side of the conversation and then closes. Whatever arrives, the
 // client must not crash, must keep its bounds (held live messages,
 // presence, unsent bytes) and must deliver messages once each in
-// increasing sequence order. The first input byte picks client options.
+// increasing sequence order; a scroll-back page holds only older messages.
+// The first input byte picks client options.
 
 #include "chatclient.h"
 
@@ -89,6 +90,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             client.socket()->bytesToWrite() > ChatClient::MaxUnsentBytes + 1024 * 1024)
             std::abort();
     };
+    // Scroll-back (bit 2): asked for once online; its pages hold only
+    // older messages, in increasing order, no more than asked for.
+    constexpr int OlderCount = 7;
+    qint64 olderBefore = -1;
+    if (options & 4)
+        QObject::connect(&client, &ChatClient::welcomed, &client,
+                         [&](const protocol::WelcomeInfo &info) {
+                             if (client.requestOlder(info.seq, OlderCount))
+                                 olderBefore = info.seq;
+                         });
+    QObject::connect(&client, &ChatClient::olderMessagesReceived, &client,
+                     [&](const QList<protocol::ChatMessage> &page, bool) {
+                         if (olderBefore < 0 || page.size() > OlderCount)
+                             std::abort();
+                         for (qsizetype i = 0; i < page.size(); ++i)
+                             if (page[i].seq >= olderBefore ||
+                                 (i > 0 && page[i].seq <= page[i - 1].seq))
+                                 std::abort();
+                     });
     QObject::connect(&client, &ChatClient::messageReceived, &client, checkBounds);
     QObject::connect(&client, &ChatClient::memberAdded, &client, checkBounds);
 

@@ -433,9 +433,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
     const QString reason = verdict.cause == DeathCause::LocalClose
                                ? QStringLiteral("closed by the server: ") + leaveReason(verdict)
                                : verdict.describe();
-    const auto count = m_perAddress.find(c.peerAddress());
-    if (count != m_perAddress.end() && --count.value() <= 0)
-        m_perAddress.erase(count);
+    forgetAddress(c.peerAddress());
     QList<LogField> fields = {
         {"id", QString::number(c.id())},
         {"peer", c.peer()},
@@ -456,6 +454,21 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
 
 // --- restart without dropping connections ----------------------------------
 
+asio::ip::tcp NetServer::protocolOf(int fd)
+{
+    sockaddr_storage local{};
+    socklen_t length = sizeof(local);
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
+    return local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+}
+
+void NetServer::forgetAddress(const QHostAddress &address)
+{
+    const auto count = m_perAddress.find(address);
+    if (count != m_perAddress.end() && --count.value() <= 0)
+        m_perAddress.erase(count);
+}
+
 int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
 {
     QHash<QByteArray, int> byKey;
@@ -473,13 +486,9 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
         byKey.remove(h.socketKey);
         std::shared_ptr<Connection> c;
         if (fd >= 0 && !m_connections.count(h.id)) {
-            sockaddr_storage local{};
-            socklen_t length = sizeof(local);
-            ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
             asio::ip::tcp::socket socket(m_io);
             std::error_code ec;
-            socket.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(),
-                          fd, ec);
+            socket.assign(protocolOf(fd), fd, ec);
             if (!ec)
                 c = std::make_shared<Connection>(h.id, std::move(socket), nullptr, m_wheel,
                                                  m_batcher, m_outputBudget, m_config.liveness,
@@ -554,9 +563,7 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
         m_room.release(c.get());
         HandedConnection h = c->handOver();
         m_connections.erase(c->id());
-        const auto count = m_perAddress.find(c->peerAddress());
-        if (count != m_perAddress.end() && --count.value() <= 0)
-            m_perAddress.erase(count);
+        forgetAddress(c->peerAddress());
         if (h.fd < 0)
             continue;
         clientFds.push_back(h.fd);
@@ -617,13 +624,8 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
         m_handoverPending = false;
         m_state = State::Running;
         if (listener >= 0) {
-            sockaddr_storage local{};
-            socklen_t length = sizeof(local);
-            ::getsockname(listener, reinterpret_cast<sockaddr *>(&local), &length);
             std::error_code ignored;
-            m_acceptor.assign(local.ss_family == AF_INET6 ? asio::ip::tcp::v6()
-                                                          : asio::ip::tcp::v4(),
-                              listener, ignored);
+            m_acceptor.assign(protocolOf(listener), listener, ignored);
         }
         adopt(state, clientFds);
         if (onFailure == HandoverFailure::KeepServing) {

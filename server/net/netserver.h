@@ -127,6 +127,10 @@ private:
     std::vector<std::shared_ptr<Connection>> matching(const QString &target) const;
     bool isBanned(const QHostAddress &address);
     void finishShutdown();
+    // A connection of `address` is gone from m_perAddress's count.
+    void forgetAddress(const QHostAddress &address);
+    // The protocol (IPv4 or IPv6) of a socket another process handed over.
+    static asio::ip::tcp protocolOf(int fd);
     // Waits ShutdownGrace for the connections left to take their BYE.
     void awaitClosing();
     void tickRoom();

@@ -1,5 +1,7 @@
 #include "clientaddress.h"
 
+#include <netinet/in.h>
+
 namespace longline::server::net {
 
 QHostAddress clientAddress(const asio::ip::address &address)
@@ -11,6 +13,18 @@ QHostAddress clientAddress(const asio::ip::address &address)
         return QHostAddress(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
     const auto bytes = v6.to_bytes();
     return QHostAddress(bytes.data());
+}
+
+QHostAddress clientAddress(const sockaddr_storage &address, quint16 *port)
+{
+    QHostAddress a(reinterpret_cast<const sockaddr *>(&address));
+    if (address.ss_family == AF_INET)
+        *port = ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port);
+    else if (address.ss_family == AF_INET6)
+        *port = ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port);
+    bool mapped = false;
+    const quint32 v4 = a.protocol() == QAbstractSocket::IPv6Protocol ? a.toIPv4Address(&mapped) : 0;
+    return mapped ? QHostAddress(v4) : a;
 }
 
 QHostAddress typedAddress(const QString &text)

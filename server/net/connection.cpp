@@ -8,6 +8,10 @@
 #include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace longline::server::net {
 
@@ -38,7 +42,30 @@ QAbstractSocket::SocketError socketErrorFor(const std::error_code &ec)
     return QAbstractSocket::UnknownSocketError;
 }
 
+std::error_code lastError()
+{
+    return {errno, asio::error::get_system_category()};
+}
+
 } // namespace
+
+// Asio's socket and TLS stream over the connection's descriptor, with the
+// buffer the stream decrypts into: allocated for TLS connections only.
+struct Connection::Tls
+{
+    Tls(asio::io_context &io, int fd, asio::ssl::context &context)
+        : socket(io), stream(socket, context)
+    {
+        sockaddr_storage local{};
+        socklen_t length = sizeof(local);
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
+        std::error_code ec;
+        socket.assign(local.ss_family == AF_INET6 ? Tcp::v6() : Tcp::v4(), fd, ec);
+    }
+    Tcp::socket socket;
+    TlsStream stream;
+    std::unique_ptr<char[]> readBuffer{new char[TlsReadBytes]};
+};
 
 void OutputBatcher::add(std::shared_ptr<Connection> connection)
 {
@@ -61,51 +88,49 @@ void OutputBatcher::flushAll()
     }
 }
 
-Connection::Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-                       OutputBatcher &batcher, OutputBudget &budget,
-                       const LivenessSettings &settings, const Limits &limits,
-                       ConnectionEvents &events)
-    : Participant(id, limits.minClientPing, limits.ratePer10s), m_socket(std::move(socket)),
-      m_wheel(wheel), m_batcher(batcher), m_budget(budget), m_settings(settings), m_limits(limits),
-      m_events(events), m_framer(limits.maxLine)
+Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop)
+    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop), m_fd(fd),
+      m_framer(loop.limits.maxLine)
 {
-    std::error_code ec;
-    m_endpoint = m_socket.remote_endpoint(ec);
-    m_peerAddress = clientAddress(m_endpoint.address());
+    sockaddr_storage remote{};
+    socklen_t length = sizeof(remote);
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&remote), &length) == 0)
+        m_peerAddress = clientAddress(remote, &m_peerPort);
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     if (tls) {
-        m_tls = std::make_unique<TlsStream>(m_socket, *tls);
-        m_tlsReadBuffer.reset(new char[TlsReadBytes]);
+        m_tls = std::make_unique<Tls>(loop.io, fd, *tls);
         m_handshaking = true;
     }
 }
 
 Connection::~Connection()
 {
-    m_wheel.cancel(this);
+    m_loop.wheel.cancel(this);
     if (m_outBytes != 0) // a connection finish()ed has none left
         discardOutput();
+    if (m_fd >= 0 && !m_tls) {
+        m_loop.epoll.remove(m_fd, this);
+        ::close(m_fd);
+    }
 }
 
 QString Connection::peer() const
 {
-    return formatEndpoint(m_peerAddress, m_endpoint.port());
+    return formatEndpoint(m_peerAddress, m_peerPort);
 }
 
 void Connection::start()
 {
     m_startedAt = monotonicNow();
-    m_registerBy = m_startedAt + m_limits.registrationTimeout;
-    std::error_code ec;
-    m_socket.non_blocking(true, ec);
-    m_events.optionsApplied(
-        *this,
-        applySocketOptions(m_socket.native_handle(), m_settings.keepalive, m_settings.userTimeout));
-    m_heartbeat.setOptions(m_settings.heartbeat);
+    m_registerBy = m_startedAt + m_loop.limits.registrationTimeout;
+    m_loop.events.optionsApplied(
+        *this, applySocketOptions(m_fd, m_loop.settings.keepalive, m_loop.settings.userTimeout));
+    m_heartbeat.setOptions(m_loop.settings.heartbeat);
     m_heartbeat.start();
     if (m_tls)
         startTls();
-    else
-        waitReadable();
+    else if (const std::error_code ec = m_loop.epoll.add(m_fd, this))
+        abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
     rearm();
 }
 
@@ -113,8 +138,6 @@ void Connection::resume(const HandedConnection &h)
 {
     m_startedAt = h.startedAt;
     m_registerBy = h.registerBy;
-    std::error_code ec;
-    m_socket.non_blocking(true, ec);
     if (h.registered)
         setRegistered(h.nick, h.nickKey, h.sessionKey);
     setPasswordAccepted(h.passwordAccepted);
@@ -126,12 +149,11 @@ void Connection::resume(const HandedConnection &h)
     m_probeToken = h.probeToken;
     if (m_probeDue.count() == 0)
         // The kernel kept the options; a new configuration may differ.
-        m_events.optionsApplied(*this,
-                                applySocketOptions(m_socket.native_handle(), m_settings.keepalive,
-                                                   m_settings.userTimeout));
+        m_loop.events.optionsApplied(*this, applySocketOptions(m_fd, m_loop.settings.keepalive,
+                                                               m_loop.settings.userTimeout));
     m_framer.restore(h.unfinished);
     m_lineDeadline = h.lineDeadline;
-    m_heartbeat.setOptions(m_settings.heartbeat);
+    m_heartbeat.setOptions(m_loop.settings.heartbeat);
     m_heartbeat.resume(h.heartbeat);
     m_lastRttMs = h.lastRttMs;
     if (h.historyActive)
@@ -139,15 +161,16 @@ void Connection::resume(const HandedConnection &h)
     if (!h.unsentOutput.isEmpty()) {
         m_out.append(h.unsentOutput);
         m_outBytes = h.unsentOutput.size();
-        m_budget.change(m_outBytes);
+        m_loop.budget.change(m_outBytes);
     }
     // A flush writes what is left; with nothing left it continues a
     // HISTORY answer, which the old process's drain would have done.
     if (!h.unsentOutput.isEmpty() || h.historyActive) {
         m_flushQueued = true;
-        m_batcher.add(shared_from_this());
+        m_loop.batcher.add(shared_from_this());
     }
-    waitReadable();
+    if (const std::error_code ec = m_loop.epoll.add(m_fd, this))
+        abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
     rearm();
 }
 
@@ -158,7 +181,7 @@ HandedConnection Connection::handOver()
     // process's to find.
     if (!m_writeArmed)
         (void)writeQueued();
-    h.socketKey = socketKey(m_socket.native_handle());
+    h.socketKey = socketKey(m_fd);
     h.id = id();
     h.registered = state() == State::Registered;
     h.nick = nick();
@@ -184,12 +207,10 @@ HandedConnection Connection::handOver()
         h.historyRemaining = cursor->remaining;
     }
     setState(State::Closed);
-    m_wheel.cancel(this);
+    m_loop.wheel.cancel(this);
     discardOutput();
-    std::error_code ec;
-    h.fd = m_socket.release(ec); // pending waits complete as aborted
-    if (ec)
-        h.fd = -1;
+    m_loop.epoll.remove(m_fd, this);
+    h.fd = std::exchange(m_fd, -1);
     return h;
 }
 
@@ -197,10 +218,9 @@ void Connection::applyLiveness()
 {
     if (!isOpen() || m_probeDue.count() > 0)
         return; // a probe keeps its silence; the answer closes it anyway
-    m_events.optionsApplied(
-        *this,
-        applySocketOptions(m_socket.native_handle(), m_settings.keepalive, m_settings.userTimeout));
-    m_heartbeat.setOptions(m_settings.heartbeat);
+    m_loop.events.optionsApplied(
+        *this, applySocketOptions(m_fd, m_loop.settings.keepalive, m_loop.settings.userTimeout));
+    m_heartbeat.setOptions(m_loop.settings.heartbeat);
     rearm();
 }
 
@@ -209,7 +229,7 @@ void Connection::applyLiveness()
 void Connection::rearm()
 {
     if (state() == State::Closed) {
-        m_wheel.cancel(this);
+        m_loop.wheel.cancel(this);
         return;
     }
     std::optional<Millis> due;
@@ -217,7 +237,7 @@ void Connection::rearm()
     if (m_closeDeadline.count() > 0)
         consider(m_closeDeadline);
     if (m_handshaking)
-        consider(m_startedAt + m_limits.handshakeTimeout);
+        consider(m_startedAt + m_loop.limits.handshakeTimeout);
     if (isOpen() && !m_handshaking) {
         if (m_lineDeadline.count() > 0)
             consider(m_lineDeadline);
@@ -231,9 +251,9 @@ void Connection::rearm()
         }
     }
     if (due)
-        m_wheel.schedule(this, *due);
+        m_loop.wheel.schedule(this, *due);
     else
-        m_wheel.cancel(this);
+        m_loop.wheel.cancel(this);
 }
 
 void Connection::onTimer(Millis now)
@@ -249,14 +269,14 @@ void Connection::onTimer(Millis now)
         finish(v);
         return;
     }
-    if (m_handshaking && now >= m_startedAt + m_limits.handshakeTimeout) {
+    if (m_handshaking && now >= m_startedAt + m_loop.limits.handshakeTimeout) {
         abort(QStringLiteral("tls handshake timeout"));
         return;
     }
     if (isOpen() && !m_handshaking) {
         if (m_lineDeadline.count() > 0 && now >= m_lineDeadline) {
             m_lineDeadline = Millis{0};
-            m_events.lineTimedOut(*this);
+            m_loop.events.lineTimedOut(*this);
         }
         if (m_probeDue.count() > 0) {
             if (now >= m_probeDue)
@@ -265,18 +285,18 @@ void Connection::onTimer(Millis now)
             return;
         }
         if (state() == State::Connected && now >= m_registerBy)
-            m_events.registrationTimedOut(*this);
+            m_loop.events.registrationTimedOut(*this);
     }
     if (isOpen() && !m_handshaking) {
         const HeartbeatMonitor::Decision d = m_heartbeat.poll();
         if (d.action == HeartbeatMonitor::Action::SendPing) {
             send(protocol::ping(d.token));
-            m_events.heartbeatSent(*this);
+            m_loop.events.heartbeatSent(*this);
         } else if (d.action == HeartbeatMonitor::Action::Dead) {
             DeathVerdict v;
             v.cause = DeathCause::HeartbeatTimeout;
             v.detection = now - m_heartbeat.lastReceived();
-            v.budget = m_settings.heartbeat.detectionBudget();
+            v.budget = m_loop.settings.heartbeat.detectionBudget();
             v.detail = QStringLiteral("no byte received for %1").arg(formatMillis(v.detection));
             finish(v);
             return;
@@ -287,46 +307,49 @@ void Connection::onTimer(Millis now)
 
 // --- reading --------------------------------------------------------------
 
-void Connection::waitReadable()
+void Connection::onReady(uint32_t events)
 {
-    if (m_readArmed || state() == State::Closed)
+    const auto self = shared_from_this(); // a handler below may drop the last other reference
+    if (state() == State::Closed)
         return;
-    m_readArmed = true;
-    m_socket.async_wait(Tcp::socket::wait_read,
-                        [self = shared_from_this()](const std::error_code &ec) {
-                            self->m_readArmed = false;
-                            self->onReadable(ec);
-                        });
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        readAvailable((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+    if (state() != State::Closed && (events & EPOLLOUT) && m_writeArmed) {
+        m_writeArmed = false;
+        flush();
+    }
 }
 
-void Connection::onReadable(const std::error_code &waitError)
+void Connection::readAvailable(bool toEnd)
 {
-    if (state() == State::Closed || waitError == asio::error::operation_aborted)
-        return;
-    if (waitError) {
-        fail(waitError);
-        return;
-    }
     char *buffer = scratchBuffer();
     size_t total = 0;
     m_reading = true;
-    while (state() != State::Closed && total < MaxReadPerWakeup) {
-        std::error_code ec;
-        const size_t n = m_socket.read_some(asio::buffer(buffer, ScratchBytes), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again)
+    while (state() != State::Closed) {
+        if (total >= MaxReadPerWakeup) {
+            // The edge was taken: without a new one, read the rest on the
+            // next pass of the loop, after the other connections.
+            asio::post(m_loop.io, [self = shared_from_this(), toEnd] {
+                if (self->state() != State::Closed)
+                    self->readAvailable(toEnd);
+            });
             break;
-        if (ec) {
+        }
+        const ssize_t n = ::recv(m_fd, buffer, ScratchBytes, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n <= 0) {
             m_reading = false;
-            fail(ec);
+            fail(n == 0 ? std::error_code(asio::error::eof) : lastError());
             return;
         }
-        total += n;
-        onBytes(buffer, n);
+        total += static_cast<size_t>(n);
+        onBytes(buffer, static_cast<size_t>(n));
         // A short read drained the socket: no second read just to see
-        // EAGAIN. Bytes arriving later wake the next wait (Asio re-arms the
-        // descriptor with epoll_ctl for every wait, which reports data
-        // already there).
-        if (n < ScratchBytes)
+        // EAGAIN. Bytes arriving later are a new edge, so a new event.
+        if (static_cast<size_t>(n) < ScratchBytes && !toEnd)
             break;
     }
     m_reading = false;
@@ -335,43 +358,42 @@ void Connection::onReadable(const std::error_code &waitError)
     // batcher and the loop.
     if (state() != State::Closed && !m_writeArmed && !m_out.isEmpty())
         flush();
-    waitReadable();
 }
 
 void Connection::startTls()
 {
-    m_tls->async_handshake(asio::ssl::stream_base::server,
-                           [self = shared_from_this()](const std::error_code &ec) {
-                               if (self->state() == State::Closed)
-                                   return;
-                               if (ec) {
-                                   self->fail(ec);
-                                   return;
-                               }
-                               self->m_handshaking = false;
-                               self->readTls();
-                               if (!self->m_out.isEmpty())
-                                   self->writeTls();
-                               self->rearm();
-                           });
+    m_tls->stream.async_handshake(asio::ssl::stream_base::server,
+                                  [self = shared_from_this()](const std::error_code &ec) {
+                                      if (self->state() == State::Closed)
+                                          return;
+                                      if (ec) {
+                                          self->fail(ec);
+                                          return;
+                                      }
+                                      self->m_handshaking = false;
+                                      self->readTls();
+                                      if (!self->m_out.isEmpty())
+                                          self->writeTls();
+                                      self->rearm();
+                                  });
 }
 
 void Connection::readTls()
 {
-    m_tls->async_read_some(asio::buffer(m_tlsReadBuffer.get(), TlsReadBytes),
-                           [self = shared_from_this()](const std::error_code &ec, size_t n) {
-                               if (self->state() == State::Closed ||
-                                   ec == asio::error::operation_aborted)
-                                   return;
-                               if (n > 0)
-                                   self->onBytes(self->m_tlsReadBuffer.get(), n);
-                               if (ec) {
-                                   self->fail(ec);
-                                   return;
-                               }
-                               if (self->state() != State::Closed)
-                                   self->readTls();
-                           });
+    m_tls->stream.async_read_some(asio::buffer(m_tls->readBuffer.get(), TlsReadBytes),
+                                  [self = shared_from_this()](const std::error_code &ec, size_t n) {
+                                      if (self->state() == State::Closed ||
+                                          ec == asio::error::operation_aborted)
+                                          return;
+                                      if (n > 0)
+                                          self->onBytes(self->m_tls->readBuffer.get(), n);
+                                      if (ec) {
+                                          self->fail(ec);
+                                          return;
+                                      }
+                                      if (self->state() != State::Closed)
+                                          self->readTls();
+                                  });
 }
 
 void Connection::onBytes(const char *data, size_t size)
@@ -387,9 +409,9 @@ void Connection::onBytes(const char *data, size_t size)
             break;
         lineCompleted = true;
         if (item->status == LineFramer::Status::Line)
-            m_events.lineReceived(*this, item->text);
+            m_loop.events.lineReceived(*this, item->text);
         else
-            m_events.lineRejected(*this, item->status, item->rawSize);
+            m_loop.events.lineRejected(*this, item->status, item->rawSize);
     }
     if (!isOpen())
         return;
@@ -397,7 +419,7 @@ void Connection::onBytes(const char *data, size_t size)
     if (!partial)
         m_lineDeadline = Millis{0};
     else if (lineCompleted || m_lineDeadline.count() == 0)
-        m_lineDeadline = monotonicNow() + m_limits.lineTimeout;
+        m_lineDeadline = monotonicNow() + m_loop.limits.lineTimeout;
     rearm();
 }
 
@@ -409,26 +431,26 @@ void Connection::send(const QByteArray &line)
         return;
     m_out.append(line); // shares the bytes of a broadcast line, no copy
     m_outBytes += line.size();
-    m_budget.change(line.size());
-    if (m_outBytes > m_limits.maxOutputBytes && !m_tls && !m_writeArmed)
+    m_loop.budget.change(line.size());
+    if (m_outBytes > m_loop.limits.maxOutputBytes && !m_tls && !m_writeArmed)
         // Lines of this loop pass wait for the batcher; before judging the
         // reader, give the kernel what it takes now. A write error here is
         // left to the reading side, which ends the connection properly.
         (void)writeQueued();
-    if (m_outBytes > m_limits.maxOutputBytes) {
+    if (m_outBytes > m_loop.limits.maxOutputBytes) {
         // A reader this far behind would only grow our memory.
         dropSlowReader(QStringLiteral("its own output limit"));
         return;
     }
-    if (m_budget.over())
-        m_events.outputBudgetExceeded();
+    if (m_loop.budget.over())
+        m_loop.events.outputBudgetExceeded();
     if (m_tls) {
         if (!m_handshaking && !m_writeArmed)
             writeTls();
     } else if (!m_writeArmed && !m_flushQueued && !m_reading) {
         // (While its own input is read, the end of the read flushes.)
         m_flushQueued = true;
-        m_batcher.add(shared_from_this());
+        m_loop.batcher.add(shared_from_this());
     }
 }
 
@@ -439,8 +461,8 @@ void Connection::dropSlowReader(const QString &why)
     const qint64 unsent = m_outBytes;
     markLocalClose(QStringLiteral("slow reader"));
     setState(State::Closing);
-    asio::post(m_socket.get_executor(), [self = shared_from_this(), unsent, why] {
-        self->m_events.slowReader(*self, unsent, why);
+    asio::post(m_loop.io, [self = shared_from_this(), unsent, why] {
+        self->m_loop.events.slowReader(*self, unsent, why);
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
         v.detail = self->m_localReason;
@@ -451,12 +473,12 @@ void Connection::dropSlowReader(const QString &why)
 void Connection::outputTaken(qint64 bytes)
 {
     m_outBytes -= bytes;
-    m_budget.change(-bytes);
+    m_loop.budget.change(-bytes);
 }
 
 void Connection::discardOutput()
 {
-    m_budget.change(-m_outBytes);
+    m_loop.budget.change(-m_outBytes);
     m_out = QList<QByteArray>(); // give the queue's memory back
     m_outBytes = 0;
     m_outOffset = 0;
@@ -464,39 +486,37 @@ void Connection::discardOutput()
 
 void Connection::waitWritable()
 {
-    if (m_writeArmed || state() == State::Closed)
-        return;
-    m_writeArmed = true;
-    m_socket.async_wait(Tcp::socket::wait_write,
-                        [self = shared_from_this()](const std::error_code &ec) {
-                            self->m_writeArmed = false;
-                            if (self->state() == State::Closed || ec)
-                                return;
-                            self->flush();
-                        });
+    // The write that filled the kernel's buffer armed the edge: the next
+    // EPOLLOUT says there is room again (onReady).
+    if (state() != State::Closed)
+        m_writeArmed = true;
 }
 
 std::error_code Connection::writeQueued()
 {
     constexpr size_t MaxBuffers = 64; // what one writev takes here
     if (!m_out.isEmpty())
-        m_unacked.note(m_socket.native_handle(), monotonicNow());
+        m_unacked.note(m_fd, monotonicNow());
     while (!m_out.isEmpty()) {
-        asio::const_buffer buffers[MaxBuffers];
+        iovec buffers[MaxBuffers];
         size_t count = 0;
         for (qsizetype i = 0; i < m_out.size() && count < MaxBuffers; ++i, ++count) {
             const QByteArray &b = m_out.at(i);
             const qsizetype skip = i == 0 ? m_outOffset : 0;
-            buffers[count] =
-                asio::buffer(b.constData() + skip, static_cast<size_t>(b.size() - skip));
+            buffers[count].iov_base = const_cast<char *>(b.constData() + skip);
+            buffers[count].iov_len = static_cast<size_t>(b.size() - skip);
         }
-        std::error_code ec;
-        size_t n =
-            m_socket.write_some(std::vector<asio::const_buffer>(buffers, buffers + count), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again)
+        msghdr message{};
+        message.msg_iov = buffers;
+        message.msg_iovlen = count;
+        const ssize_t written = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return {};
-        if (ec)
-            return ec;
+        if (written < 0)
+            return lastError();
+        size_t n = static_cast<size_t>(written);
         outputTaken(static_cast<qint64>(n));
         while (n > 0) {
             const qsizetype left = m_out.first().size() - m_outOffset;
@@ -527,39 +547,39 @@ void Connection::flush()
     if (state() == State::Closing && !m_shutdownSent)
         afterDrain();
     else if (historyCursor())
-        asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+        asio::post(m_loop.io, [self = shared_from_this()] {
             if (self->isOpen() && self->m_out.isEmpty())
-                self->m_events.outputDrained(*self);
+                self->m_loop.events.outputDrained(*self);
         });
 }
 
 void Connection::writeTls()
 {
     m_writeArmed = true;
-    m_unacked.note(m_socket.native_handle(), monotonicNow());
+    m_unacked.note(m_fd, monotonicNow());
     const QByteArray &front = m_out.first();
-    asio::async_write(*m_tls, asio::buffer(front.constData(), static_cast<size_t>(front.size())),
-                      [self = shared_from_this()](const std::error_code &ec, size_t n) {
-                          self->m_writeArmed = false;
-                          if (self->state() == State::Closed ||
-                              ec == asio::error::operation_aborted)
-                              return;
-                          if (ec) {
-                              self->fail(ec);
-                              return;
-                          }
-                          self->outputTaken(static_cast<qint64>(n));
-                          self->m_out.removeFirst();
-                          if (!self->m_out.isEmpty()) {
-                              self->writeTls();
-                              return;
-                          }
-                          self->discardOutput();
-                          if (self->state() == State::Closing && !self->m_shutdownSent)
-                              self->afterDrain();
-                          else if (self->historyCursor())
-                              self->m_events.outputDrained(*self);
-                      });
+    asio::async_write(
+        m_tls->stream, asio::buffer(front.constData(), static_cast<size_t>(front.size())),
+        [self = shared_from_this()](const std::error_code &ec, size_t n) {
+            self->m_writeArmed = false;
+            if (self->state() == State::Closed || ec == asio::error::operation_aborted)
+                return;
+            if (ec) {
+                self->fail(ec);
+                return;
+            }
+            self->outputTaken(static_cast<qint64>(n));
+            self->m_out.removeFirst();
+            if (!self->m_out.isEmpty()) {
+                self->writeTls();
+                return;
+            }
+            self->discardOutput();
+            if (self->state() == State::Closing && !self->m_shutdownSent)
+                self->afterDrain();
+            else if (self->historyCursor())
+                self->m_loop.events.outputDrained(*self);
+        });
 }
 
 void Connection::afterDrain()
@@ -567,8 +587,7 @@ void Connection::afterDrain()
     // Everything up to BYE is out: send our FIN, and give the peer
     // CloseGrace to close its side (we keep reading to see it).
     m_shutdownSent = true;
-    std::error_code ec;
-    m_socket.shutdown(Tcp::socket::shutdown_send, ec);
+    ::shutdown(m_fd, SHUT_WR);
     m_closeDeadline = monotonicNow() + CloseGrace;
     rearm();
 }
@@ -605,7 +624,7 @@ void Connection::abort(const QString &localReason)
         return;
     markLocalClose(localReason);
     setState(State::Closing);
-    asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+    asio::post(m_loop.io, [self = shared_from_this()] {
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
         v.detail = self->m_localReason;
@@ -623,7 +642,7 @@ void Connection::startProbe(const QString &token, Millis delay)
     // would refresh the mapping under test); heartbeats and the
     // registration deadline wait (rearm). The answer gives up after
     // ProbeUserTimeout if the path dropped it.
-    applySocketOptions(m_socket.native_handle(), KeepaliveOptions{}, ProbeUserTimeout);
+    applySocketOptions(m_fd, KeepaliveOptions{}, ProbeUserTimeout);
     rearm();
 }
 
@@ -649,7 +668,7 @@ void Connection::notePong(const QString &token)
 {
     if (const auto rtt = m_heartbeat.notePong(token)) {
         m_lastRttMs = static_cast<qint32>(std::min<qint64>(rtt->count(), INT32_MAX));
-        m_events.heartbeatAnswered(*this, *rtt);
+        m_loop.events.heartbeatAnswered(*this, *rtt);
     }
 }
 
@@ -684,8 +703,8 @@ void Connection::fail(const std::error_code &ec)
         ErrorContext c;
         c.error = socketErrorFor(ec);
         c.errorString = QString::fromStdString(ec.message());
-        c.settings = m_settings;
-        KernelSocketView view = sampleKernelView(m_socket.native_handle(), false);
+        c.settings = m_loop.settings;
+        KernelSocketView view = sampleKernelView(m_fd, false);
         if (view.valid) {
             c.tcpStateNow = view.state;
             // The kernel empties its write queue when it gives up, so
@@ -713,11 +732,17 @@ void Connection::finish(const DeathVerdict &verdict)
     if (state() == State::Closed)
         return;
     setState(State::Closed);
-    m_wheel.cancel(this);
-    std::error_code ec;
-    m_socket.close(ec); // pending operations complete as aborted
+    m_loop.wheel.cancel(this);
+    if (m_tls) {
+        std::error_code ec;
+        m_tls->socket.close(ec); // pending operations complete as aborted
+    } else {
+        m_loop.epoll.remove(m_fd, this);
+        ::close(m_fd);
+    }
+    m_fd = -1;
     discardOutput();
-    m_events.ended(*this, verdict);
+    m_loop.events.ended(*this, verdict);
 }
 
 } // namespace longline::server::net

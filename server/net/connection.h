@@ -8,9 +8,13 @@
 //
 // Lifetime follows the Asio chat example: the owner's registry holds a
 // shared_ptr while the connection is open, and every pending operation
-// holds one too, so a handler never outlives its connection.
+// holds one too, so a handler never outlives its connection. A plain-TCP
+// connection waits on its loop's EpollSet, registered once, with no
+// pending operation at all; a TLS connection runs on Asio's socket and
+// stream.
 
 #include "connectionliveness.h" // DeathVerdict, SocketOptionsReport
+#include "epollset.h"
 #include "handover.h"
 #include "heartbeatmonitor.h"
 #include "lineframer.h"
@@ -87,24 +91,42 @@ public:
     virtual void ended(Connection &c, const DeathVerdict &verdict) = 0;
 };
 
+// Per-connection limits, from the server configuration.
+struct ConnectionLimits
+{
+    qsizetype maxLine = 4096;         // framing limit, terminator excluded
+    Millis lineTimeout = 30s;         // unfinished line without newline for this long
+    Millis registrationTimeout = 60s; // connected without HELLO for this long
+    Millis handshakeTimeout = 10s;    // TLS handshake not done in this long
+    qint64 maxOutputBytes = 1 << 20;  // unsent output before the client is a slow reader
+    Millis minClientPing{1000};       // PingGuard minimum
+    int ratePer10s = 50;              // RateLimiter budget
+};
+
+// What the connections of one event loop share; they keep one reference
+// to it instead of one to each part.
+struct ConnectionLoop
+{
+    asio::io_context &io;
+    EpollSet &epoll;
+    TimerWheel &wheel;
+    OutputBatcher &batcher;
+    OutputBudget &budget;
+    const LivenessSettings &settings;
+    const ConnectionLimits &limits;
+    ConnectionEvents &events;
+};
+
 class Connection : public Participant,
                    public TimerWheel::Entry,
+                   public EpollSet::Watcher,
                    public std::enable_shared_from_this<Connection>
 {
 public:
     using Tcp = asio::ip::tcp;
     using TlsStream = asio::ssl::stream<Tcp::socket &>;
 
-    struct Limits
-    {
-        qsizetype maxLine = 4096;         // framing limit, terminator excluded
-        Millis lineTimeout = 30s;         // unfinished line without newline for this long
-        Millis registrationTimeout = 60s; // connected without HELLO for this long
-        Millis handshakeTimeout = 10s;    // TLS handshake not done in this long
-        qint64 maxOutputBytes = 1 << 20;  // unsent output before the client is a slow reader
-        Millis minClientPing{1000};       // PingGuard minimum
-        int ratePer10s = 50;              // RateLimiter budget
-    };
+    using Limits = ConnectionLimits;
 
     // A probe's answer must not sit in retransmission for a quarter of an
     // hour when the path forgot the connection: TCP_USER_TIMEOUT while the
@@ -123,11 +145,10 @@ public:
     // flooding client cannot starve the others on its loop.
     static constexpr size_t MaxReadPerWakeup = 256 * 1024;
 
-    // `settings` and `events` outlive the connection. `tls` is set for a
-    // TLS listener: the handshake runs first, under handshakeTimeout.
-    Connection(quint64 id, Tcp::socket socket, asio::ssl::context *tls, TimerWheel &wheel,
-               OutputBatcher &batcher, OutputBudget &budget, const LivenessSettings &settings,
-               const Limits &limits, ConnectionEvents &events);
+    // Takes `fd`, a connected non-blocking TCP socket; `loop` outlives the
+    // connection. `tls` is set for a TLS listener: the handshake runs
+    // first, under handshakeTimeout.
+    Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop);
     ~Connection();
 
     // Participant
@@ -165,15 +186,18 @@ public:
     Millis age() const { return monotonicNow() - m_startedAt; }
     Millis silence() const { return m_heartbeat.silence(); } // since the last byte received
     std::optional<Millis> lastRtt() const; // of the last heartbeat answered, if any
-    int nativeHandle() const { return const_cast<Tcp::socket &>(m_socket).native_handle(); }
+    int nativeHandle() const { return m_fd; }
 
 private:
     friend class OutputBatcher;
+    struct Tls;
     void onTimer(Millis now) override;
+    void onReady(uint32_t events) override;
     void rearm();
     void startTls();
-    void waitReadable();
-    void onReadable(const std::error_code &ec);
+    // Reads what the socket holds, up to MaxReadPerWakeup; `toEnd`: until
+    // EAGAIN or end of stream even after a short read (the peer closed).
+    void readAvailable(bool toEnd);
     void readTls();
     void onBytes(const char *data, size_t size);
     void flush();
@@ -190,17 +214,11 @@ private:
     void markLocalClose(const QString &reason);
     Millis sinceLastHeard(const KernelSocketView &view) const;
 
-    Tcp::socket m_socket;
-    std::unique_ptr<TlsStream> m_tls;
-    std::unique_ptr<char[]> m_tlsReadBuffer; // TLS only: the stream reads into it
-    TimerWheel &m_wheel;
-    OutputBatcher &m_batcher;
-    OutputBudget &m_budget;
-    const LivenessSettings &m_settings;
-    const Limits &m_limits;
-    ConnectionEvents &m_events;
-    Tcp::endpoint m_endpoint;
+    ConnectionLoop &m_loop;
+    int m_fd;                   // -1 once closed or handed over
+    std::unique_ptr<Tls> m_tls; // TLS only: Asio's socket, stream and read buffer
     QHostAddress m_peerAddress;
+    quint16 m_peerPort = 0;
     LineFramer m_framer;
     HeartbeatMonitor m_heartbeat;
     UnackedSince m_unacked;  // when the data in flight was first sent
@@ -213,8 +231,7 @@ private:
     qint64 m_outBytes = 0;
     bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
     bool m_flushQueued = false; // in the batcher's list for the end of this pass
-    bool m_readArmed = false;
-    bool m_reading = false; // inside onReadable: output is flushed at its end
+    bool m_reading = false;     // inside onReadable: output is flushed at its end
 
     Millis m_startedAt{0};
     Millis m_registerBy{0};       // no HELLO by then: closed

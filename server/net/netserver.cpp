@@ -29,7 +29,11 @@ QString millisText(Millis ms)
 // A refused client gets its ERR and BYE, then this long to read them.
 struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 {
-    RefusedClient(asio::ip::tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+    RefusedClient(asio::io_context &io, int fd) : socket(io), timer(io)
+    {
+        std::error_code ec;
+        socket.assign(NetServer::protocolOf(fd), fd, ec);
+    }
     void start(const QByteArray &lines)
     {
         std::error_code ec;
@@ -57,9 +61,12 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 
 NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
                      ServerLog &log)
-    : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io),
-      m_batcher(io), m_outputBudget(config.maxOutputTotal), m_acceptor(io), m_acceptPause(io),
-      m_shutdownTimer(io), m_roomTick(io)
+    : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io), m_epoll(io),
+      m_batcher(io),
+      m_outputBudget(config.maxOutputTotal), m_loop{io,        m_epoll,        m_wheel,
+                                                    m_batcher, m_outputBudget, config.liveness,
+                                                    m_limits,  *this},
+      m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io), m_roomTick(io)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -153,53 +160,68 @@ void NetServer::accept()
 {
     if (m_state != State::Running)
         return;
-    m_acceptor.async_accept(m_io, [this](const std::error_code &ec, asio::ip::tcp::socket socket) {
-        onAccepted(ec, std::move(socket));
+    m_acceptor.async_wait(asio::ip::tcp::acceptor::wait_read, [this](const std::error_code &ec) {
+        if (m_state != State::Running || ec == asio::error::operation_aborted)
+            return;
+        acceptWaiting();
     });
 }
 
-void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket socket)
+void NetServer::acceptWaiting()
 {
-    if (m_state != State::Running || ec == asio::error::operation_aborted)
-        return;
-    if (ec) {
-        if (ec.value() == EMFILE || ec.value() == ENFILE || ec.value() == ENOBUFS ||
-            ec.value() == ENOMEM) {
-            pauseAccepting(ec);
-            return;
+    // Up to this many per wakeup: a storm of connects is taken in batches
+    // (one wakeup, one accept4 each), and the clients already connected
+    // get their turn between the batches.
+    constexpr int MaxAcceptsPerWakeup = 64;
+    std::error_code ec;
+    if (!m_acceptor.native_non_blocking())
+        m_acceptor.native_non_blocking(true, ec);
+    for (int i = 0; i < MaxAcceptsPerWakeup && m_state == State::Running; ++i) {
+        sockaddr_storage remote{};
+        socklen_t length = sizeof(remote);
+        const int fd = ::accept4(m_acceptor.native_handle(), reinterpret_cast<sockaddr *>(&remote),
+                                 &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            const int error = errno;
+            if (error == EAGAIN || error == EWOULDBLOCK)
+                break;
+            if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
+                pauseAccepting(std::error_code(error, std::system_category()));
+                return;
+            }
+            continue; // ECONNABORTED and friends concern one client only
         }
-        // ECONNABORTED and friends concern one client only.
-        accept();
-        return;
+        onAccepted(fd, remote);
     }
+    accept();
+}
+
+void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
+{
     if (m_acceptPaused) {
         m_log.event("accept_resumed", {{"shed", QString::number(m_shedWhilePaused)},
                                        {"clients", QString::number(m_connections.size())}});
         m_acceptPaused = false;
         m_shedWhilePaused = 0;
     }
-    std::error_code ignored;
-    const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ignored);
-    const QHostAddress address = clientAddress(remote.address());
-    const QString peer = formatEndpoint(address, remote.port());
+    quint16 port = 0;
+    const QHostAddress address = clientAddress(remote, &port);
+    const QString peer = formatEndpoint(address, port);
     if (isBanned(address)) {
-        reject(std::move(socket), peer, QStringLiteral("your address is banned from this server"),
+        reject(fd, peer, QStringLiteral("your address is banned from this server"),
                QStringLiteral("banned"));
     } else if (static_cast<int>(m_connections.size()) >= m_config.maxClients) {
-        reject(std::move(socket), peer,
-               QStringLiteral("the server is full (%1 clients)").arg(m_config.maxClients),
+        reject(fd, peer, QStringLiteral("the server is full (%1 clients)").arg(m_config.maxClients),
                QStringLiteral("server_full"));
     } else if (m_perAddress.value(address) >= m_config.maxPerAddress) {
-        reject(std::move(socket), peer,
+        reject(fd, peer,
                QStringLiteral("too many connections from %1 (limit %2)")
                    .arg(address.toString())
                    .arg(m_config.maxPerAddress),
                QStringLiteral("per_address"));
     } else {
         ++m_metrics.accepted;
-        auto c = std::make_shared<Connection>(m_nextId++, std::move(socket), m_tls.context.get(),
-                                              m_wheel, m_batcher, m_outputBudget, m_config.liveness,
-                                              m_limits, *this);
+        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context.get(), m_loop);
         m_connections.emplace(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},
@@ -207,7 +229,6 @@ void NetServer::onAccepted(const std::error_code &ec, asio::ip::tcp::socket sock
                                 {"clients", QString::number(m_connections.size())}});
         c->start();
     }
-    accept();
 }
 
 void NetServer::pauseAccepting(const std::error_code &ec)
@@ -253,8 +274,7 @@ void NetServer::shedOneWaiting()
     m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-void NetServer::reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why,
-                       const QString &reasonKey)
+void NetServer::reject(int fd, const QString &peer, const QString &why, const QString &reasonKey)
 {
     ++m_metrics.refused[reasonKey];
     m_log.event("reject",
@@ -263,7 +283,7 @@ void NetServer::reject(asio::ip::tcp::socket socket, const QString &peer, const 
                  {"name", protocol::errorName(protocol::ErrorCode::ServerFull)},
                  {"text", why},
                  {"clients", QString::number(m_connections.size())}});
-    auto refused = std::make_shared<RefusedClient>(std::move(socket));
+    auto refused = std::make_shared<RefusedClient>(m_io, fd);
     refused->start(protocol::error(protocol::ErrorCode::ServerFull, why) +
                    protocol::bye(QStringLiteral("server full")));
 }
@@ -485,15 +505,8 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
         const int fd = byKey.value(h.socketKey, -1);
         byKey.remove(h.socketKey);
         std::shared_ptr<Connection> c;
-        if (fd >= 0 && !m_connections.count(h.id)) {
-            asio::ip::tcp::socket socket(m_io);
-            std::error_code ec;
-            socket.assign(protocolOf(fd), fd, ec);
-            if (!ec)
-                c = std::make_shared<Connection>(h.id, std::move(socket), nullptr, m_wheel,
-                                                 m_batcher, m_outputBudget, m_config.liveness,
-                                                 m_limits, *this);
-        }
+        if (fd >= 0 && !m_connections.count(h.id))
+            c = std::make_shared<Connection>(h.id, fd, nullptr, m_loop);
         if (!c) {
             // It reset or closed during the restart: the others hear it left.
             if (fd >= 0)

@@ -49,6 +49,9 @@ public:
     // How long a hand-over waits for systemd to confirm it stored everything.
     static constexpr int HandoverBarrierMs = 5000;
 
+    // The protocol (IPv4 or IPv6) of a socket given as a bare descriptor.
+    static asio::ip::tcp protocolOf(int fd);
+
     NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
               ServerLog &log);
     ~NetServer() override;
@@ -117,11 +120,12 @@ private:
     void ended(Connection &c, const DeathVerdict &verdict) override;
 
     void accept();
-    void onAccepted(const std::error_code &ec, asio::ip::tcp::socket socket);
+    // Takes the waiting connections, a bounded number per wakeup.
+    void acceptWaiting();
+    void onAccepted(int fd, const sockaddr_storage &remote);
     void pauseAccepting(const std::error_code &ec);
     void shedOneWaiting();
-    void reject(asio::ip::tcp::socket socket, const QString &peer, const QString &why,
-                const QString &reasonKey);
+    void reject(int fd, const QString &peer, const QString &why, const QString &reasonKey);
     QByteArray statusText(bool json) const;
     // Connections whose nick (case-insensitive) or address is `target`.
     std::vector<std::shared_ptr<Connection>> matching(const QString &target) const;
@@ -129,8 +133,6 @@ private:
     void finishShutdown();
     // A connection of `address` is gone from m_perAddress's count.
     void forgetAddress(const QHostAddress &address);
-    // The protocol (IPv4 or IPv6) of a socket another process handed over.
-    static asio::ip::tcp protocolOf(int fd);
     // Waits ShutdownGrace for the connections left to take their BYE.
     void awaitClosing();
     void tickRoom();
@@ -144,12 +146,14 @@ private:
     ServerLog &m_log;
     ChatRoom m_room;
     TimerWheel m_wheel;
+    EpollSet m_epoll;
     OutputBatcher m_batcher;
     OutputBudget m_outputBudget;
     bool m_sheddingPosted = false;
     bool m_handoverPending = false; // waiting for the receiver to confirm
     TlsContext m_tls;
     Connection::Limits m_limits;
+    ConnectionLoop m_loop; // the parts above, as every connection sees them
     asio::ip::tcp::acceptor m_acceptor;
     asio::steady_timer m_acceptPause;
     asio::steady_timer m_shutdownTimer;

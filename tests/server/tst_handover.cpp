@@ -219,11 +219,13 @@ private Q_SLOTS:
         client.connect(acceptor.local_endpoint());
         acceptor.accept(served);
         TimerWheel wheel(io);
+        EpollSet epoll(io);
         OutputBatcher batcher(io);
         OutputBudget budget(1 << 20);
         LivenessSettings settings;
         Connection::Limits limits;
         RecordingEvents events;
+        ConnectionLoop loop{io, epoll, wheel, batcher, budget, settings, limits, events};
 
         HandedConnection h = sample(7);
         h.socketKey = socketKey(served.native_handle());
@@ -232,8 +234,7 @@ private Q_SLOTS:
         h.heartbeat.lastReceived = monotonicNow();
         h.heartbeat.inFlight.clear();
         h.lineDeadline = monotonicNow() + Millis{30000};
-        auto c = std::make_shared<Connection>(h.id, std::move(served), nullptr, wheel, batcher,
-                                              budget, settings, limits, events);
+        auto c = std::make_shared<Connection>(h.id, served.release(), nullptr, loop);
         c->resume(h);
         QCOMPARE(c->nick(), h.nick);
         QCOMPARE(c->state(), longline::server::Participant::State::Registered);
@@ -264,8 +265,7 @@ private Q_SLOTS:
         quiet.heartbeat.lastReceived = monotonicNow();
         quiet.heartbeat.inFlight.clear();
         events.drained = 0;
-        auto c2 = std::make_shared<Connection>(quiet.id, std::move(served2), nullptr, wheel,
-                                               batcher, budget, settings, limits, events);
+        auto c2 = std::make_shared<Connection>(quiet.id, served2.release(), nullptr, loop);
         c2->resume(quiet);
         for (int i = 0; i < 50 && events.drained == 0; ++i)
             io.run_for(std::chrono::milliseconds(10));

@@ -10,7 +10,10 @@ Millis monotonicNow()
     return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-HeartbeatMonitor::HeartbeatMonitor(Clock clock) : m_clock(std::move(clock)) {}
+HeartbeatMonitor::HeartbeatMonitor(Clock clock)
+    : m_clock(clock ? std::make_shared<const Clock>(std::move(clock)) : nullptr)
+{
+}
 
 void HeartbeatMonitor::setOptions(const HeartbeatOptions &options)
 {
@@ -18,12 +21,12 @@ void HeartbeatMonitor::setOptions(const HeartbeatOptions &options)
     // A new policy starts with a clean slate of grace, not with old silence
     // judged by new, shorter rules.
     if (m_running)
-        m_graceUntil = m_clock() + (m_options.enabled ? m_options.timeout : Millis{0});
+        m_graceUntil = clockNow() + (m_options.enabled ? m_options.timeout : Millis{0});
 }
 
 void HeartbeatMonitor::start()
 {
-    const Millis now = m_clock();
+    const Millis now = clockNow();
     m_running = true;
     m_lastReceived = now;
     m_lastPoll = now;
@@ -61,7 +64,7 @@ void HeartbeatMonitor::resume(const Snapshot &snapshot)
 
 void HeartbeatMonitor::noteReceived()
 {
-    m_lastReceived = m_clock();
+    m_lastReceived = clockNow();
     m_pingSentSinceReceive = false;
 }
 
@@ -77,7 +80,7 @@ std::optional<Millis> HeartbeatMonitor::notePong(const QString &token)
                                  [number](const InFlight &f) { return f.token == number; });
     if (it == m_inFlight.end())
         return std::nullopt;
-    const Millis rtt = m_clock() - it->sentAt;
+    const Millis rtt = clockNow() - it->sentAt;
     // Older pings were answered implicitly: the peer answers in order.
     m_inFlight.erase(m_inFlight.begin(), it + 1);
     if (m_inFlight.empty())
@@ -95,14 +98,14 @@ Millis HeartbeatMonitor::pollPeriod() const
 
 Millis HeartbeatMonitor::silence() const
 {
-    return m_running ? m_clock() - m_lastReceived : Millis{0};
+    return m_running ? clockNow() - m_lastReceived : Millis{0};
 }
 
 std::optional<Millis> HeartbeatMonitor::lag() const
 {
     if (m_inFlight.empty())
         return std::nullopt;
-    return m_clock() - m_inFlight.front().sentAt;
+    return clockNow() - m_inFlight.front().sentAt;
 }
 
 std::optional<Millis> HeartbeatMonitor::nextDue()
@@ -124,7 +127,7 @@ std::optional<Millis> HeartbeatMonitor::nextDue()
 HeartbeatMonitor::Decision HeartbeatMonitor::poll()
 {
     Decision d;
-    const Millis now = m_clock();
+    const Millis now = clockNow();
     // When this poll was expected: at the moment nextDue() named, or one
     // pollPeriod() after the last poll for an owner that polls periodically.
     const Millis expected = m_dueAt.value_or(m_lastPoll + pollPeriod());

@@ -19,6 +19,7 @@
 #include <QHash>
 #include <QString>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -46,7 +47,8 @@ public:
     // At most this many unanswered pings are remembered for RTT matching.
     static constexpr int MaxInFlight = 32;
 
-    explicit HeartbeatMonitor(Clock clock = monotonicNow);
+    // Without a clock, monotonicNow(); tests pass their own.
+    explicit HeartbeatMonitor(Clock clock = {});
 
     void setOptions(const HeartbeatOptions &options); // takes effect at the next poll
     const HeartbeatOptions &options() const { return m_options; }
@@ -88,12 +90,15 @@ public:
     int latePolls() const { return m_latePolls; }
 
 private:
-    Clock m_clock;
+    Millis clockNow() const { return m_clock ? (*m_clock)() : monotonicNow(); }
+
+    // Members are ordered to leave no padding: a server keeps one monitor
+    // per connection. A test clock lives on the heap, the default costs
+    // nothing.
+    std::shared_ptr<const Clock> m_clock;
     HeartbeatOptions m_options;
-    bool m_running = false;
     Millis m_lastReceived{0};
     Millis m_lastPingSent{0};
-    bool m_pingSentSinceReceive = false;
     Millis m_lastPoll{0};
     Millis m_graceUntil{0};
     quint64 m_nextToken = 1;
@@ -105,9 +110,11 @@ private:
         Millis sentAt;
     };
     std::vector<InFlight> m_inFlight;
-    int m_latePolls = 0;
     // Set by nextDue(): the moment the owner was told to poll.
     std::optional<Millis> m_dueAt;
+    int m_latePolls = 0;
+    bool m_running = false;
+    bool m_pingSentSinceReceive = false;
 };
 
 } // namespace longline

@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <algorithm>
 #include <optional>
 
 namespace longline {
@@ -27,9 +28,12 @@ public:
         qsizetype rawSize = 0; // bytes the line took on the wire, terminator excluded
     };
 
-    explicit LineFramer(qsizetype maxLineBytes = 4096) : m_maxLine(maxLineBytes) {}
+    explicit LineFramer(qsizetype maxLineBytes = 4096) { setMaxLineBytes(maxLineBytes); }
 
-    void setMaxLineBytes(qsizetype max) { m_maxLine = max; }
+    void setMaxLineBytes(qsizetype max)
+    {
+        m_maxLine = static_cast<qint32>(std::clamp<qsizetype>(max, 0, INT32_MAX - 1));
+    }
     qsizetype maxLineBytes() const { return m_maxLine; }
 
     // Appends received bytes. Memory stays bounded by maxLineBytes + one
@@ -58,11 +62,12 @@ public:
 private:
     void compact();
 
+    // Ordered to leave no padding: a server keeps one framer per connection.
     QByteArray m_buffer;
     qsizetype m_pos = 0;
-    qsizetype m_maxLine;
-    bool m_discarding = false; // inside an over-long line, skipping to "\n"
     qsizetype m_discarded = 0;
+    qint32 m_maxLine = 0;
+    bool m_discarding = false; // inside an over-long line, skipping to "\n"
 };
 
 } // namespace longline

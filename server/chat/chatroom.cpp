@@ -325,7 +325,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     const QString sessionKey = newSessionKey();
     session->setRegistered(nick, nickKey, sessionKey);
     m_byNick.insert(nickKey, session);
-    m_nickGuard.noteOnline(nick, nickKey, skeleton);
+    m_nickGuard.noteOnline(nick, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));
     sendOnlinePage(session, QString());
     m_countChanged = true;
@@ -581,8 +581,7 @@ void ChatRoom::adopt(Participant *session)
         m_byNick.contains(session->nickKey()))
         return;
     m_byNick.insert(session->nickKey(), session);
-    m_nickGuard.noteOnline(session->nick(), session->nickKey(),
-                           protocol::nickSkeleton(session->nick()));
+    m_nickGuard.noteOnline(session->nick(), protocol::nickSkeleton(session->nick()));
 }
 
 void ChatRoom::release(Participant *session)

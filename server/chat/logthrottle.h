@@ -28,8 +28,8 @@ private:
         Quiet,     // no event within the interval
         Throttling // an event was logged at m_windowStart; later ones are counted
     };
-    State m_state = State::Quiet;
     Millis m_windowStart{0};
+    State m_state = State::Quiet;
     int m_suppressed = 0;
 };
 

@@ -63,12 +63,18 @@ public:
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
     QString nickKey() const { return m_nickKey; }
-    QString sessionKey() const { return m_sessionKey; }
+    // 16 hex digits (ChatRoom::newSessionKey), held as the number they
+    // spell: eight bytes instead of a string on the heap per client.
+    QString sessionKey() const
+    {
+        return m_hasSessionKey ? QStringLiteral("%1").arg(m_sessionKey, 16, 16, QLatin1Char('0'))
+                               : QString();
+    }
     void setRegistered(const QString &nick, const QString &nickKey, const QString &sessionKey)
     {
         m_nick = nick;
         m_nickKey = nickKey;
-        m_sessionKey = sessionKey;
+        m_sessionKey = sessionKey.toULongLong(&m_hasSessionKey, 16);
         if (m_state == State::Connected)
             m_state = State::Registered;
     }
@@ -105,20 +111,22 @@ protected:
     void setState(State state) { m_state = state; }
 
 private:
+    // Ordered to leave no padding: one per client.
     quint64 m_id;
-    State m_state = State::Connected;
     QString m_nick;
     QString m_nickKey;
-    QString m_sessionKey;
+    quint64 m_sessionKey = 0;
     PingGuard m_pingGuard;
     RateLimiter m_rateLimiter;
-    bool m_passwordAccepted = false;
-    bool m_presenceAnnounced = false;
-    bool m_probe = false;
-    int m_unregisteredLines = 0;
     LogThrottle m_errorLog;
     ErrorBudget m_errorBudget;
     std::optional<HistoryCursor> m_history;
+    State m_state = State::Connected;
+    int m_unregisteredLines = 0;
+    bool m_hasSessionKey = false;
+    bool m_passwordAccepted = false;
+    bool m_presenceAnnounced = false;
+    bool m_probe = false;
 };
 
 } // namespace longline::server

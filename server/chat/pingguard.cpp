@@ -4,7 +4,8 @@ namespace longline::server {
 
 PingGuard::Verdict PingGuard::notePing(Millis now)
 {
-    const std::optional<Millis> last = m_lastPing;
+    const std::optional<Millis> last =
+        m_lastPing == NoPing ? std::nullopt : std::optional<Millis>(m_lastPing);
     m_lastPing = now;
     if (m_minInterval.count() <= 0 || !last)
         return Verdict::Accept;

@@ -40,9 +40,10 @@ public:
     Millis tolerance() const { return m_minInterval / 10; }
 
 private:
+    static constexpr Millis NoPing = Millis::min();
     Millis m_minInterval;
-    std::optional<Millis> m_lastPing;
-    QList<Millis> m_strikes; // times of recent strikes, oldest first
+    Millis m_lastPing = NoPing; // not std::optional: one guard per client
+    QList<Millis> m_strikes;    // times of recent strikes, oldest first
 };
 
 } // namespace longline::server

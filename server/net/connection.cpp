@@ -8,6 +8,7 @@
 #include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -89,13 +90,22 @@ void OutputBatcher::flushAll()
 }
 
 Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop)
-    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop), m_fd(fd),
-      m_framer(loop.limits.maxLine)
+    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop),
+      m_framer(loop.limits.maxLine), m_fd(fd)
 {
     sockaddr_storage remote{};
     socklen_t length = sizeof(remote);
-    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&remote), &length) == 0)
-        m_peerAddress = clientAddress(remote, &m_peerPort);
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&remote), &length) == 0) {
+        const QHostAddress address = clientAddress(remote, &m_peerPort);
+        m_peerIsV4 = address.protocol() == QAbstractSocket::IPv4Protocol;
+        if (m_peerIsV4) {
+            const quint32 v4 = address.toIPv4Address();
+            std::memcpy(m_peerIp.data(), &v4, sizeof v4);
+        } else {
+            const Q_IPV6ADDR v6 = address.toIPv6Address();
+            std::memcpy(m_peerIp.data(), v6.c, m_peerIp.size());
+        }
+    }
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     if (tls) {
         m_tls = std::make_unique<Tls>(loop.io, fd, *tls);
@@ -116,7 +126,24 @@ Connection::~Connection()
 
 QString Connection::peer() const
 {
-    return formatEndpoint(m_peerAddress, m_peerPort);
+    return formatEndpoint(peerAddress(), m_peerPort);
+}
+
+QHostAddress Connection::peerAddress() const
+{
+    if (m_peerIsV4) {
+        quint32 v4 = 0;
+        std::memcpy(&v4, m_peerIp.data(), sizeof v4);
+        return QHostAddress(v4);
+    }
+    return QHostAddress(m_peerIp.data());
+}
+
+Connection::Notes &Connection::notes()
+{
+    if (!m_notes)
+        m_notes = std::make_unique<Notes>();
+    return *m_notes;
 }
 
 void Connection::start()
@@ -146,7 +173,8 @@ void Connection::resume(const HandedConnection &h)
         markProbe();
     m_probeDue = h.probeDue;
     m_probeAnswered = h.probeAnswered;
-    m_probeToken = h.probeToken;
+    if (!h.probeToken.isEmpty())
+        notes().probeToken = h.probeToken;
     if (m_probeDue.count() == 0)
         // The kernel kept the options; a new configuration may differ.
         m_loop.events.optionsApplied(*this, applySocketOptions(m_fd, m_loop.settings.keepalive,
@@ -195,7 +223,7 @@ HandedConnection Connection::handOver()
     h.lineDeadline = m_lineDeadline;
     h.probeDue = m_probeDue;
     h.probeAnswered = m_probeAnswered;
-    h.probeToken = m_probeToken;
+    h.probeToken = probeToken();
     h.unfinished = m_framer.unfinished();
     h.heartbeat = m_heartbeat.snapshot();
     h.lastRttMs = m_lastRttMs;
@@ -265,7 +293,7 @@ void Connection::onTimer(Millis now)
         // The peer did not take its BYE and close in time.
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
-        v.detail = m_localReason;
+        v.detail = localReason();
         finish(v);
         return;
     }
@@ -465,7 +493,7 @@ void Connection::dropSlowReader(const QString &why)
         self->m_loop.events.slowReader(*self, unsent, why);
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
-        v.detail = self->m_localReason;
+        v.detail = self->localReason();
         self->finish(v);
     });
 }
@@ -599,7 +627,7 @@ void Connection::markLocalClose(const QString &reason)
     if (m_localClose)
         return;
     m_localClose = true;
-    m_localReason = reason;
+    notes().localReason = reason;
 }
 
 void Connection::close(const QString &byeReason, const QString &localReason)
@@ -627,7 +655,7 @@ void Connection::abort(const QString &localReason)
     asio::post(m_loop.io, [self = shared_from_this()] {
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
-        v.detail = self->m_localReason;
+        v.detail = self->localReason();
         self->finish(v);
     });
 }
@@ -636,7 +664,7 @@ void Connection::startProbe(const QString &token, Millis delay)
 {
     if (!isOpen())
         return;
-    m_probeToken = token;
+    notes().probeToken = token;
     m_probeDue = monotonicNow() + delay;
     // Nothing may cross the path meanwhile: no kernel keepalive (a probe
     // would refresh the mapping under test); heartbeats and the
@@ -658,8 +686,8 @@ void Connection::finishProbe(Millis now)
         close(reason, reason);
         return;
     }
-    send(protocol::probed(m_probeToken));
-    m_probeToken.clear();
+    send(protocol::probed(probeToken()));
+    notes().probeToken.clear();
     m_probeAnswered = true;
     m_probeDue = now + ProbeLinger;
 }
@@ -722,7 +750,7 @@ void Connection::fail(const std::error_code &ec)
     }
     if (m_localClose) {
         v.cause = DeathCause::LocalClose;
-        v.detail = m_localReason;
+        v.detail = localReason();
     }
     finish(v);
 }

@@ -22,6 +22,7 @@
 #include "timerwheel.h"
 
 #include <QList>
+#include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
 #include <memory>
@@ -153,7 +154,7 @@ public:
 
     // Participant
     QString peer() const override;
-    QHostAddress peerAddress() const override { return m_peerAddress; }
+    QHostAddress peerAddress() const override;
     bool isEncrypted() const override { return m_tls != nullptr && !m_handshaking; }
     void send(const QByteArray &line) override;
     void close(const QString &byeReason, const QString &localReason) override;
@@ -191,6 +192,15 @@ public:
 private:
     friend class OutputBatcher;
     struct Tls;
+    // What only a connection being probed or closed by us needs.
+    struct Notes
+    {
+        QString probeToken;
+        QString localReason;
+    };
+    Notes &notes();
+    QString probeToken() const { return m_notes ? m_notes->probeToken : QString(); }
+    QString localReason() const { return m_notes ? m_notes->localReason : QString(); }
     void onTimer(Millis now) override;
     void onReady(uint32_t events) override;
     void rearm();
@@ -214,36 +224,41 @@ private:
     void markLocalClose(const QString &reason);
     Millis sinceLastHeard(const KernelSocketView &view) const;
 
+    // Fields are grouped by size so that none pads: the server keeps one
+    // Connection per client, most of them idle.
     ConnectionLoop &m_loop;
-    int m_fd;                   // -1 once closed or handed over
-    std::unique_ptr<Tls> m_tls; // TLS only: Asio's socket, stream and read buffer
-    QHostAddress m_peerAddress;
-    quint16 m_peerPort = 0;
+    std::unique_ptr<Tls> m_tls;     // TLS only: Asio's socket, stream and read buffer
+    std::unique_ptr<Notes> m_notes; // allocated by a probe or a local close
     LineFramer m_framer;
     HeartbeatMonitor m_heartbeat;
-    UnackedSince m_unacked;  // when the data in flight was first sent
-    qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
+    UnackedSince m_unacked; // when the data in flight was first sent
 
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.
     QList<QByteArray> m_out;
     qsizetype m_outOffset = 0; // bytes of m_out.first() already written
     qint64 m_outBytes = 0;
-    bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
-    bool m_flushQueued = false; // in the batcher's list for the end of this pass
-    bool m_reading = false;     // inside onReadable: output is flushed at its end
 
     Millis m_startedAt{0};
-    Millis m_registerBy{0};       // no HELLO by then: closed
-    Millis m_probeDue{0};         // 0 = no PROBE waiting (or lingering after its answer)
-    bool m_probeAnswered = false; // PROBED sent: m_probeDue is the end of the linger
-    QString m_probeToken;
+    Millis m_registerBy{0};    // no HELLO by then: closed
+    Millis m_probeDue{0};      // 0 = no PROBE waiting (or lingering after its answer)
     Millis m_lineDeadline{0};  // 0 = no unfinished line
     Millis m_closeDeadline{0}; // 0 = not closing
+
+    // The peer's address as QHostAddress would hold it on the heap: an
+    // IPv4 address in the first four bytes (host order), or IPv6.
+    std::array<quint8, 16> m_peerIp{};
+    int m_fd;                // -1 once closed or handed over
+    qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
+    quint16 m_peerPort = 0;
+    bool m_peerIsV4 = false;
+    bool m_writeArmed = false;    // waiting for writability / a TLS write in flight
+    bool m_flushQueued = false;   // in the batcher's list for the end of this pass
+    bool m_reading = false;       // inside onReadable: output is flushed at its end
+    bool m_probeAnswered = false; // PROBED sent: m_probeDue is the end of the linger
     bool m_handshaking = false;
     bool m_shutdownSent = false;
     bool m_localClose = false;
-    QString m_localReason;
 };
 
 } // namespace longline::server::net

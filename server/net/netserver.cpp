@@ -222,7 +222,7 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
     } else {
         ++m_metrics.accepted;
         auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context.get(), m_loop);
-        m_connections.emplace(c->id(), c);
+        m_connections.insert(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},
                                 {"peer", peer},
@@ -348,9 +348,9 @@ void NetServer::shedSlowestReaders()
         return;
     // Rare (only over budget), so a scan of the connections is fine here.
     std::vector<std::shared_ptr<Connection>> behind;
-    for (const auto &entry : m_connections)
-        if (entry.second->isOpen() && entry.second->queuedBytes() > 0)
-            behind.push_back(entry.second);
+    for (const auto &connection : std::as_const(m_connections))
+        if (connection->isOpen() && connection->queuedBytes() > 0)
+            behind.push_back(connection);
     std::sort(behind.begin(), behind.end(),
               [](const auto &a, const auto &b) { return a->queuedBytes() > b->queuedBytes(); });
     const qint64 before = m_outputBudget.total();
@@ -446,7 +446,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
     const auto it = m_connections.find(c.id());
     if (it == m_connections.end())
         return;
-    const std::shared_ptr<Connection> keep = it->second;
+    const std::shared_ptr<Connection> keep = it.value();
     m_connections.erase(it);
     m_metrics.noteDeath(verdict);
     m_room.retire(&c, leaveReason(verdict));
@@ -505,7 +505,7 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
         const int fd = byKey.value(h.socketKey, -1);
         byKey.remove(h.socketKey);
         std::shared_ptr<Connection> c;
-        if (fd >= 0 && !m_connections.count(h.id))
+        if (fd >= 0 && !m_connections.contains(h.id))
             c = std::make_shared<Connection>(h.id, fd, nullptr, m_loop);
         if (!c) {
             // It reset or closed during the restart: the others hear it left.
@@ -517,7 +517,7 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
             ++lost;
             continue;
         }
-        m_connections.emplace(c->id(), c);
+        m_connections.insert(c->id(), c);
         ++m_perAddress[c->peerAddress()];
         c->resume(h);
         m_room.adopt(c.get());
@@ -550,8 +550,8 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
     m_roomTick.cancel();
     std::vector<std::shared_ptr<Connection>> all;
     all.reserve(m_connections.size());
-    for (const auto &entry : m_connections)
-        all.push_back(entry.second);
+    for (const auto &connection : std::as_const(m_connections))
+        all.push_back(connection);
     // The listener and the state take two places in the store.
     int room = capacity - 2;
     std::vector<std::shared_ptr<Connection>> staying;
@@ -575,7 +575,7 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
     for (const auto &c : staying) {
         m_room.release(c.get());
         HandedConnection h = c->handOver();
-        m_connections.erase(c->id());
+        m_connections.remove(c->id());
         forgetAddress(c->peerAddress());
         if (h.fd < 0)
             continue;
@@ -699,8 +699,8 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
     // was already told BYE.
     std::vector<std::shared_ptr<Connection>> all;
     all.reserve(m_connections.size());
-    for (const auto &entry : m_connections)
-        all.push_back(entry.second);
+    for (const auto &connection : std::as_const(m_connections))
+        all.push_back(connection);
     for (const auto &c : all)
         c->close(bye, bye);
     awaitClosing();
@@ -718,8 +718,8 @@ void NetServer::awaitClosing()
             return;
         // Whoever did not take the BYE in time is cut off.
         std::vector<std::shared_ptr<Connection>> left;
-        for (const auto &entry : m_connections)
-            left.push_back(entry.second);
+        for (const auto &connection : std::as_const(m_connections))
+            left.push_back(connection);
         for (const auto &c : left)
             c->abort(QStringLiteral("server shutting down"));
         asio::post(m_io, [this] { finishShutdown(); });
@@ -800,8 +800,8 @@ bool NetServer::reload(ServerConfig &running, const ServerConfig &next, QString 
     m_limits.ratePer10s = running.ratePer10s;
     m_outputBudget.setLimit(running.maxOutputTotal);
     if (livenessChanged)
-        for (const auto &entry : m_connections)
-            entry.second->applyLiveness();
+        for (const auto &connection : std::as_const(m_connections))
+            connection->applyLiveness();
 
     QList<LogField> fields = {
         {"clients", QString::number(m_connections.size())},
@@ -829,8 +829,8 @@ QByteArray NetServer::metricsText() const
         g.byState.insert(state, 0);
     g.byTransport.insert(QStringLiteral("tcp"), 0);
     g.byTransport.insert(QStringLiteral("tls"), 0);
-    for (const auto &entry : m_connections) {
-        const Connection &c = *entry.second;
+    for (const auto &connection : std::as_const(m_connections)) {
+        const Connection &c = *connection;
         switch (c.state()) {
         case Participant::State::Connected:
             ++g.byState[QStringLiteral("connected")];
@@ -883,8 +883,8 @@ QByteArray NetServer::statusText(bool json) const
 {
     std::vector<std::shared_ptr<Connection>> all;
     all.reserve(m_connections.size());
-    for (const auto &entry : m_connections)
-        all.push_back(entry.second);
+    for (const auto &connection : std::as_const(m_connections))
+        all.push_back(connection);
     std::sort(all.begin(), all.end(),
               [](const auto &a, const auto &b) { return a->id() < b->id(); });
     const QString mechanism =
@@ -974,13 +974,13 @@ std::vector<std::shared_ptr<Connection>> NetServer::matching(const QString &targ
     std::vector<std::shared_ptr<Connection>> found;
     const QHostAddress address = typedAddress(target);
     const QString nickKey = target.toCaseFolded();
-    for (const auto &entry : m_connections) {
-        const Connection &c = *entry.second;
+    for (const auto &connection : std::as_const(m_connections)) {
+        const Connection &c = *connection;
         if (!c.isOpen())
             continue;
         if ((!address.isNull() && c.peerAddress().isEqual(address)) ||
             (!c.nickKey().isEmpty() && c.nickKey() == nickKey))
-            found.push_back(entry.second);
+            found.push_back(connection);
     }
     return found;
 }

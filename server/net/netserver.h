@@ -160,7 +160,8 @@ private:
     asio::steady_timer m_roomTick; // one timer for the whole room, not per connection
     quint16 m_port = 0;
     State m_state = State::Idle;
-    std::unordered_map<quint64, std::shared_ptr<Connection>> m_connections;
+    // QHash, not std::unordered_map: no node allocation per client.
+    QHash<quint64, std::shared_ptr<Connection>> m_connections;
     QHash<QHostAddress, int> m_perAddress; // open connections per client address
     quint64 m_nextId = 1;
     // Held open so that, when the process is out of descriptors, one can

@@ -359,7 +359,7 @@ private Q_SLOTS:
     {
         NickGuard g;
         Millis now{1000000};
-        g.noteOnline(QStringLiteral("cop"), QStringLiteral("cop"), QStringLiteral("cop"));
+        g.noteOnline(QStringLiteral("cop"), QStringLiteral("cop"));
         const auto online = g.lookAlikeOf(QStringLiteral("c0p"), QStringLiteral("cop"), now);
         QVERIFY(online);
         QCOMPARE(online->nick, QStringLiteral("cop"));
@@ -379,7 +379,7 @@ private Q_SLOTS:
         Millis now{1000000};
         for (int i = 0; i <= NickGuard::MaxRemembered; ++i) {
             const QString nick = QStringLiteral("n%1").arg(i);
-            g.noteOnline(nick, nick, nick);
+            g.noteOnline(nick, nick);
             g.noteOffline(nick, now);
             now += 1ms;
         }
@@ -388,7 +388,7 @@ private Q_SLOTS:
         QVERIFY(!g.lookAlikeOf(QStringLiteral("x"), QStringLiteral("n0"), now));
         QVERIFY(g.lookAlikeOf(QStringLiteral("x"), QStringLiteral("n1"), now));
         // Coming back online takes a nick out of the offline order.
-        g.noteOnline(QStringLiteral("n1"), QStringLiteral("n1"), QStringLiteral("n1"));
+        g.noteOnline(QStringLiteral("n1"), QStringLiteral("n1"));
         g.noteOffline(QStringLiteral("n1"), now);
         QCOMPARE(g.remembered(), NickGuard::MaxRemembered);
     }

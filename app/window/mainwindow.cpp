@@ -187,8 +187,10 @@ void MainWindow::buildUi()
     m_splitter->setChildrenCollapsible(false);
     m_splitter->addWidget(central);
     m_splitter->addWidget(m_side);
-    m_splitter->setStretchFactor(0, 1); // a wider window widens the chat
-    m_splitter->setStretchFactor(1, 0);
+    // A wider window widens both, the chat twice as much: on a large
+    // screen the panel's event log and timeline get room too.
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 1);
     m_chatColumn = central;
     m_chatColumn->setMinimumWidth(MinimumChatWidth);
     setCentralWidget(m_splitter);
@@ -484,6 +486,8 @@ void MainWindow::setLargeFont(bool on)
     if (on)
         f.setPointSizeF(m_baseFont.pointSizeF() * 1.5);
     QApplication::setFont(f);
+    // The class reads the banner's headline; the rest waits in its tooltip.
+    m_banner->setCompact(on);
     m_store->setLargeFont(on);
     if (m_largeFontAction->isChecked() != on)
         m_largeFontAction->setChecked(on);

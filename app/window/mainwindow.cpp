@@ -187,10 +187,10 @@ void MainWindow::buildUi()
     m_splitter->setChildrenCollapsible(false);
     m_splitter->addWidget(central);
     m_splitter->addWidget(m_side);
-    // A wider window widens both, the chat twice as much: on a large
-    // screen the panel's event log and timeline get room too.
-    m_splitter->setStretchFactor(0, 2);
-    m_splitter->setStretchFactor(1, 1);
+    // A wider window widens the chat; the panel starts at its size hint,
+    // which on a large screen is a share of the window (SidePanel).
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 0);
     m_chatColumn = central;
     m_chatColumn->setMinimumWidth(MinimumChatWidth);
     setCentralWidget(m_splitter);

@@ -1,5 +1,6 @@
 #include "livenesssettings.h"
 
+#include <QCoreApplication>
 #include <QStringList>
 #include <algorithm>
 #include <cmath>
@@ -193,16 +194,23 @@ bool readLivenessFlags(const QCommandLineParser &parser, const QCommandLineOptio
 
 QString formatMillis(Millis ms)
 {
+    // Translated for the desktop client; without a translator (the cli, the
+    // server's log, the tests) the text is the English below.
     const qint64 v = ms.count();
     if (v < 0)
         return QStringLiteral("-") + formatMillis(Millis{-v});
     if (v < 1000)
-        return QStringLiteral("%1 ms").arg(v);
+        return QCoreApplication::translate("Duration", "%1 ms").arg(v);
     if (v < 60000)
-        return QStringLiteral("%1 s").arg(QString::number(v / 1000.0, 'f', v < 10000 ? 2 : 1));
+        return QCoreApplication::translate("Duration", "%1 s")
+            .arg(QString::number(v / 1000.0, 'f', v < 10000 ? 2 : 1));
     if (v < 3600000)
-        return QStringLiteral("%1 min %2 s").arg(v / 60000).arg((v % 60000) / 1000);
-    return QStringLiteral("%1 h %2 min").arg(v / 3600000).arg((v % 3600000) / 60000);
+        return QCoreApplication::translate("Duration", "%1 min %2 s")
+            .arg(v / 60000)
+            .arg((v % 60000) / 1000);
+    return QCoreApplication::translate("Duration", "%1 h %2 min")
+        .arg(v / 3600000)
+        .arg((v % 3600000) / 60000);
 }
 
 } // namespace longline

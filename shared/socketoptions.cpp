@@ -1,5 +1,6 @@
 #include "socketoptions.h"
 
+#include <QCoreApplication>
 #include <cerrno>
 #include <cstring>
 
@@ -16,13 +17,18 @@ namespace longline {
 
 QString EffectiveSocketOptions::describe() const
 {
+    // Shown in the desktop client's settings and event log, hence
+    // translatable; English without a translator (cli, server, tests).
     if (!valid)
-        return QStringLiteral("unknown (socket not readable)");
-    QString s = keepaliveOn
-                    ? QStringLiteral("keepalive %1,%2,%3").arg(idleS).arg(intervalS).arg(count)
-                    : QStringLiteral("keepalive off");
-    s += userTimeoutMs > 0 ? QStringLiteral(", user-timeout %1 ms").arg(userTimeoutMs)
-                           : QStringLiteral(", user-timeout off");
+        return QCoreApplication::translate("SocketOptions", "unknown (socket not readable)");
+    QString s = keepaliveOn ? QCoreApplication::translate("SocketOptions", "keepalive %1,%2,%3")
+                                  .arg(idleS)
+                                  .arg(intervalS)
+                                  .arg(count)
+                            : QCoreApplication::translate("SocketOptions", "keepalive off");
+    s += userTimeoutMs > 0 ? QCoreApplication::translate("SocketOptions", ", user-timeout %1 ms")
+                                 .arg(userTimeoutMs)
+                           : QCoreApplication::translate("SocketOptions", ", user-timeout off");
     return s;
 }
 

@@ -59,16 +59,46 @@ ConnectionBanner::ConnectionBanner(QWidget *parent) : QFrame(parent)
 void ConnectionBanner::showMessage(Severity severity, const QString &title, const QString &detail)
 {
     m_severity = severity;
-    m_title->setText(title);
-    setDetail(detail);
+    m_fullTitle = title;
+    m_fullDetail = detail;
+    m_briefTitle.clear();
+    m_briefLine.clear();
+    showText();
     applyStyle();
     show();
 }
 
 void ConnectionBanner::setDetail(const QString &detail)
 {
-    m_detail->setText(detail);
-    m_detail->setVisible(!detail.isEmpty());
+    m_fullDetail = detail;
+    showText();
+}
+
+void ConnectionBanner::setBrief(const QString &title, const QString &line)
+{
+    m_briefTitle = title;
+    m_briefLine = line;
+    showText();
+}
+
+void ConnectionBanner::setCompact(bool compact)
+{
+    m_compact = compact;
+    showText();
+}
+
+QString ConnectionBanner::shownText() const
+{
+    return m_title->text() + QLatin1Char('\n') + m_detail->text();
+}
+
+void ConnectionBanner::showText()
+{
+    const bool brief = m_compact && !m_briefTitle.isEmpty();
+    m_title->setText(brief ? m_briefTitle : m_fullTitle);
+    m_detail->setText(brief ? m_briefLine : m_fullDetail);
+    m_detail->setVisible(!m_detail->text().isEmpty());
+    setToolTip(brief ? m_fullTitle + QLatin1Char('\n') + m_fullDetail : QString());
 }
 
 void ConnectionBanner::setActions(bool reconnectNow, bool changeNick, bool trustCertificate)
@@ -80,12 +110,12 @@ void ConnectionBanner::setActions(bool reconnectNow, bool changeNick, bool trust
 
 QString ConnectionBanner::title() const
 {
-    return m_title->text();
+    return m_fullTitle;
 }
 
 QString ConnectionBanner::detail() const
 {
-    return m_detail->text();
+    return m_fullDetail;
 }
 
 void ConnectionBanner::applyStyle()

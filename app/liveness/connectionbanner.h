@@ -27,8 +27,17 @@ public:
 
     explicit ConnectionBanner(QWidget *parent = nullptr);
 
+    // A new message; it has no brief form until setBrief.
     void showMessage(Severity severity, const QString &title, const QString &detail = {});
     void setDetail(const QString &detail);
+    // The message in a headline and one line, shown instead of the full one
+    // while compact (presentation mode: the chat keeps its room); the full
+    // message is then the tooltip.
+    void setBrief(const QString &title, const QString &line);
+    void setCompact(bool compact);
+    bool isCompact() const { return m_compact; }
+    // What the banner shows now (brief or full), for tests.
+    QString shownText() const;
     // Which buttons the current message offers.
     void setActions(bool reconnectNow, bool changeNick, bool trustCertificate = false);
 
@@ -50,11 +59,17 @@ private:
     static constexpr double IconScale = 1.5;
     static constexpr qreal CornerRadius = 4;
     void applyStyle();
+    void showText();
 
     QColor m_background;
     QColor m_border;
 
     Severity m_severity = Severity::Info;
+    QString m_fullTitle;
+    QString m_fullDetail;
+    QString m_briefTitle; // empty: no brief form
+    QString m_briefLine;
+    bool m_compact = false;
     QLabel *m_icon;
     QLabel *m_title;
     QLabel *m_detail;

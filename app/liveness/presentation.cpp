@@ -4,23 +4,34 @@
 
 namespace longline::app {
 
+QString Presentation::keepUnitsTogether(QString text)
+{
+    for (qsizetype i = 1; i < text.size(); ++i) {
+        if (text[i] == QLatin1Char(' ') && text[i - 1].isDigit())
+            text[i] = QChar::Nbsp;
+    }
+    return text;
+}
+
 QString Presentation::duration(Millis ms)
 {
     const qint64 v = ms.count();
     if (v < 0)
         return QStringLiteral("-") + duration(Millis{-v});
+    QString text;
     if (v < 1000)
-        return tr("%1 ms").arg(v);
-    if (v < 60000)
-        return tr("%1 s").arg(QString::number(v / 1000.0, 'f', v < 10000 ? 2 : 1));
-    if (v < 3600000) {
-        if ((v % 60000) / 1000 == 0)
-            return tr("%1 min").arg(v / 60000);
-        return tr("%1 min %2 s").arg(v / 60000).arg((v % 60000) / 1000);
-    }
-    if ((v % 3600000) / 60000 == 0)
-        return tr("%1 h").arg(v / 3600000);
-    return tr("%1 h %2 min").arg(v / 3600000).arg((v % 3600000) / 60000);
+        text = tr("%1 ms").arg(v);
+    else if (v < 60000)
+        text = tr("%1 s").arg(QString::number(v / 1000.0, 'f', v < 10000 ? 2 : 1));
+    else if (v < 3600000 && (v % 60000) / 1000 == 0)
+        text = tr("%1 min").arg(v / 60000);
+    else if (v < 3600000)
+        text = tr("%1 min %2 s").arg(v / 60000).arg((v % 60000) / 1000);
+    else if ((v % 3600000) / 60000 == 0)
+        text = tr("%1 h").arg(v / 3600000);
+    else
+        text = tr("%1 h %2 min").arg(v / 3600000).arg((v % 3600000) / 60000);
+    return keepUnitsTogether(text);
 }
 
 QString Presentation::axisLabel(Millis ago)
@@ -29,15 +40,15 @@ QString Presentation::axisLabel(Millis ago)
     if (s == 0)
         return tr("now");
     if (s % 60 == 0)
-        return tr("−%1 min").arg(s / 60);
-    return tr("−%1 s").arg(s);
+        return keepUnitsTogether(tr("−%1 min").arg(s / 60));
+    return keepUnitsTogether(tr("−%1 s").arg(s));
 }
 
 QString Presentation::rtt(double ms)
 {
     if (ms < 1.0 && ms >= 0)
-        return tr("< 1 ms");
-    return tr("%1 ms").arg(QString::number(ms, 'f', ms < 10 ? 1 : 0));
+        return keepUnitsTogether(tr("< 1 ms"));
+    return keepUnitsTogether(tr("%1 ms").arg(QString::number(ms, 'f', ms < 10 ? 1 : 0)));
 }
 
 QString Presentation::state(ChatClient::State state)
@@ -131,6 +142,14 @@ QString Presentation::noticed(const DeathVerdict &verdict)
             .arg(duration(verdict.detection), duration(*verdict.budget));
     }
     return {};
+}
+
+QString Presentation::noticedBriefly(const DeathVerdict &verdict)
+{
+    if (verdict.timeliness() == DeathVerdict::Timeliness::OnTime)
+        return tr("Noticed after %1, on time (budget %2).")
+            .arg(duration(verdict.detection), duration(*verdict.budget));
+    return noticed(verdict);
 }
 
 QString Presentation::verdict(const DeathVerdict &v)

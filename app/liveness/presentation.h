@@ -15,8 +15,12 @@ class Presentation
 {
     Q_DECLARE_TR_FUNCTIONS(Presentation)
 public:
-    // "350 ms", "1.25 s", "2 min 5 s", "2 h 0 min" (translated units).
+    // "350 ms", "1.25 s", "2 min 5 s", "2 h" (translated units, each number
+    // held to its unit by a non-breaking space).
     static QString duration(Millis ms);
+    // `text` with every space after a digit made non-breaking, so a wrapped
+    // label never leaves "121" on one line and "ms" on the next.
+    static QString keepUnitsTogether(QString text);
     // A time axis label: "now", "−30 s", "−2 min".
     static QString axisLabel(Millis ago);
     // Round trips in milliseconds with one decimal below 10 ms.
@@ -34,6 +38,9 @@ public:
     static QString verdict(const DeathVerdict &verdict);
     // For the banner: "Noticed after 6.13 s, on time: the budget is …".
     static QString noticed(const DeathVerdict &verdict);
+    // The same in fewer words, for the compact banner:
+    // "Noticed after 6.13 s, on time (budget 6.00 s)."
+    static QString noticedBriefly(const DeathVerdict &verdict);
     static QString timer(KernelSocketView::Timer timer);
     static QString tcpState(int state);
 };

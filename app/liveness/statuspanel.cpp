@@ -80,11 +80,17 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     setTone(legend, Tone::Muted);
     auto *span = new QComboBox(this);
     span->setObjectName(QStringLiteral("timelineSpan"));
-    const std::pair<QString, qint64> spans[] = {
-        {tr("30 s"), 30000}, {tr("1 min"), 60000}, {tr("5 min"), 300000}, {tr("15 min"), 900000}};
+    // "Fit" first: the span follows the story of the latest death.
+    const std::pair<QString, qint64> spans[] = {{tr("Fit"), TimelineWidget::FitSpan.count()},
+                                                {tr("30 s"), 30000},
+                                                {tr("1 min"), 60000},
+                                                {tr("5 min"), 300000},
+                                                {tr("15 min"), 900000}};
     for (const auto &[text, ms] : spans)
         span->addItem(text, ms);
-    span->setCurrentIndex(1);
+    span->setToolTip(tr("How much time the timeline shows; Fit shows the latest connection "
+                        "loss from its last byte, or the last minute"));
+    span->setCurrentIndex(0);
     tlBar->addWidget(legend, 1);
     tlBar->addWidget(span);
     m_timelineWidget = new TimelineWidget(timeline, this);

@@ -2,6 +2,7 @@
 
 #include "eventlogmodel.h"
 #include "pathmeasurementbox.h"
+#include "presentation.h"
 #include "settingspanel.h"
 #include "settingsstore.h"
 
@@ -41,10 +42,11 @@ KeepWarmController::KeepWarmController(ChatClient *client, SettingsStore *store,
             });
     connect(m_adaptive, &AdaptiveKeepWarm::rechecked, this,
             [this](Millis delay, ProbeOutcome outcome) {
-                log(tr("path"),
-                    outcome == ProbeOutcome::Survived
-                        ? tr("re-check: a mapping still survives %1 idle").arg(formatMillis(delay))
-                        : tr("re-check: a mapping idle for %1 was lost").arg(formatMillis(delay)));
+                log(tr("path"), outcome == ProbeOutcome::Survived
+                                    ? tr("re-check: a mapping still survives %1 idle")
+                                          .arg(Presentation::duration(delay))
+                                    : tr("re-check: a mapping idle for %1 was lost")
+                                          .arg(Presentation::duration(delay)));
             });
     connect(m_adaptive, &AdaptiveKeepWarm::applied, this, &KeepWarmController::onApplied);
     box->setAdaptive(m_store->adaptiveKeepWarm());
@@ -68,16 +70,16 @@ void KeepWarmController::onApplied(Millis interval, KeepWarmMechanism mechanism,
         c.natTimeoutS = std::max<int>(1, static_cast<int>(survived.count() / 1000));
     m_settingsPanel->setConfig(c); // shown, not saved: the user's own stay in the store
     const QString what = mechanism == KeepWarmMechanism::Keepalive
-                             ? tr("keepalive idle %1").arg(formatMillis(interval))
-                             : tr("heartbeat every %1").arg(formatMillis(interval));
+                             ? tr("keepalive idle %1").arg(Presentation::duration(interval))
+                             : tr("heartbeat every %1").arg(Presentation::duration(interval));
     QString why;
     switch (reason) {
     case AdaptiveKeepWarm::Reason::Stored:
-        why =
-            tr("remembered for this network: mappings survive %1 idle").arg(formatMillis(survived));
+        why = tr("remembered for this network: mappings survive %1 idle")
+                  .arg(Presentation::duration(survived));
         break;
     case AdaptiveKeepWarm::Reason::Measured:
-        why = tr("just measured: mappings survive %1 idle").arg(formatMillis(survived));
+        why = tr("just measured: mappings survive %1 idle").arg(Presentation::duration(survived));
         break;
     case AdaptiveKeepWarm::Reason::FailedKeepWarm:
         why = tr("a keep-warm did not hold the mapping: halved at once, measuring again when "
@@ -89,7 +91,7 @@ void KeepWarmController::onApplied(Millis interval, KeepWarmMechanism mechanism,
     }
     const std::optional<Millis> budget = m_client->effectiveSettings().detectionBudget();
     const QString text = budget ? tr("Adaptive: %1 (%2); detects a dead link within %3.")
-                                      .arg(what, why, formatMillis(*budget))
+                                      .arg(what, why, Presentation::duration(*budget))
                                 : tr("Adaptive: %1 (%2).").arg(what, why);
     m_settingsPanel->pathMeasurement()->setAdaptiveStatus(text);
     log(tr("path"), text);

@@ -1,6 +1,7 @@
 #include "pathmeasurementbox.h"
 
 #include "labelstyle.h"
+#include "presentation.h"
 
 #include "keepwarm.h"
 
@@ -193,8 +194,8 @@ void PathMeasurementBox::onRoundStarted(int round, const QString &phase,
                                         const QList<Millis> &delays)
 {
     m_roundStart = m_prober->elapsed();
-    const QString from = formatMillis(delays.first());
-    const QString to = formatMillis(delays.last());
+    const QString from = Presentation::duration(delays.first());
+    const QString to = Presentation::duration(delays.last());
     m_roundText = phase == QLatin1String("doubling")
                       ? tr("Round %1: %2 probes idle for %3 up to %4, doubling")
                             .arg(round)
@@ -218,10 +219,11 @@ void PathMeasurementBox::refreshProgress()
     QStringList lines{m_roundText};
     if (m_prober->goneBy() > Millis{0})
         lines << tr("So far: survived %1 idle, gone by %2.")
-                     .arg(formatMillis(m_prober->survived()), formatMillis(m_prober->goneBy()));
+                     .arg(Presentation::duration(m_prober->survived()),
+                          Presentation::duration(m_prober->goneBy()));
     else if (m_prober->survived() > Millis{0})
         lines << tr("So far: survived %1 idle; nothing lost yet.")
-                     .arg(formatMillis(m_prober->survived()));
+                     .arg(Presentation::duration(m_prober->survived()));
     if (m_prober->goneBy() <= Millis{0}) {
         // Doubling until something is lost: no end to show yet.
         m_progress->setRange(0, 0);
@@ -270,32 +272,33 @@ QString PathMeasurementBox::describe(const IdleTimeoutResult &r)
     case ForgetBehaviour::Unknown:
         break;
     }
-    const QString took =
-        tr("Measured in %1 with %2 probe connections.").arg(formatMillis(r.elapsed)).arg(r.probes);
+    const QString took = tr("Measured in %1 with %2 probe connections.")
+                             .arg(Presentation::duration(r.elapsed))
+                             .arg(r.probes);
     QString what;
     switch (r.outcome) {
     case IdleTimeoutResult::Outcome::Measured:
         what = r.survived > Millis{0}
                    ? tr("Mappings on this path survive %1 idle and are gone by %2.")
-                         .arg(formatMillis(r.survived), formatMillis(r.goneBy))
+                         .arg(Presentation::duration(r.survived), Presentation::duration(r.goneBy))
                    : tr("Mappings on this path are gone after %1 idle or less.")
-                         .arg(formatMillis(r.goneBy));
+                         .arg(Presentation::duration(r.goneBy));
         break;
     case IdleTimeoutResult::Outcome::NoTimeout:
         what = r.serverMax > Millis{0} && r.survived >= r.serverMax
                    ? tr("Mappings on this path survive %1 idle, the longest this server lets a "
                         "probe wait: nothing on the way forgets sooner.")
-                         .arg(formatMillis(r.survived))
+                         .arg(Presentation::duration(r.survived))
                    : tr("Mappings on this path survive %1 idle, the longest tried: nothing on the "
                         "way forgets sooner.")
-                         .arg(formatMillis(r.survived));
+                         .arg(Presentation::duration(r.survived));
         break;
     case IdleTimeoutResult::Outcome::Cancelled:
-        what =
-            r.goneBy > Millis{0}
-                ? tr("Cancelled. So far mappings survived %1 idle and were gone by %2.")
-                      .arg(formatMillis(r.survived), formatMillis(r.goneBy))
-                : tr("Cancelled. So far mappings survived %1 idle.").arg(formatMillis(r.survived));
+        what = r.goneBy > Millis{0}
+                   ? tr("Cancelled. So far mappings survived %1 idle and were gone by %2.")
+                         .arg(Presentation::duration(r.survived), Presentation::duration(r.goneBy))
+                   : tr("Cancelled. So far mappings survived %1 idle.")
+                         .arg(Presentation::duration(r.survived));
         break;
     case IdleTimeoutResult::Outcome::Failed:
         return tr("The measurement failed: %1").arg(r.error);
@@ -325,9 +328,11 @@ void PathMeasurementBox::refreshCosts()
         probes.heartbeat.enabled = false;
         probes.keepalive.enabled = true;
         probes = withKeepWarmInterval(probes, interval);
-        rows.append({tr("Heartbeats every %1").arg(formatMillis(beats.heartbeat.interval)), beats});
+        rows.append(
+            {tr("Heartbeats every %1").arg(Presentation::duration(beats.heartbeat.interval)),
+             beats});
         rows.append({tr("Keepalive every %1")
-                         .arg(formatMillis(std::chrono::seconds(probes.keepalive.idleS))),
+                         .arg(Presentation::duration(std::chrono::seconds(probes.keepalive.idleS))),
                      probes});
     }
     QString html = QStringLiteral("<table cellspacing='0' cellpadding='2'><tr><th "
@@ -337,11 +342,11 @@ void PathMeasurementBox::refreshCosts()
     for (const Row &row : std::as_const(rows)) {
         const IdleTraffic t = idleTraffic(row.settings, m_target && m_target->tls.enabled);
         const std::optional<Millis> budget = row.settings.detectionBudget();
-        html +=
-            QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td "
-                           "align='right'>%3</td><td align='right'>%4</td></tr>")
-                .arg(row.name.toHtmlEscaped(), perHour(t.packetsPerHour),
-                     bytesPerHour(t.bytesPerHour), budget ? formatMillis(*budget) : tr("never"));
+        html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td "
+                               "align='right'>%3</td><td align='right'>%4</td></tr>")
+                    .arg(row.name.toHtmlEscaped(), perHour(t.packetsPerHour),
+                         bytesPerHour(t.bytesPerHour),
+                         budget ? Presentation::duration(*budget) : tr("never"));
     }
     html += QStringLiteral("</table>");
     if (measured)
@@ -371,9 +376,10 @@ void PathMeasurementBox::refreshButtons()
         const Millis interval = keepWarmMechanism(m_settings) == KeepWarmMechanism::Keepalive
                                     ? Millis{std::chrono::seconds(after.keepalive.idleS)}
                                     : after.heartbeat.interval;
-        m_apply->setText(keepWarmMechanism(m_settings) == KeepWarmMechanism::Keepalive
-                             ? tr("Apply: keepalive idle %1").arg(formatMillis(interval))
-                             : tr("Apply: heartbeat every %1").arg(formatMillis(interval)));
+        m_apply->setText(
+            keepWarmMechanism(m_settings) == KeepWarmMechanism::Keepalive
+                ? tr("Apply: keepalive idle %1").arg(Presentation::duration(interval))
+                : tr("Apply: heartbeat every %1").arg(Presentation::duration(interval)));
     }
 }
 

@@ -5,6 +5,7 @@
 #include "budgetreport.h"
 #include "keepwarm.h"
 #include "pathmeasurementbox.h"
+#include "presentation.h"
 
 #include <QAbstractSpinBox>
 #include <QButtonGroup>
@@ -65,6 +66,23 @@ void SettingsPanel::buildUi()
     m_presetDescription = wrapLabel(this);
     setTone(m_presetDescription, Tone::Muted);
     layout->addWidget(m_presetDescription);
+
+    // What the chosen values promise, right under the preset: a change shows
+    // its effect without scrolling, even on a 600 px screen.
+    auto *budgetBox = new QGroupBox(tr("What these settings promise"), this);
+    budgetBox->setObjectName(QStringLiteral("budgetCard"));
+    auto *budgetLayout = new QVBoxLayout(budgetBox);
+    m_budgetHeadline = wrapLabel(this);
+    m_budgetHeadline->setObjectName(QStringLiteral("budgetHeadline"));
+    followApplicationFont(m_budgetHeadline, HeadlineScale, true);
+    m_budgetLines = wrapLabel(this);
+    m_warnings = wrapLabel(this);
+    m_warnings->setObjectName(QStringLiteral("budgetWarnings"));
+    setTone(m_warnings, Tone::Caution);
+    budgetLayout->addWidget(m_budgetHeadline);
+    budgetLayout->addWidget(m_budgetLines);
+    budgetLayout->addWidget(m_warnings);
+    layout->addWidget(budgetBox);
 
     // Mode
     auto *modeBox = new QGroupBox(tr("Liveness mechanism"), this);
@@ -160,22 +178,7 @@ void SettingsPanel::buildUi()
     natForm->addRow(tr("NAT i&dle timeout:"), m_nat);
     layout->addLayout(natForm);
 
-    // Budget
-    auto *budgetBox = new QGroupBox(tr("What these settings promise"), this);
-    auto *budgetLayout = new QVBoxLayout(budgetBox);
-    m_budgetHeadline = wrapLabel(this);
-    m_budgetHeadline->setObjectName(QStringLiteral("budgetHeadline"));
-    followApplicationFont(m_budgetHeadline, HeadlineScale, true);
-    m_budgetLines = wrapLabel(this);
-    m_warnings = wrapLabel(this);
-    m_warnings->setObjectName(QStringLiteral("budgetWarnings"));
-    setTone(m_warnings, Tone::Caution);
-    budgetLayout->addWidget(m_budgetHeadline);
-    budgetLayout->addWidget(m_budgetLines);
-    budgetLayout->addWidget(m_warnings);
-    layout->addWidget(budgetBox);
-
-    // Below what the settings promise: measuring is the next question.
+    // After the values: measuring the path is the next question.
     m_path = new PathMeasurementBox(this);
     layout->addWidget(m_path);
     connect(m_path, &PathMeasurementBox::applyRequested, this,
@@ -250,7 +253,8 @@ void SettingsPanel::setEffective(const std::optional<SocketOptionsReport> &repor
     else if (!report->effective.valid)
         text = tr("The socket could not be queried.");
     else
-        text = tr("Kernel reports: %1").arg(report->effective.describe());
+        text = tr("Kernel reports: %1")
+                   .arg(Presentation::keepUnitsTogether(report->effective.describe()));
     for (const QString &e : report->errors)
         text += QLatin1Char('\n') + tr("Failed: %1").arg(e);
     const bool matches = report->ok() && report->matches(m_config.toSettings().keepalive,

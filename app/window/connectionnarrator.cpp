@@ -126,9 +126,11 @@ void ConnectionNarrator::onStateChanged(ChatClient::State state)
         m_hideBanner.stop();
         if (m_lostConnection) {
             m_countdown.stop();
-            m_banner->setDetail(
-                m_lostDetail + QLatin1Char('\n') +
-                tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt()));
+            const QString reconnecting =
+                tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt());
+            m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + reconnecting);
+            if (!m_lostBriefTitle.isEmpty())
+                m_banner->setBrief(m_lostBriefTitle, sentences(m_lostBrief, reconnecting));
         }
         break;
     case ChatClient::State::Handshaking:
@@ -173,6 +175,8 @@ void ConnectionNarrator::onConnectionLost(const DeathVerdict &verdict)
         tr("Connection to %1 lost: %2").arg(endpoint(), Presentation::cause(verdict.cause));
     m_lostDetail =
         sentences(Presentation::causeExplanation(verdict.cause), Presentation::noticed(verdict));
+    m_lostBriefTitle = tr("Connection lost: %1").arg(Presentation::cause(verdict.cause));
+    m_lostBrief = Presentation::noticedBriefly(verdict);
     // In a student's words when the NAT idle timeout explains it: the
     // silence the gateway saw before the data that got no answer.
     if (verdict.isTimeout() || verdict.cause == DeathCause::ResetByPeer) {
@@ -192,6 +196,7 @@ void ConnectionNarrator::onConnectionLost(const DeathVerdict &verdict)
     m_unansweredCid.clear();
     m_unansweredTimer.stop();
     m_banner->showMessage(ConnectionBanner::Severity::Error, m_lostTitle, m_lostDetail);
+    m_banner->setBrief(m_lostBriefTitle, m_lostBrief);
     m_banner->setActions(true, false);
     m_hideBanner.stop();
     log(tr("dead"), Presentation::verdict(verdict));
@@ -207,6 +212,7 @@ void ConnectionNarrator::onConnectFailed(const QString &error)
         return;
     }
     m_lostTitle = tr("Could not connect to %1").arg(endpoint());
+    m_lostBriefTitle.clear(); // short enough as it is
     m_lostDetail = error;
     m_banner->showMessage(ConnectionBanner::Severity::Warning, m_lostTitle, m_lostDetail);
     m_banner->setActions(true, true);
@@ -231,8 +237,11 @@ void ConnectionNarrator::updateCountdown()
         return;
     }
     const int seconds = int(std::ceil(left / 1000.0));
-    m_banner->setDetail(m_lostDetail + QLatin1Char('\n') +
-                        tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt));
+    const QString retrying =
+        tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt);
+    m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + retrying);
+    if (!m_lostBriefTitle.isEmpty())
+        m_banner->setBrief(m_lostBriefTitle, sentences(m_lostBrief, retrying));
     if (!m_banner->isVisible())
         m_banner->show();
 }

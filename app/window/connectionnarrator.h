@@ -90,6 +90,8 @@ private:
     int m_retryAttempt = 0;
     QString m_lostTitle; // banner title kept during the countdown
     QString m_lostDetail;
+    QString m_lostBriefTitle; // the same for the compact banner
+    QString m_lostBrief;
     QString m_refusal; // what the user must change after a refusal
     ConnectDialog::Field m_refusedField = ConnectDialog::Field::Nick; // ... in which field
     QString m_pendingFingerprint;  // of a certificate the user may choose to trust

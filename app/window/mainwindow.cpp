@@ -187,7 +187,9 @@ void MainWindow::buildUi()
     m_splitter->setChildrenCollapsible(false);
     m_splitter->addWidget(central);
     m_splitter->addWidget(m_side);
-    m_splitter->setStretchFactor(0, 1); // a wider window widens the chat
+    // A wider window widens the chat; the panel starts at its size hint,
+    // which on a large screen is a share of the window (SidePanel).
+    m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
     m_chatColumn = central;
     m_chatColumn->setMinimumWidth(MinimumChatWidth);
@@ -484,6 +486,8 @@ void MainWindow::setLargeFont(bool on)
     if (on)
         f.setPointSizeF(m_baseFont.pointSizeF() * 1.5);
     QApplication::setFont(f);
+    // The class reads the banner's headline; the rest waits in its tooltip.
+    m_banner->setCompact(on);
     m_store->setLargeFont(on);
     if (m_largeFontAction->isChecked() != on)
         m_largeFontAction->setChecked(on);

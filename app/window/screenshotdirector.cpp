@@ -12,9 +12,11 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QLayout>
 #include <QPixmap>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <cstdio>
 
 namespace longline::app {
@@ -23,6 +25,18 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr int PollMs = 50;
+
+// Scrolls the settings page so `box` starts at the top of the view: the
+// shot shows it whole from its title down, with nothing above it cut in half.
+void scrollToTop(MainWindow *window, QWidget *box)
+{
+    auto *scroll =
+        window->sidePanel()->findChild<QScrollArea *>(QStringLiteral("settingsPanelScroll"));
+    if (!scroll)
+        return;
+    scroll->widget()->layout()->activate();
+    scroll->verticalScrollBar()->setValue(box->mapTo(scroll->widget(), QPoint(0, 0)).y());
+}
 } // namespace
 
 ScreenshotDirector::ScreenshotDirector(MainWindow *window, const Scene &scene, QObject *parent)
@@ -198,9 +212,7 @@ void ScreenshotDirector::startPath()
         QStringLiteral("window online"),
         [this] { return m_window->client()->state() == ChatClient::State::Online; },
         [this, box] {
-            if (auto *scroll = m_window->sidePanel()->findChild<QScrollArea *>(
-                    QStringLiteral("settingsPanelScroll")))
-                scroll->ensureWidgetVisible(box, 0, 0);
+            scrollToTop(m_window, box);
             box->startMeasurement();
             // Well into the second round: bounds known, probes waiting.
             when(
@@ -218,9 +230,7 @@ void ScreenshotDirector::startPath()
 void ScreenshotDirector::scenePathMeasured()
 {
     auto *box = m_window->findChild<PathMeasurementBox *>();
-    if (auto *scroll =
-            m_window->sidePanel()->findChild<QScrollArea *>(QStringLiteral("settingsPanelScroll")))
-        scroll->ensureWidgetVisible(box, 0, 0);
+    scrollToTop(m_window, box);
     after(300, [this, box] {
         shoot(QStringLiteral("measure-result"));
         if (auto *apply = box->findChild<QPushButton *>(QStringLiteral("applyMeasurement")))

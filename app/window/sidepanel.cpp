@@ -65,7 +65,8 @@ void SidePanel::setPageTitle(Page page, const QString &title)
 QSize SidePanel::sizeHint() const
 {
     const int em = fontMetrics().horizontalAdvance(QLatin1Char('m'));
-    return {std::max(em * PreferredEms, minimumSizeHint().width()),
+    const int share = window() != this ? int(window()->width() * PreferredWindowShare) : 0;
+    return {std::max({em * PreferredEms, share, minimumSizeHint().width()}),
             QTabWidget::sizeHint().height()};
 }
 

@@ -112,6 +112,25 @@
     </message>
 </context>
 <context>
+    <name>Duration</name>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+</context>
+<context>
     <name>LivenessPreset</name>
     <message>
         <source>Longline default</source>
@@ -347,6 +366,33 @@
     <message>
         <source>Noticed after %1, later than the budget of %2.</source>
         <translation>%1后发现，晚于 %2 的预期。</translation>
+    </message>
+    <message>
+        <source>Noticed after %1, on time (budget %2).</source>
+        <translation>%1 后发现，按时（预期为 %2）。</translation>
+    </message>
+</context>
+<context>
+    <name>SocketOptions</name>
+    <message>
+        <source>unknown (socket not readable)</source>
+        <translation>未知（无法读取套接字）</translation>
+    </message>
+    <message>
+        <source>keepalive %1,%2,%3</source>
+        <translation>保活 %1,%2,%3</translation>
+    </message>
+    <message>
+        <source>keepalive off</source>
+        <translation>保活关闭</translation>
+    </message>
+    <message>
+        <source>, user-timeout %1 ms</source>
+        <translation>，用户超时 %1 毫秒</translation>
+    </message>
+    <message>
+        <source>, user-timeout off</source>
+        <translation>，用户超时关闭</translation>
     </message>
 </context>
 <context>
@@ -1596,6 +1642,14 @@ SHA-256 指纹：
     <message>
         <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   ┆ last byte received   | declared dead</source>
         <translation>● PING 往返   ◆ 保活探测已应答   ▲ 探测未应答   ┆ 收到最后一个字节   | 判定断开</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>How much time the timeline shows; Fit shows the latest connection loss from its last byte, or the last minute</source>
+        <translation>时间线显示多长时间；“自动”显示最近一次断开（从收到最后一个字节起），或最近一分钟</translation>
     </message>
 </context>
 <context>

@@ -184,19 +184,24 @@ private Q_SLOTS:
         c.heartbeat.interval = 500ms;
         QVERIFY(BudgetReport::analyze(c, Millis(1s))
                     .warnings.join(QString())
-                    .contains(QLatin1String("at most every 1.00 s")));
+                    .contains(QLatin1String("at most every ") + Presentation::duration(1s)));
         QVERIFY(BudgetReport::analyze(c, Millis(0)).warnings.isEmpty());
     }
 
     void durations()
     {
-        QCOMPARE(Presentation::duration(350ms), QStringLiteral("350 ms"));
-        QCOMPARE(Presentation::duration(1250ms), QStringLiteral("1.25 s"));
-        QCOMPARE(Presentation::duration(75s), QStringLiteral("1 min 15 s"));
-        QCOMPARE(Presentation::duration(180s), QStringLiteral("3 min"));
-        QCOMPARE(Presentation::duration(7200s), QStringLiteral("2 h"));
-        QCOMPARE(Presentation::axisLabel(60s), QStringLiteral("−1 min"));
-        QCOMPARE(Presentation::axisLabel(30s), QStringLiteral("−30 s"));
+        // A number keeps its unit on the same line (U+00A0, no-break space).
+        QCOMPARE(Presentation::duration(350ms), QStringLiteral("350\u00a0ms"));
+        QCOMPARE(Presentation::duration(1250ms), QStringLiteral("1.25\u00a0s"));
+        QCOMPARE(Presentation::duration(75s), QStringLiteral("1\u00a0min 15\u00a0s"));
+        QCOMPARE(Presentation::duration(180s), QStringLiteral("3\u00a0min"));
+        QCOMPARE(Presentation::duration(7200s), QStringLiteral("2\u00a0h"));
+        QCOMPARE(Presentation::axisLabel(60s), QStringLiteral("−1\u00a0min"));
+        QCOMPARE(Presentation::axisLabel(30s), QStringLiteral("−30\u00a0s"));
+        QCOMPARE(Presentation::rtt(121), QStringLiteral("121\u00a0ms"));
+        QCOMPARE(Presentation::keepUnitsTogether(
+                     QStringLiteral("keepalive 60,5,3, user-timeout 30000 ms")),
+                 QStringLiteral("keepalive 60,5,3, user-timeout 30000\u00a0ms"));
         // The English cause names are the shared library's.
         for (auto c :
              {DeathCause::HeartbeatTimeout, DeathCause::KeepaliveTimeout, DeathCause::UserTimeout,

@@ -7,6 +7,8 @@
 #include "mainwindow.h"
 #include "settingsstore.h"
 #include "sidepanel.h"
+#include "timelinemodel.h"
+#include "timelinewidget.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -40,6 +42,23 @@ const Screen Screens[] = {{"1024x600", {1024, 600}, false},
                           {"1280x720", {1280, 720}, false},
                           {"1280x720 presentation", {1280, 720}, true},
                           {"1920x1080", {1920, 1080}, false}};
+
+// A heartbeat death's story on the timeline: pings with round trips every
+// 2 s for 20 s, the last byte 2.1 s before the verdict.
+void tellDeathStory(TimelineModel *timeline)
+{
+    const Millis now = monotonicNow();
+    timeline->noteConnected(now - Millis(20000));
+    for (Millis at = now - Millis(18000); at < now - Millis(2000); at += Millis(2000)) {
+        timeline->notePingSent(at, QString::number(at.count()));
+        timeline->noteRtt(at + Millis(2), Millis(2));
+    }
+    DeathVerdict verdict;
+    verdict.cause = DeathCause::HeartbeatTimeout;
+    verdict.detection = Millis(2120);
+    verdict.budget = Millis(2000);
+    timeline->noteDead(now - Millis(100), verdict, now - Millis(2220));
+}
 
 QString describe(const QWidget *w)
 {
@@ -132,6 +151,7 @@ private Q_SLOTS:
                                "after 25.3 s, on time: the budget is 25.0 s.\nRetrying in 3 s "
                                "(attempt 2)…"));
             w.banner()->setActions(true, true);
+            tellDeathStory(w.timeline());
             for (auto page : {SidePanel::Page::Members, SidePanel::Page::Connection,
                               SidePanel::Page::Settings}) {
                 w.sidePanel()->showPage(page);
@@ -164,6 +184,44 @@ private:
         const int chat = w->chatColumn()->width();
         QVERIFY2(chat >= MinChatWidth && chat >= MinChatShare * w->width(),
                  qPrintable(QStringLiteral("chat column %1 px in %2").arg(chat).arg(where)));
+
+        // A changed setting shows its promise at once: the budget card is
+        // in view without scrolling.
+        if (page == int(SidePanel::Page::Settings)) {
+            const QWidget *card = w->findChild<QWidget *>(QStringLiteral("budgetCard"));
+            QVERIFY(card);
+            QVERIFY2(seenRect(card, w).height() == card->height(),
+                     qPrintable(QStringLiteral("budget card %1 of %2 px in view in %3")
+                                    .arg(seenRect(card, w).height())
+                                    .arg(card->height())
+                                    .arg(where)));
+        }
+        // The timeline's labels never cover its markers, and the markers
+        // grow with the text.
+        if (page == int(SidePanel::Page::Connection)) {
+            auto *timeline = w->findChild<TimelineWidget *>(QStringLiteral("timeline"));
+            QVERIFY(timeline);
+            timeline->grab(); // paints, and records where
+            const auto &painted = timeline->painted();
+            QVERIFY(!painted.markers.isEmpty());
+            // Lane names, at least two ticks, "last byte", the cause, "max".
+            QVERIFY2(painted.labels.size() >= 8,
+                     qPrintable(QString::number(painted.labels.size())));
+            for (const QRectF &label : painted.labels) {
+                QVERIFY(timeline->rect().contains(label.toAlignedRect()));
+                for (const QRectF &marker : painted.markers)
+                    QVERIFY2(!label.intersects(marker),
+                             qPrintable(
+                                 QStringLiteral("timeline label over a marker in %1").arg(where)));
+            }
+            const double line = timeline->fontMetrics().height();
+            for (const QRectF &marker : painted.markers)
+                QVERIFY2(marker.width() >= line / 3 - 0.5,
+                         qPrintable(QStringLiteral("marker %1 px wide for %2 px text in %3")
+                                        .arg(marker.width())
+                                        .arg(line)
+                                        .arg(where)));
+        }
 
         // Larger text reaches every label the class reads, scrolled into
         // view or not.

@@ -358,7 +358,8 @@ private Q_SLOTS:
         QCOMPARE(lost.size(), 1);
         // Offline from the last sign of life (at most one 0.5 s heartbeat
         // before the cut) to the reconnect, not from the detection.
-        static const QRegularExpression offline(QStringLiteral("after ([0-9.]+) s offline"));
+        static const QRegularExpression offline(
+            QStringLiteral("after ([0-9.]+)\\x{00a0}s offline"));
         const auto match = offline.match(w->banner()->text());
         QVERIFY2(match.hasMatch(), qPrintable(w->banner()->text()));
         const double offlineS = match.captured(1).toDouble();
@@ -792,8 +793,19 @@ private Q_SLOTS:
             QVERIFY2(menus.contains(QStringLiteral("连接")), qPrintable(menus));
             QCOMPARE(Presentation::cause(DeathCause::HeartbeatTimeout), QStringLiteral("心跳超时"));
             QVERIFY(HelpDialog::html(HelpDialog::Page::Guide).contains(QStringLiteral("断开")));
+            // Text the shared library makes reads in Chinese too (the
+            // settings' "in effect" line, the event log, the path table).
+            QCOMPARE(formatMillis(7860s), QStringLiteral("2 小时 11 分"));
+            QCOMPARE(formatMillis(121ms), QStringLiteral("121 毫秒"));
+            EffectiveSocketOptions options;
+            options.valid = true;
+            options.userTimeoutMs = 30000;
+            QCOMPARE(options.describe(), QStringLiteral("保活关闭，用户超时 30000 毫秒"));
+            QCOMPARE(Presentation::duration(7860s), QStringLiteral("2\u00a0小时 11\u00a0分"));
         }
         QApplication::removeTranslator(&translator);
+        // Without the translator the shared library's English is unchanged.
+        QCOMPARE(formatMillis(7860s), QStringLiteral("2 h 11 min"));
     }
 };
 

@@ -10,6 +10,7 @@
 #include "guitestsupport.h"
 #include "livenessconfig.h"
 #include "mainwindow.h"
+#include "presentation.h"
 #include "settingsstore.h"
 #include "systemtools.h"
 
@@ -95,7 +96,7 @@ private Q_SLOTS:
         for (int i = 0; i < window.chatModel()->rowCount(); ++i) {
             const ChatEntry &e = window.chatModel()->entry(i);
             if (e.kind == ChatEntry::Kind::Notice && e.level == ChatEntry::Level::Error &&
-                e.text.contains(formatMillis(v.detection)))
+                e.text.contains(Presentation::duration(v.detection)))
                 told = true;
         }
         QVERIFY2(told, "no notice in the conversation gives the detection time");

@@ -10,6 +10,7 @@
 #include "guitestsupport.h"
 #include "mainwindow.h"
 #include "pathmeasurementbox.h"
+#include "presentation.h"
 #include "settingspanel.h"
 #include "settingsstore.h"
 
@@ -94,7 +95,7 @@ private Q_SLOTS:
         QVERIFY2(result.survived >= 1275ms && result.survived < 1500ms,
                  qPrintable(result.describe()));
         QCOMPARE(result.behaviour, ForgetBehaviour::Reset);
-        QVERIFY2(box->resultText().contains(formatMillis(result.survived)) &&
+        QVERIFY2(box->resultText().contains(Presentation::duration(result.survived)) &&
                      box->resultText().contains(QLatin1String("reset")),
                  qPrintable(box->resultText()));
         // What each choice costs, and buys.

@@ -71,22 +71,38 @@ struct Connection::Tls
 void OutputBatcher::add(std::shared_ptr<Connection> connection)
 {
     m_dirty.push_back(std::move(connection));
+    post();
+}
+
+void OutputBatcher::post()
+{
     if (m_posted)
         return;
     m_posted = true;
-    asio::post(m_io, [this] { flushAll(); });
+    asio::post(m_io, [this] { flushSome(); });
 }
 
-void OutputBatcher::flushAll()
+void OutputBatcher::flushSome()
 {
     m_posted = false;
-    std::vector<std::shared_ptr<Connection>> dirty;
-    dirty.swap(m_dirty);
-    for (const auto &c : dirty) {
+    // By index: a flush may add connections (its events make the room
+    // send), which may move the vector.
+    for (size_t done = 0; m_next < m_dirty.size() && done < MaxFlushesPerPass; ++done) {
+        const std::shared_ptr<Connection> c = std::move(m_dirty[m_next++]);
         c->m_flushQueued = false;
         if (c->state() != Participant::State::Closed && !c->m_writeArmed)
             c->flush();
     }
+    if (m_next < m_dirty.size()) {
+        if (m_next * 2 > m_dirty.size()) { // a steady stream never empties it
+            m_dirty.erase(m_dirty.begin(), m_dirty.begin() + static_cast<std::ptrdiff_t>(m_next));
+            m_next = 0;
+        }
+        post(); // the rest after the events waiting meanwhile
+        return;
+    }
+    m_dirty.clear();
+    m_next = 0;
 }
 
 Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop)

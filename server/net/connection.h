@@ -35,16 +35,25 @@ class Connection;
 // one write (writev) at the end of the pass, not one syscall per line: a
 // HELLO in a busy room, a history page or a broadcast burst costs each
 // reader one send(). One batcher per event loop.
+//
+// A broadcast to a large room is written in slices of MaxFlushesPerPass
+// connections, with the loop's other events served between them: 19,500
+// writes in one go would hold every PING waiting for its PONG (and every
+// HELLO) for a tenth of a second.
 class OutputBatcher
 {
 public:
+    static constexpr size_t MaxFlushesPerPass = 256;
+
     explicit OutputBatcher(asio::io_context &io) : m_io(io) {}
     void add(std::shared_ptr<Connection> connection);
 
 private:
-    void flushAll();
+    void post();
+    void flushSome();
     asio::io_context &m_io;
-    std::vector<std::shared_ptr<Connection>> m_dirty;
+    std::vector<std::shared_ptr<Connection>> m_dirty; // in the order they were added
+    size_t m_next = 0;                                // m_dirty before this index are flushed
     bool m_posted = false;
 };
 

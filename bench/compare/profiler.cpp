@@ -13,7 +13,7 @@ namespace longline::bench::compare {
 namespace {
 
 constexpr const char *Perf = "/usr/bin/perf";
-constexpr const char *SampleHz = "499"; // odd, so it does not beat with 1 s timers
+constexpr const char *SampleHz = "4999"; // odd, so it does not beat with 1 s timers
 
 pid_t spawn(const std::vector<std::string> &args, const std::string &output)
 {

@@ -294,10 +294,17 @@ void Connection::rearm()
                 consider(*beat);
         }
     }
-    if (due)
-        m_loop.wheel.schedule(this, *due);
-    else
+    if (!due) {
         m_loop.wheel.cancel(this);
+        return;
+    }
+    // A deadline that only moved later (every line received moves the
+    // heartbeat's) stays where it is: the timer then fires early, finds
+    // nothing due and re-arms here. Moving the entry on every line would
+    // touch two other connections' list links, cold in a large server.
+    if (armed() && TimerWheel::Entry::due() <= *due)
+        return;
+    m_loop.wheel.schedule(this, *due);
 }
 
 void Connection::onTimer(Millis now)

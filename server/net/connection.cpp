@@ -122,7 +122,9 @@ Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLo
             std::memcpy(m_peerIp.data(), v6.c, m_peerIp.size());
         }
     }
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    // Accepted sockets are non-blocking already; handed-over ones may not be.
+    if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0 && !(flags & O_NONBLOCK))
+        ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (tls) {
         m_tls = std::make_unique<Tls>(loop.io, fd, *tls);
         m_handshaking = true;
@@ -681,6 +683,21 @@ void Connection::abort(const QString &localReason)
         v.detail = self->localReason();
         self->finish(v);
     });
+}
+
+void Connection::detach()
+{
+    setState(State::Closed);
+    m_loop.wheel.cancel(this);
+    discardOutput();
+    if (m_tls) {
+        std::error_code ec;
+        m_tls->socket.close(ec);
+    } else if (m_fd >= 0) {
+        m_loop.epoll.remove(m_fd, this);
+        ::close(m_fd);
+    }
+    m_fd = -1;
 }
 
 void Connection::startProbe(const QString &token, Millis delay)

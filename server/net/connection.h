@@ -190,6 +190,9 @@ public:
     void applyLiveness();
     // Ends at once without a word (the peer is gone or stuck).
     void abort(const QString &localReason);
+    // Closes now, without an ended() event, and lets go of the loop's
+    // parts: for an owner going away with connections still open.
+    void detach();
     // Drops a reader that is too far behind (`why`: which limit), from the
     // event loop, never from inside the caller.
     void dropSlowReader(const QString &why);

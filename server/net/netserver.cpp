@@ -81,6 +81,11 @@ NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistorySt
 
 NetServer::~NetServer()
 {
+    // Connections still open (the loop stopped without a shutdown) leave
+    // the epoll set and the wheel while both exist: a pending handler of
+    // the io_context may hold one beyond this server.
+    for (const auto &connection : std::as_const(m_connections))
+        connection->detach();
     if (m_reserveFd >= 0)
         ::close(m_reserveFd);
 }

@@ -54,8 +54,8 @@ std::error_code lastError()
 // buffer the stream decrypts into: allocated for TLS connections only.
 struct Connection::Tls
 {
-    Tls(asio::io_context &io, int fd, asio::ssl::context &context)
-        : socket(io), stream(socket, context)
+    Tls(asio::io_context &io, int fd, std::shared_ptr<asio::ssl::context> shared)
+        : context(std::move(shared)), socket(io), stream(socket, *context)
     {
         sockaddr_storage local{};
         socklen_t length = sizeof(local);
@@ -63,6 +63,7 @@ struct Connection::Tls
         std::error_code ec;
         socket.assign(local.ss_family == AF_INET6 ? Tcp::v6() : Tcp::v4(), fd, ec);
     }
+    std::shared_ptr<asio::ssl::context> context; // outlives the stream: declared first
     Tcp::socket socket;
     TlsStream stream;
     std::unique_ptr<char[]> readBuffer{new char[TlsReadBytes]};
@@ -105,7 +106,8 @@ void OutputBatcher::flushSome()
     m_next = 0;
 }
 
-Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop)
+Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls,
+                       ConnectionLoop &loop)
     : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop),
       m_framer(loop.limits.maxLine), m_fd(fd)
 {
@@ -126,7 +128,7 @@ Connection::Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLo
     if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0 && !(flags & O_NONBLOCK))
         ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (tls) {
-        m_tls = std::make_unique<Tls>(loop.io, fd, *tls);
+        m_tls = std::make_unique<Tls>(loop.io, fd, std::move(tls));
         m_handshaking = true;
     }
 }

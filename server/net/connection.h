@@ -158,7 +158,7 @@ public:
     // Takes `fd`, a connected non-blocking TCP socket; `loop` outlives the
     // connection. `tls` is set for a TLS listener: the handshake runs
     // first, under handshakeTimeout.
-    Connection(quint64 id, int fd, asio::ssl::context *tls, ConnectionLoop &loop);
+    Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls, ConnectionLoop &loop);
     ~Connection();
 
     // Participant

@@ -226,7 +226,7 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
                QStringLiteral("per_address"));
     } else {
         ++m_metrics.accepted;
-        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context.get(), m_loop);
+        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, m_loop);
         m_connections.insert(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},
@@ -791,11 +791,8 @@ bool NetServer::reload(ServerConfig &running, const ServerConfig &next, QString 
     running = next;
     running.dbPath = dbPath;
 
-    if (tls.context) {
-        if (m_tls.context)
-            m_retiredTls.push_back(std::move(m_tls.context));
-        m_tls = std::move(tls);
-    }
+    if (tls.context)
+        m_tls = std::move(tls); // connections made with the old one keep it
     m_limits.maxLine = running.maxLine;
     m_limits.lineTimeout = running.lineTimeout;
     m_limits.registrationTimeout = running.registrationTimeout;

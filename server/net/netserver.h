@@ -172,9 +172,6 @@ private:
     std::function<void()> m_stopped;
     std::function<void()> m_keptServing;
     ServerMetrics m_metrics;
-    // Certificates replaced by a reload: connections made with them still
-    // use them, so they live as long as the server.
-    std::vector<std::unique_ptr<asio::ssl::context>> m_retiredTls;
     // Addresses the operator banned, until when (monotonic; 0 = for good).
     QHash<QHostAddress, Millis> m_bans;
 };

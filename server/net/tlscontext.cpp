@@ -21,7 +21,7 @@ TlsContext TlsContext::load(const QString &certPath, const QString &keyPath, QSt
     QFile keyFile(keyPath);
     if (!keyFile.open(QIODevice::ReadOnly))
         return fail(QStringLiteral("cannot read key '%1': %2").arg(keyPath, keyFile.errorString()));
-    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);

@@ -11,7 +11,10 @@ namespace longline::server::net {
 
 struct TlsContext
 {
-    std::unique_ptr<asio::ssl::context> context;
+    // Shared with every TLS connection made with it: after a reload that
+    // replaced the certificate, the old context lives as long as the last
+    // connection that uses it.
+    std::shared_ptr<asio::ssl::context> context;
     // SHA-256 of the leaf certificate, "AB:CD:...", what clients pin.
     QString fingerprint;
 

@@ -1,16 +1,56 @@
 #include "presentation.h"
 
+#include <QRegularExpression>
 #include <QtMath>
 
 namespace longline::app {
 
+namespace {
+// Han, kana, full-width punctuation: scripts whose lines may break between
+// any two characters.
+bool isWide(QChar c)
+{
+    return c.unicode() >= 0x2e80;
+}
+constexpr QChar WordJoiner(0x2060);
+} // namespace
+
 QString Presentation::keepUnitsTogether(QString text)
 {
     for (qsizetype i = 1; i < text.size(); ++i) {
-        if (text[i] == QLatin1Char(' ') && text[i - 1].isDigit())
+        if (text[i] != QLatin1Char(' '))
+            continue;
+        // "121 ms", and in Chinese also the counter before it: "第 1 次".
+        const bool afterDigit = text[i - 1].isDigit();
+        const bool cjkBeforeDigit =
+            isWide(text[i - 1]) && i + 1 < text.size() && text[i + 1].isDigit();
+        if (afterDigit || cjkBeforeDigit)
             text[i] = QChar::Nbsp;
     }
     return text;
+}
+
+QString Presentation::keepTogether(const QString &phrase)
+{
+    QString out;
+    out.reserve(phrase.size() * 2);
+    for (qsizetype i = 0; i < phrase.size(); ++i) {
+        const QChar c = phrase[i];
+        if (i > 0 && (isWide(c) || isWide(phrase[i - 1])) && c != QLatin1Char(' ') &&
+            phrase[i - 1] != QLatin1Char(' '))
+            out += WordJoiner;
+        out += c == QLatin1Char(' ') ? QChar(QChar::Nbsp) : c;
+    }
+    return out;
+}
+
+QString Presentation::legend(const QString &items)
+{
+    static const QRegularExpression gap(QStringLiteral("\\s{2,}"));
+    QStringList kept;
+    for (const QString &item : items.split(gap, Qt::SkipEmptyParts))
+        kept << keepTogether(item.trimmed());
+    return kept.join(QStringLiteral("   "));
 }
 
 QString Presentation::duration(Millis ms)

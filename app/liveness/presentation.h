@@ -20,7 +20,14 @@ public:
     static QString duration(Millis ms);
     // `text` with every space after a digit made non-breaking, so a wrapped
     // label never leaves "121" on one line and "ms" on the next.
+    // In Chinese also the space between a character and a number ("第 1 次").
     static QString keepUnitsTogether(QString text);
+    // `phrase` on one line wherever it is laid out: spaces made
+    // non-breaking, word joiners (U+2060) between Chinese characters.
+    static QString keepTogether(const QString &phrase);
+    // A legend "● a   ◆ b c": the items, separated by two or more spaces,
+    // may go to the next line, never the words within one.
+    static QString legend(const QString &items);
     // A time axis label: "now", "−30 s", "−2 min".
     static QString axisLabel(Millis ago);
     // Round trips in milliseconds with one decimal below 10 ms.

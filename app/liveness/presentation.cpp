@@ -39,7 +39,14 @@ QString Presentation::keepTogether(const QString &phrase)
         if (i > 0 && (isWide(c) || isWide(phrase[i - 1])) && c != QLatin1Char(' ') &&
             phrase[i - 1] != QLatin1Char(' '))
             out += WordJoiner;
-        out += c == QLatin1Char(' ') ? QChar(QChar::Nbsp) : c;
+        if (c == QLatin1Char(' ')) {
+            // A no-break space still allows a break after "|" or "-".
+            if (i > 0 && !phrase[i - 1].isLetterOrNumber())
+                out += WordJoiner;
+            out += QChar(QChar::Nbsp);
+        } else {
+            out += c;
+        }
     }
     return out;
 }

@@ -30,6 +30,15 @@ QLabel *wrapLabel(QWidget *parent, const QString &name)
     return l;
 }
 
+// A wrapped cell never leaves one short word on a line of its own
+// ("detects death / in"): the last two words of three or more stay together.
+QString noWidow(QString text)
+{
+    if (text.count(QLatin1Char(' ')) >= 2)
+        text[text.lastIndexOf(QLatin1Char(' '))] = QChar::Nbsp;
+    return text;
+}
+
 QString perHour(double value)
 {
     return QString::number(qRound(value));
@@ -338,13 +347,14 @@ void PathMeasurementBox::refreshCosts()
     QString html = QStringLiteral("<table cellspacing='0' cellpadding='2'><tr><th "
                                   "align='left'></th><th align='right'>%1</th><th "
                                   "align='right'>%2</th><th align='right'>%3</th></tr>")
-                       .arg(tr("packets/h idle"), tr("bytes/h idle"), tr("detects death in"));
+                       .arg(noWidow(tr("packets/h idle")), noWidow(tr("bytes/h idle")),
+                            noWidow(tr("detects death in")));
     for (const Row &row : std::as_const(rows)) {
         const IdleTraffic t = idleTraffic(row.settings, m_target && m_target->tls.enabled);
         const std::optional<Millis> budget = row.settings.detectionBudget();
         html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td "
                                "align='right'>%3</td><td align='right'>%4</td></tr>")
-                    .arg(row.name.toHtmlEscaped(), perHour(t.packetsPerHour),
+                    .arg(noWidow(row.name).toHtmlEscaped(), perHour(t.packetsPerHour),
                          bytesPerHour(t.bytesPerHour),
                          budget ? Presentation::duration(*budget) : tr("never"));
     }
@@ -394,6 +404,7 @@ QString PathMeasurementBox::costText() const
     plain.replace(QRegularExpression(QStringLiteral("</t[dh]>")), QStringLiteral(" | "));
     plain.replace(QRegularExpression(QStringLiteral("</tr>|<p>")), QStringLiteral("\n"));
     plain.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
+    plain.replace(QChar::Nbsp, QLatin1Char(' '));
     return plain;
 }
 

@@ -102,8 +102,8 @@ void ScreenshotDirector::sceneChat()
                                         "活着：每 2 秒一次心跳，NAT 映射一直保持着"));
             });
             after(900, [this] {
-                m_carol->send(line("mine only has keepalive 60/5/3, still here ✓",
-                                   "我只开了 60/5/3 的保活，也还在线 ✓"));
+                m_carol->send(line("mine only has keepalive 60/5/3, still here 👍",
+                                   "我只开了 60/5/3 的保活，也还在线 👍"));
             });
             after(1400, [this] {
                 m_bob->send(line("let's pull the cable and see who notices first",

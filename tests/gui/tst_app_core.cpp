@@ -208,9 +208,11 @@ private Q_SLOTS:
         // A legend wraps between its items only: spaces within an item are
         // non-breaking, Chinese characters joined (U+2060).
         QCOMPARE(Presentation::legend(QStringLiteral("● ping round trip   ▲ probe unanswered")),
-                 QStringLiteral("●\u00a0ping\u00a0round\u00a0trip   ▲\u00a0probe\u00a0unanswered"));
-        QCOMPARE(Presentation::legend(QStringLiteral("┆ 收到字节   | 判定")),
-                 QStringLiteral("┆\u00a0收\u2060到\u2060字\u2060节   |\u00a0判\u2060定"));
+                 QStringLiteral("●\u2060\u00a0ping\u00a0round\u00a0trip   "
+                                "▲\u2060\u00a0probe\u00a0unanswered"));
+        QCOMPARE(
+            Presentation::legend(QStringLiteral("┆ 收到字节   | 判定")),
+            QStringLiteral("┆\u2060\u00a0收\u2060到\u2060字\u2060节   |\u2060\u00a0判\u2060定"));
         // The English cause names are the shared library's.
         for (auto c :
              {DeathCause::HeartbeatTimeout, DeathCause::KeepaliveTimeout, DeathCause::UserTimeout,

@@ -135,6 +135,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     refreshCosts();
     m_progress->hide();
     m_progressLabel->hide();
+    m_resultLabel->hide(); // no empty line's gap before the first result
     m_adaptiveStatus->hide();
 }
 
@@ -148,6 +149,7 @@ void PathMeasurementBox::setTarget(const std::optional<IdleTimeoutProber::Target
         m_prober->cancel();
         m_result.reset();
         m_resultLabel->clear();
+        m_resultLabel->hide();
     }
     m_target = target;
     refreshButtons();
@@ -261,6 +263,7 @@ void PathMeasurementBox::showResult(const IdleTimeoutResult &result)
 {
     m_result = result;
     m_resultLabel->setText(describe(result));
+    m_resultLabel->setVisible(!m_resultLabel->text().isEmpty());
     refreshCosts();
     refreshButtons();
 }

@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace longline::app {
 
@@ -32,10 +33,17 @@ QLabel *wrapLabel(QWidget *parent, const QString &name)
 
 // A wrapped cell never leaves one short word on a line of its own
 // ("detects death / in"): the last two words of three or more stay together.
+// Chinese breaks at its spaces and after "/" only, never inside a word
+// ("一次心 / 跳"): its characters are joined by U+2060.
 QString noWidow(QString text)
 {
-    if (text.count(QLatin1Char(' ')) >= 2)
+    const auto wide = [](QChar c) { return c.unicode() >= 0x2e80; };
+    if (text.count(QLatin1Char(' ')) >= 2 && std::none_of(text.cbegin(), text.cend(), wide))
         text[text.lastIndexOf(QLatin1Char(' '))] = QChar::Nbsp;
+    for (qsizetype i = text.size() - 1; i > 0; --i) {
+        if (wide(text[i]) && wide(text[i - 1]))
+            text.insert(i, QChar(0x2060));
+    }
     return text;
 }
 
@@ -408,6 +416,7 @@ QString PathMeasurementBox::costText() const
     plain.replace(QRegularExpression(QStringLiteral("</tr>|<p>")), QStringLiteral("\n"));
     plain.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
     plain.replace(QChar::Nbsp, QLatin1Char(' '));
+    plain.remove(QChar(0x2060));
     return plain;
 }
 

@@ -18,13 +18,17 @@ constexpr QChar WordJoiner(0x2060);
 QString Presentation::keepUnitsTogether(QString text)
 {
     for (qsizetype i = 1; i < text.size(); ++i) {
-        if (text[i] != QLatin1Char(' '))
-            continue;
-        // "121 ms", and in Chinese also the counter before it: "第 1 次".
-        const bool afterDigit = text[i - 1].isDigit();
-        const bool cjkBeforeDigit =
-            isWide(text[i - 1]) && i + 1 < text.size() && text[i + 1].isDigit();
-        if (afterDigit || cjkBeforeDigit)
+        if (text[i] == QLatin1Char(' ') && text[i - 1].isDigit())
+            text[i] = QChar::Nbsp;
+    }
+    return text;
+}
+
+QString Presentation::keepCountsTogether(QString text)
+{
+    text = keepUnitsTogether(text);
+    for (qsizetype i = 1; i + 1 < text.size(); ++i) {
+        if (text[i] == QLatin1Char(' ') && isWide(text[i - 1]) && text[i + 1].isDigit())
             text[i] = QChar::Nbsp;
     }
     return text;

@@ -20,8 +20,10 @@ public:
     static QString duration(Millis ms);
     // `text` with every space after a digit made non-breaking, so a wrapped
     // label never leaves "121" on one line and "ms" on the next.
-    // In Chinese also the space between a character and a number ("第 1 次").
     static QString keepUnitsTogether(QString text);
+    // The same, and in Chinese also the counter before a number: "（第 1 次）"
+    // stays on one line.
+    static QString keepCountsTogether(QString text);
     // `phrase` on one line wherever it is laid out: spaces made
     // non-breaking, word joiners (U+2060) between Chinese characters.
     static QString keepTogether(const QString &phrase);

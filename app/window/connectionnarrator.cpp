@@ -126,7 +126,7 @@ void ConnectionNarrator::onStateChanged(ChatClient::State state)
         m_hideBanner.stop();
         if (m_lostConnection) {
             m_countdown.stop();
-            const QString reconnecting = Presentation::keepUnitsTogether(
+            const QString reconnecting = Presentation::keepCountsTogether(
                 tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt()));
             m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + reconnecting);
             if (!m_lostBriefTitle.isEmpty())
@@ -237,7 +237,7 @@ void ConnectionNarrator::updateCountdown()
         return;
     }
     const int seconds = int(std::ceil(left / 1000.0));
-    const QString retrying = Presentation::keepUnitsTogether(
+    const QString retrying = Presentation::keepCountsTogether(
         tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt));
     m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + retrying);
     if (!m_lostBriefTitle.isEmpty())

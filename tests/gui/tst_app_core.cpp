@@ -203,7 +203,7 @@ private Q_SLOTS:
                      QStringLiteral("keepalive 60,5,3, user-timeout 30000 ms")),
                  QStringLiteral("keepalive 60,5,3, user-timeout 30000\u00a0ms"));
         // In Chinese the counter holds its number too: "（第 1 次）" never wraps.
-        QCOMPARE(Presentation::keepUnitsTogether(QStringLiteral("重试（第 1 次）")),
+        QCOMPARE(Presentation::keepCountsTogether(QStringLiteral("重试（第 1 次）")),
                  QStringLiteral("重试（第\u00a01\u00a0次）"));
         // A legend wraps between its items only: spaces within an item are
         // non-breaking, Chinese characters joined (U+2060).

@@ -1,8 +1,19 @@
 #include "presentation.h"
 
+#include <QRegularExpression>
 #include <QtMath>
 
 namespace longline::app {
+
+namespace {
+// Han, kana, full-width punctuation: scripts whose lines may break between
+// any two characters.
+bool isWide(QChar c)
+{
+    return c.unicode() >= 0x2e80;
+}
+constexpr QChar WordJoiner(0x2060);
+} // namespace
 
 QString Presentation::keepUnitsTogether(QString text)
 {
@@ -11,6 +22,46 @@ QString Presentation::keepUnitsTogether(QString text)
             text[i] = QChar::Nbsp;
     }
     return text;
+}
+
+QString Presentation::keepCountsTogether(QString text)
+{
+    text = keepUnitsTogether(text);
+    for (qsizetype i = 1; i + 1 < text.size(); ++i) {
+        if (text[i] == QLatin1Char(' ') && isWide(text[i - 1]) && text[i + 1].isDigit())
+            text[i] = QChar::Nbsp;
+    }
+    return text;
+}
+
+QString Presentation::keepTogether(const QString &phrase)
+{
+    QString out;
+    out.reserve(phrase.size() * 2);
+    for (qsizetype i = 0; i < phrase.size(); ++i) {
+        const QChar c = phrase[i];
+        if (i > 0 && (isWide(c) || isWide(phrase[i - 1])) && c != QLatin1Char(' ') &&
+            phrase[i - 1] != QLatin1Char(' '))
+            out += WordJoiner;
+        if (c == QLatin1Char(' ')) {
+            // A no-break space still allows a break after "|" or "-".
+            if (i > 0 && !phrase[i - 1].isLetterOrNumber())
+                out += WordJoiner;
+            out += QChar(QChar::Nbsp);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+QString Presentation::legend(const QString &items)
+{
+    static const QRegularExpression gap(QStringLiteral("\\s{2,}"));
+    QStringList kept;
+    for (const QString &item : items.split(gap, Qt::SkipEmptyParts))
+        kept << keepTogether(item.trimmed());
+    return kept.join(QStringLiteral("   "));
 }
 
 QString Presentation::duration(Millis ms)

@@ -21,6 +21,15 @@ public:
     // `text` with every space after a digit made non-breaking, so a wrapped
     // label never leaves "121" on one line and "ms" on the next.
     static QString keepUnitsTogether(QString text);
+    // The same, and in Chinese also the counter before a number: "（第 1 次）"
+    // stays on one line.
+    static QString keepCountsTogether(QString text);
+    // `phrase` on one line wherever it is laid out: spaces made
+    // non-breaking, word joiners (U+2060) between Chinese characters.
+    static QString keepTogether(const QString &phrase);
+    // A legend "● a   ◆ b c": the items, separated by two or more spaces,
+    // may go to the next line, never the words within one.
+    static QString legend(const QString &items);
     // A time axis label: "now", "−30 s", "−2 min".
     static QString axisLabel(Millis ago);
     // Round trips in milliseconds with one decimal below 10 ms.

@@ -73,9 +73,11 @@ StatusPanel::StatusPanel(TimelineModel *timeline, EventLogModel *log, QWidget *p
     auto *tlBox = new QGroupBox(tr("Timeline"), this);
     auto *tlLayout = new QVBoxLayout(tlBox);
     auto *tlBar = new QHBoxLayout;
-    auto *legend = new QLabel(tr("● ping round trip   ◆ keepalive probe answered   ▲ probe "
-                                 "unanswered   ┆ last byte received   | declared dead"),
-                              this);
+    // An item wraps whole: "▲ probe unanswered" never loses its word.
+    auto *legend = new QLabel(
+        Presentation::legend(tr("● ping round trip   ◆ keepalive probe answered   ▲ probe "
+                                "unanswered   ┆ last byte received   | declared dead")),
+        this);
     legend->setWordWrap(true);
     setTone(legend, Tone::Muted);
     auto *span = new QComboBox(this);

@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace longline::app {
 
@@ -28,6 +29,22 @@ QLabel *wrapLabel(QWidget *parent, const QString &name)
     l->setWordWrap(true);
     l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return l;
+}
+
+// A wrapped cell never leaves one short word on a line of its own
+// ("detects death / in"): the last two words of three or more stay together.
+// Chinese breaks at its spaces and after "/" only, never inside a word
+// ("一次心 / 跳"): its characters are joined by U+2060.
+QString noWidow(QString text)
+{
+    const auto wide = [](QChar c) { return c.unicode() >= 0x2e80; };
+    if (text.count(QLatin1Char(' ')) >= 2 && std::none_of(text.cbegin(), text.cend(), wide))
+        text[text.lastIndexOf(QLatin1Char(' '))] = QChar::Nbsp;
+    for (qsizetype i = text.size() - 1; i > 0; --i) {
+        if (wide(text[i]) && wide(text[i - 1]))
+            text.insert(i, QChar(0x2060));
+    }
+    return text;
 }
 
 QString perHour(double value)
@@ -126,6 +143,7 @@ PathMeasurementBox::PathMeasurementBox(QWidget *parent)
     refreshCosts();
     m_progress->hide();
     m_progressLabel->hide();
+    m_resultLabel->hide(); // no empty line's gap before the first result
     m_adaptiveStatus->hide();
 }
 
@@ -139,6 +157,7 @@ void PathMeasurementBox::setTarget(const std::optional<IdleTimeoutProber::Target
         m_prober->cancel();
         m_result.reset();
         m_resultLabel->clear();
+        m_resultLabel->hide();
     }
     m_target = target;
     refreshButtons();
@@ -252,6 +271,7 @@ void PathMeasurementBox::showResult(const IdleTimeoutResult &result)
 {
     m_result = result;
     m_resultLabel->setText(describe(result));
+    m_resultLabel->setVisible(!m_resultLabel->text().isEmpty());
     refreshCosts();
     refreshButtons();
 }
@@ -338,13 +358,14 @@ void PathMeasurementBox::refreshCosts()
     QString html = QStringLiteral("<table cellspacing='0' cellpadding='2'><tr><th "
                                   "align='left'></th><th align='right'>%1</th><th "
                                   "align='right'>%2</th><th align='right'>%3</th></tr>")
-                       .arg(tr("packets/h idle"), tr("bytes/h idle"), tr("detects death in"));
+                       .arg(noWidow(tr("packets/h idle")), noWidow(tr("bytes/h idle")),
+                            noWidow(tr("detects death in")));
     for (const Row &row : std::as_const(rows)) {
         const IdleTraffic t = idleTraffic(row.settings, m_target && m_target->tls.enabled);
         const std::optional<Millis> budget = row.settings.detectionBudget();
         html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td "
                                "align='right'>%3</td><td align='right'>%4</td></tr>")
-                    .arg(row.name.toHtmlEscaped(), perHour(t.packetsPerHour),
+                    .arg(noWidow(row.name).toHtmlEscaped(), perHour(t.packetsPerHour),
                          bytesPerHour(t.bytesPerHour),
                          budget ? Presentation::duration(*budget) : tr("never"));
     }
@@ -394,6 +415,8 @@ QString PathMeasurementBox::costText() const
     plain.replace(QRegularExpression(QStringLiteral("</t[dh]>")), QStringLiteral(" | "));
     plain.replace(QRegularExpression(QStringLiteral("</tr>|<p>")), QStringLiteral("\n"));
     plain.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
+    plain.replace(QChar::Nbsp, QLatin1Char(' '));
+    plain.remove(QChar(0x2060));
     return plain;
 }
 

@@ -192,7 +192,17 @@ void SettingsPanel::buildUi()
     m_effective->setTextInteractionFlags(Qt::TextSelectableByMouse);
     effLayout->addWidget(m_effective);
     layout->addWidget(effBox);
+    m_effectiveBox = effBox;
+    // Room below the last section, so the page can scroll "Measure this
+    // path" up to the top of the view: the whole box in sight while it
+    // grows with progress and results, nothing above it cut in half.
+    m_tailRoom = new QWidget(this);
+    m_tailRoom->setObjectName(QStringLiteral("settingsTailRoom"));
+    m_tailRoom->setFixedHeight(0);
+    layout->addWidget(m_tailRoom);
     layout->addStretch(1);
+    for (QWidget *w : {static_cast<QWidget *>(m_path), static_cast<QWidget *>(effBox)})
+        w->installEventFilter(this);
 
     connect(m_preset, &QComboBox::activated, this, &SettingsPanel::onPresetChosen);
     connect(m_modeGroup, &QButtonGroup::idClicked, this, &SettingsPanel::readWidgets);
@@ -215,8 +225,48 @@ void SettingsPanel::guardWheel(QWidget *w)
     w->installEventFilter(this);
 }
 
+void SettingsPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // In a scroll area the parent is its viewport: its height sets the room.
+    QWidget *viewport = parentWidget();
+    if (viewport != m_viewport) {
+        if (m_viewport)
+            m_viewport->removeEventFilter(this);
+        m_viewport = viewport;
+        if (m_viewport)
+            m_viewport->installEventFilter(this);
+    }
+    scheduleTailRoom();
+}
+
+void SettingsPanel::scheduleTailRoom()
+{
+    if (m_tailRoomPending)
+        return;
+    m_tailRoomPending = true;
+    QMetaObject::invokeMethod(this, &SettingsPanel::updateTailRoom, Qt::QueuedConnection);
+}
+
+void SettingsPanel::updateTailRoom()
+{
+    m_tailRoomPending = false;
+    if (!m_viewport || !isVisible())
+        return;
+    layout()->activate();
+    // From the top of the measurement box to the end of the last section.
+    const int below = m_effectiveBox->geometry().bottom() + 1 - m_path->y() +
+                      layout()->contentsMargins().bottom();
+    const int room = std::max(0, m_viewport->height() - below);
+    if (room != m_tailRoom->height())
+        m_tailRoom->setFixedHeight(room);
+}
+
 bool SettingsPanel::eventFilter(QObject *watched, QEvent *event)
 {
+    if ((event->type() == QEvent::Resize || event->type() == QEvent::Move) &&
+        (watched == m_viewport || watched == m_path || watched == m_effectiveBox))
+        scheduleTailRoom();
     if (event->type() == QEvent::Wheel) {
         auto *w = qobject_cast<QWidget *>(watched);
         if (w && !w->hasFocus() && w->parentWidget()) {

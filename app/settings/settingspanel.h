@@ -7,6 +7,7 @@
 #include "livenessconfig.h"
 #include "socketoptions.h"
 
+#include <QPointer>
 #include <QWidget>
 #include <optional>
 
@@ -52,7 +53,12 @@ public:
 Q_SIGNALS:
     void configChanged(const longline::app::LivenessConfig &config);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    void scheduleTailRoom();
+    void updateTailRoom();
     void guardWheel(QWidget *w);
     void buildUi();
     void readWidgets();  // widgets -> m_config, then announce
@@ -83,6 +89,10 @@ private:
     QLabel *m_warnings = nullptr;
     QLabel *m_effective = nullptr;
     PathMeasurementBox *m_path = nullptr;
+    QGroupBox *m_effectiveBox = nullptr;
+    QWidget *m_tailRoom = nullptr;
+    QPointer<QWidget> m_viewport; // the scroll area's, when the page scrolls
+    bool m_tailRoomPending = false;
 };
 
 } // namespace longline::app

@@ -126,8 +126,8 @@ void ConnectionNarrator::onStateChanged(ChatClient::State state)
         m_hideBanner.stop();
         if (m_lostConnection) {
             m_countdown.stop();
-            const QString reconnecting =
-                tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt());
+            const QString reconnecting = Presentation::keepCountsTogether(
+                tr("Reconnecting now (attempt %1)…").arg(m_client->reconnectAttempt()));
             m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + reconnecting);
             if (!m_lostBriefTitle.isEmpty())
                 m_banner->setBrief(m_lostBriefTitle, sentences(m_lostBrief, reconnecting));
@@ -237,8 +237,8 @@ void ConnectionNarrator::updateCountdown()
         return;
     }
     const int seconds = int(std::ceil(left / 1000.0));
-    const QString retrying =
-        tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt);
+    const QString retrying = Presentation::keepCountsTogether(
+        tr("Retrying in %n s (attempt %1)…", nullptr, seconds).arg(m_retryAttempt));
     m_banner->setDetail(m_lostDetail + QLatin1Char('\n') + retrying);
     if (!m_lostBriefTitle.isEmpty())
         m_banner->setBrief(m_lostBriefTitle, sentences(m_lostBrief, retrying));

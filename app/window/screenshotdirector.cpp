@@ -27,7 +27,8 @@ namespace {
 constexpr int PollMs = 50;
 
 // Scrolls the settings page so `box` starts at the top of the view: the
-// shot shows it whole from its title down, with nothing above it cut in half.
+// shot shows it whole from its title down, with nothing above it cut in half
+// (the page leaves room below its last sections for that).
 void scrollToTop(MainWindow *window, QWidget *box)
 {
     auto *scroll =
@@ -101,8 +102,8 @@ void ScreenshotDirector::sceneChat()
                                         "活着：每 2 秒一次心跳，NAT 映射一直保持着"));
             });
             after(900, [this] {
-                m_carol->send(line("mine only has keepalive 60/5/3, still here ✓",
-                                   "我只开了 60/5/3 的保活，也还在线 ✓"));
+                m_carol->send(line("mine only has keepalive 60/5/3, still here 👍",
+                                   "我只开了 60/5/3 的保活，也还在线 👍"));
             });
             after(1400, [this] {
                 m_bob->send(line("let's pull the cable and see who notices first",
@@ -218,7 +219,13 @@ void ScreenshotDirector::startPath()
             when(
                 QStringLiteral("second round"),
                 [box] { return box->prober()->isRunning() && box->prober()->goneBy() > Millis{0}; },
-                [this] { after(6000, [this] { shoot(QStringLiteral("measure-running")); }); },
+                [this, box] {
+                    after(6000, [this, box] {
+                        // The box has grown since: its title at the top again.
+                        scrollToTop(m_window, box);
+                        after(300, [this] { shoot(QStringLiteral("measure-running")); });
+                    });
+                },
                 120000);
             when(
                 QStringLiteral("measurement finished"),

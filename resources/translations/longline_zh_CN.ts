@@ -64,7 +64,7 @@
     <name>BudgetReport</name>
     <message>
         <source>OS keepalive: first probe after %1 of silence, then every %2; with the user timeout of %3 the kernel gives up at %4</source>
-        <translation>系统保活：静默 %1后发送第一个探测包，之后每 %2 一个；在 %3 的用户超时下，内核于 %4 时放弃</translation>
+        <translation>系统保活：静默 %1后发送第一个探测包，之后每 %2 一个；在 %3的用户超时下，内核于 %4 时放弃</translation>
     </message>
     <message>
         <source>OS keepalive: %1 idle + %2 × %3 = %4</source>
@@ -345,11 +345,11 @@
     </message>
     <message>
         <source>The gateway on the way to the server most likely forgot this connection: it was silent for %1, and the gateway forgets connections silent for %2 (the NAT idle timeout in Settings). Keepalive or heartbeats more often than every %2 would have kept it.</source>
-        <translation>通往服务器的网关很可能已经忘记了这条连接：它静默了 %1，而网关会忘记静默达 %2 的连接（设置中的 NAT 空闲超时）。如果保活探测或心跳的间隔短于 %2，这条连接本可以保住。</translation>
+        <translation>通往服务器的网关很可能已经忘记了这条连接：它静默了 %1，而网关会忘记静默达 %2的连接（设置中的 NAT 空闲超时）。如果保活探测或心跳的间隔短于 %2，这条连接本可以保住。</translation>
     </message>
     <message>
         <source>%1 after %2 (budget %3, on time: %4 over is within the %5 scheduling tolerance)</source>
-        <translation>%2后%1（预期 %3，按时：超出 %4，在 %5 的调度容差之内）</translation>
+        <translation>%2后%1（预期 %3，按时：超出 %4，在 %5的调度容差之内）</translation>
     </message>
     <message>
         <source>Noticed after %1.</source>
@@ -357,19 +357,19 @@
     </message>
     <message>
         <source>Noticed after %1, within the budget of %2.</source>
-        <translation>%1后发现，在 %2 的预期之内。</translation>
+        <translation>%1后发现，在 %2的预期之内。</translation>
     </message>
     <message>
         <source>Noticed after %1, on time: the budget is %2, and %3 over it is within the %4 that timers may run late.</source>
-        <translation>%1 后发现，按时：预期为 %2，超出的 %3 在定时器允许的 %4 延迟之内。</translation>
+        <translation>%1后发现，按时：预期为 %2，超出的 %3在定时器允许的 %4延迟之内。</translation>
     </message>
     <message>
         <source>Noticed after %1, later than the budget of %2.</source>
-        <translation>%1后发现，晚于 %2 的预期。</translation>
+        <translation>%1后发现，晚于 %2的预期。</translation>
     </message>
     <message>
         <source>Noticed after %1, on time (budget %2).</source>
-        <translation>%1 后发现，按时（预期为 %2）。</translation>
+        <translation>%1后发现，按时（预期为 %2）。</translation>
     </message>
 </context>
 <context>
@@ -752,11 +752,11 @@ SHA-256 指纹：%3
     </message>
     <message>
         <source>heartbeats notice a dead link within %1</source>
-        <translation>心跳会在 %1 内发现断开的连接</translation>
+        <translation>心跳会在 %1内发现断开的连接</translation>
     </message>
     <message>
         <source>the TCP user timeout ends it within %1</source>
-        <translation>TCP 用户超时会在 %1 内结束它</translation>
+        <translation>TCP 用户超时会在 %1内结束它</translation>
     </message>
     <message>
         <source>only retransmissions end it, after about 15 min</source>
@@ -822,7 +822,7 @@ SHA-256 指纹：%3
     </message>
     <message>
         <source>re-check: a mapping idle for %1 was lost</source>
-        <translation>复查：空闲 %1 的映射已丢失</translation>
+        <translation>复查：空闲 %1的映射已丢失</translation>
     </message>
     <message>
         <source>keepalive idle %1</source>
@@ -850,7 +850,7 @@ SHA-256 指纹：%3
     </message>
     <message>
         <source>Adaptive: %1 (%2); detects a dead link within %3.</source>
-        <translation>自适应：%1（%2）；%3 内可发现断开的链路。</translation>
+        <translation>自适应：%1（%2）；%3内可发现断开的链路。</translation>
     </message>
     <message>
         <source>Adaptive: %1 (%2).</source>
@@ -1637,7 +1637,7 @@ SHA-256 指纹：
     </message>
     <message>
         <source>none yet: a ping goes out after %1 of silence</source>
-        <translation>暂无：静默 %1 后才会发送 PING</translation>
+        <translation>暂无：静默 %1后才会发送 PING</translation>
     </message>
     <message>
         <source>● ping round trip   ◆ keepalive probe answered   ▲ probe unanswered   ┆ last byte received   | declared dead</source>

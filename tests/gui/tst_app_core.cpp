@@ -202,6 +202,17 @@ private Q_SLOTS:
         QCOMPARE(Presentation::keepUnitsTogether(
                      QStringLiteral("keepalive 60,5,3, user-timeout 30000 ms")),
                  QStringLiteral("keepalive 60,5,3, user-timeout 30000\u00a0ms"));
+        // In Chinese the counter holds its number too: "（第 1 次）" never wraps.
+        QCOMPARE(Presentation::keepCountsTogether(QStringLiteral("重试（第 1 次）")),
+                 QStringLiteral("重试（第\u00a01\u00a0次）"));
+        // A legend wraps between its items only: spaces within an item are
+        // non-breaking, Chinese characters joined (U+2060).
+        QCOMPARE(Presentation::legend(QStringLiteral("● ping round trip   ▲ probe unanswered")),
+                 QStringLiteral("●\u2060\u00a0ping\u00a0round\u00a0trip   "
+                                "▲\u2060\u00a0probe\u00a0unanswered"));
+        QCOMPARE(
+            Presentation::legend(QStringLiteral("┆ 收到字节   | 判定")),
+            QStringLiteral("┆\u2060\u00a0收\u2060到\u2060字\u2060节   |\u2060\u00a0判\u2060定"));
         // The English cause names are the shared library's.
         for (auto c :
              {DeathCause::HeartbeatTimeout, DeathCause::KeepaliveTimeout, DeathCause::UserTimeout,

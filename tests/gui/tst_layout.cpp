@@ -16,6 +16,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QRadioButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTranslator>
@@ -195,6 +197,21 @@ private:
                                     .arg(seenRect(card, w).height())
                                     .arg(card->height())
                                     .arg(where)));
+            // "Measure this path" near the end of the page scrolls up to the
+            // top of the view, whole, nothing above it cut in half.
+            auto *scroll = w->findChild<QScrollArea *>(QStringLiteral("settingsPanelScroll"));
+            const QWidget *path = w->findChild<QWidget *>(QStringLiteral("pathMeasurement"));
+            QVERIFY(scroll && path);
+            QScrollBar *bar = scroll->verticalScrollBar();
+            const int target = path->mapTo(scroll->widget(), QPoint(0, 0)).y();
+            QTRY_VERIFY2(bar->maximum() >= target,
+                         qPrintable(QStringLiteral("the page scrolls to %1, the box is at %2 in %3")
+                                        .arg(bar->maximum())
+                                        .arg(target)
+                                        .arg(where)));
+            bar->setValue(target);
+            QCOMPARE(path->mapTo(scroll->viewport(), QPoint(0, 0)).y(), 0);
+            bar->setValue(0);
         }
         // The timeline's labels never cover its markers, and the markers
         // grow with the text.

@@ -62,6 +62,8 @@ struct Connection::Tls
         ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
         std::error_code ec;
         socket.assign(local.ss_family == AF_INET6 ? Tcp::v6() : Tcp::v4(), fd, ec);
+        if (ec)
+            ::close(fd); // the socket owns no descriptor: its operations fail at once
     }
     std::shared_ptr<asio::ssl::context> context; // outlives the stream: declared first
     Tcp::socket socket;
@@ -107,13 +109,18 @@ void OutputBatcher::flushSome()
 }
 
 Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls,
-                       ConnectionLoop &loop)
+                       ConnectionLoop &loop, const sockaddr_storage *peer)
     : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop),
       m_framer(loop.limits.maxLine), m_fd(fd)
 {
+    // The address accept() gave, when there is one: a client that reset
+    // while it waited in the accept queue has no peer name any more, and
+    // the address it is counted under must be the one it is forgotten by.
     sockaddr_storage remote{};
     socklen_t length = sizeof(remote);
-    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&remote), &length) == 0) {
+    if (peer)
+        remote = *peer;
+    if (peer || ::getpeername(fd, reinterpret_cast<sockaddr *>(&remote), &length) == 0) {
         const QHostAddress address = clientAddress(remote, &m_peerPort);
         m_peerIsV4 = address.protocol() == QAbstractSocket::IPv4Protocol;
         if (m_peerIsV4) {
@@ -129,13 +136,17 @@ Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> t
         ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (tls) {
         m_tls = std::make_unique<Tls>(loop.io, fd, std::move(tls));
+        if (!m_tls->socket.is_open())
+            m_fd = -1; // closed: the handshake fails at once and ends it
         m_handshaking = true;
     }
 }
 
 Connection::~Connection()
 {
-    m_loop.wheel.cancel(this);
+    // Not m_loop.wheel.cancel(): a connection held by a handler may outlive
+    // its server (and ConnectionLoop) at exit; Entry's destructor cancels
+    // an armed entry, and a wheel that went first disarmed them all.
     if (m_outBytes != 0) // a connection finish()ed has none left
         discardOutput();
     if (m_fd >= 0 && !m_tls) {
@@ -396,8 +407,13 @@ void Connection::readAvailable(bool toEnd)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n <= 0) {
+            const std::error_code error = n == 0 ? std::error_code(asio::error::eof) : lastError();
             m_reading = false;
-            fail(n == 0 ? std::error_code(asio::error::eof) : lastError());
+            // A client that half-closes after its last lines still reads
+            // the answers to them (printf 'HELLO bob\nWHO\n' | nc -N).
+            if (n == 0 && !m_writeArmed && !m_out.isEmpty())
+                (void)writeQueued();
+            fail(error);
             return;
         }
         total += static_cast<size_t>(n);

@@ -158,7 +158,9 @@ public:
     // Takes `fd`, a connected non-blocking TCP socket; `loop` outlives the
     // connection. `tls` is set for a TLS listener: the handshake runs
     // first, under handshakeTimeout.
-    Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls, ConnectionLoop &loop);
+    // `peer`: the address accept() returned, if any (else getpeername()).
+    Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls, ConnectionLoop &loop,
+               const sockaddr_storage *peer = nullptr);
     ~Connection();
 
     // Participant

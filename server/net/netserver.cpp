@@ -33,6 +33,8 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
     {
         std::error_code ec;
         socket.assign(NetServer::protocolOf(fd), fd, ec);
+        if (ec)
+            ::close(fd); // not taken: the writes below fail harmlessly
     }
     void start(const QByteArray &lines)
     {
@@ -226,7 +228,7 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
                QStringLiteral("per_address"));
     } else {
         ++m_metrics.accepted;
-        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, m_loop);
+        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, m_loop, &remote);
         m_connections.insert(c->id(), c);
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},

@@ -2,7 +2,9 @@
 // process: accepting never stops for good when descriptors run out (issue
 // 8, item 2), a connection that never says HELLO is closed however much it
 // sends, and a TLS connection that never finishes its handshake is cut
-// even with heartbeats off (issue 8, item 12).
+// even with heartbeats off (issue 8, item 12). A client that half-closes
+// after its last lines still gets the answers; clients that reset while
+// waiting in the accept queue do not use up their address's allowance.
 
 #include "serverharness.h"
 #include "systemtools.h"
@@ -12,10 +14,54 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <arpa/inet.h>
+#include <csignal>
 #include <memory>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace longline::testing;
+
+namespace {
+
+// A plain blocking TCP socket to 127.0.0.1:port, or -1.
+int rawConnect(quint16 port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Everything the peer sends until it closes (or `ms` pass).
+QByteArray readToEnd(int fd, int ms)
+{
+    QByteArray got;
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0)
+            continue;
+        char buffer[4096];
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        got.append(buffer, static_cast<qsizetype>(n));
+    }
+    return got;
+}
+
+} // namespace
 
 class TestServerReactor : public QObject
 {
@@ -73,6 +119,54 @@ private Q_SLOTS:
         QVERIFY2(welcomed, qPrintable(server.logText().right(800) +
                                       QStringLiteral(" lines=%1").arg(server.logLines().size())));
         QCOMPARE(server.process().state(), QProcess::Running);
+    }
+
+    // printf 'HELLO bob\nWHO\n' | nc -N: the lines and the FIN arrive
+    // together; the answers must still go out before the server closes.
+    void halfClosedClientGetsItsAnswers()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault());
+        const int fd = rawConnect(server.port());
+        QVERIFY(fd >= 0);
+        const QByteArray lines("HELLO halfclosed\nWHO\n");
+        QCOMPARE(::write(fd, lines.constData(), static_cast<size_t>(lines.size())),
+                 ssize_t(lines.size()));
+        QCOMPARE(::shutdown(fd, SHUT_WR), 0);
+        const QByteArray got = readToEnd(fd, 5000);
+        ::close(fd);
+        QVERIFY2(got.contains("WELCOME halfclosed"), got.constData());
+        QVERIFY2(got.contains("ONLINE"), got.constData());
+    }
+
+    // Clients that connect and reset while the server is not accepting
+    // (stopped here; in life, a busy loop or a port scan) are accepted
+    // already reset. They must be forgotten under the address they were
+    // counted under, or their address is refused for good.
+    void resetInAcceptQueueFreesItsAddress()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--max-per-address"), QStringLiteral("3")}));
+        const pid_t pid = static_cast<pid_t>(server.process().processId());
+        QCOMPARE(::kill(pid, SIGSTOP), 0);
+        for (int i = 0; i < 6; ++i) {
+            const int fd = rawConnect(server.port()); // the kernel completes it
+            QVERIFY(fd >= 0);
+            const linger reset{1, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+            ::close(fd); // RST while it waits in the accept queue
+        }
+        QCOMPARE(::kill(pid, SIGCONT), 0);
+        QVERIFY(server.waitForLog(QRegularExpression(QStringLiteral(" disconnect .* clients=0")),
+                                  5000));
+        // Three at once are allowed from 127.0.0.1, as if nothing happened.
+        std::vector<std::unique_ptr<LineClient>> clients;
+        for (int i = 0; i < 3; ++i) {
+            clients.push_back(std::make_unique<LineClient>());
+            QVERIFY(clients.back()->connectTo(server.port()));
+            QVERIFY2(!clients.back()->hello(QStringLiteral("after%1").arg(i)).isEmpty(),
+                     qPrintable(server.logText().right(1500)));
+        }
     }
 
     void unregisteredConnectionIsClosed()

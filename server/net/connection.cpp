@@ -817,17 +817,7 @@ void Connection::finish(const DeathVerdict &verdict)
 {
     if (state() == State::Closed)
         return;
-    setState(State::Closed);
-    m_loop.wheel.cancel(this);
-    if (m_tls) {
-        std::error_code ec;
-        m_tls->socket.close(ec); // pending operations complete as aborted
-    } else {
-        m_loop.epoll.remove(m_fd, this);
-        ::close(m_fd);
-    }
-    m_fd = -1;
-    discardOutput();
+    detach(); // pending TLS operations complete as aborted
     m_loop.events.ended(*this, verdict);
 }
 

@@ -3,6 +3,7 @@
 #include "nickskeleton.h"
 
 #include <QHash>
+#include <cstring>
 #include <limits>
 
 namespace longline::protocol {
@@ -80,6 +81,26 @@ QString nextWord(const QString &s, int &pos)
 QByteArray lineOf(const QString &s)
 {
     return s.toUtf8() + '\n';
+}
+
+// `command` (ASCII), a space, `word`, newline: one allocation and no
+// conversion when the word is ASCII, as every valid token is.
+QByteArray lineOf(QLatin1String command, QStringView word)
+{
+    const qsizetype head = command.size() + 1;
+    QByteArray out(head + word.size() + 1, Qt::Uninitialized);
+    char *d = out.data();
+    std::memcpy(d, command.data(), static_cast<size_t>(command.size()));
+    d[command.size()] = ' ';
+    d += head;
+    for (qsizetype i = 0; i < word.size(); ++i) {
+        const char16_t c = word[i].unicode();
+        if (c >= 0x80) // not ASCII: the general conversion
+            return lineOf(command + QLatin1Char(' ') + word.toString());
+        *d++ = static_cast<char>(c);
+    }
+    *d = '\n';
+    return out;
 }
 
 QString fmtSeconds(double s)
@@ -249,7 +270,7 @@ bool isValidNick(const QString &nick, QString *why)
     return true;
 }
 
-bool isValidToken(const QString &token)
+bool isValidToken(QStringView token)
 {
     if (token.isEmpty() || token.size() > MaxTokenLength)
         return false;
@@ -354,13 +375,13 @@ QByteArray pass(const QString &password)
 {
     return lineOf(QStringLiteral("PASS ") + password);
 }
-QByteArray ping(const QString &token)
+QByteArray ping(QStringView token)
 {
-    return lineOf(QStringLiteral("PING ") + token);
+    return lineOf(QLatin1String("PING"), token);
 }
-QByteArray pong(const QString &token)
+QByteArray pong(QStringView token)
 {
-    return lineOf(QStringLiteral("PONG ") + token);
+    return lineOf(QLatin1String("PONG"), token);
 }
 QByteArray probe(const QString &token, qint64 delayMs)
 {

@@ -71,7 +71,7 @@ ParseResult parse(const QString &line);
 // letters (Hangul fillers), in its NFKC form, and of one script (or a
 // mixture written together, see nickskeleton.h). docs/protocol.md, Nicks.
 bool isValidNick(const QString &nick, QString *why = nullptr);
-bool isValidToken(const QString &token); // PING tokens and client message ids
+bool isValidToken(QStringView token); // PING tokens and client message ids
 // True if `text` has C0/C1 control characters other than TAB (or DEL).
 bool hasControlChars(const QString &text);
 // Replaces control characters by visible U+FFFD so they can be shown safely.
@@ -93,8 +93,8 @@ QByteArray sayWithId(const QString &cid, const QString &text);
 QByteArray historyRequest(qint64 sinceSeq, int max = 0);
 QByteArray who();
 QByteArray pass(const QString &password);
-QByteArray ping(const QString &token);
-QByteArray pong(const QString &token);
+QByteArray ping(QStringView token);
+QByteArray pong(QStringView token);
 // PROBE <token> <delay-ms>: after `delay` of silence the server speaks
 // first, PROBED <token> (finding a NAT's idle timeout; docs/protocol.md).
 QByteArray probe(const QString &token, qint64 delayMs);

@@ -27,7 +27,10 @@ long residentKiB(pid_t pid)
     return kib;
 }
 
-double cpuSeconds(pid_t pid)
+namespace {
+
+// utime + stime from /proc/PID/stat: whole clock ticks (normally 10 ms).
+double cpuSecondsFromStat(pid_t pid)
 {
     const std::string path = "/proc/" + std::to_string(pid) + "/stat";
     FILE *f = std::fopen(path.c_str(), "r");
@@ -56,6 +59,37 @@ double cpuSeconds(pid_t pid)
         }
     }
     return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+double cpuSeconds(pid_t pid)
+{
+    // The scheduler's own runtime of every live thread, in nanoseconds
+    // (/proc/PID/task/TID/schedstat, first field): the figure utime and
+    // stime are derived from, without their 10 ms steps.
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR *d = opendir(dir.c_str());
+    if (!d)
+        return -1;
+    unsigned long long ns = 0;
+    bool any = false;
+    while (dirent *e = readdir(d)) {
+        if (e->d_name[0] == '.')
+            continue;
+        FILE *f = std::fopen((dir + "/" + e->d_name + "/schedstat").c_str(), "r");
+        if (!f)
+            continue; // the thread ended meanwhile
+        unsigned long long run = 0;
+        if (std::fscanf(f, "%llu", &run) == 1) {
+            ns += run;
+            any = true;
+        }
+        std::fclose(f);
+    }
+    closedir(d);
+    // Kernels without schedstat: fall back to the ticks.
+    return any ? double(ns) / 1e9 : cpuSecondsFromStat(pid);
 }
 
 int openDescriptors(pid_t pid)

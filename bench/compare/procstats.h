@@ -9,9 +9,11 @@ namespace longline::bench::compare {
 // VmRSS in KiB from /proc/PID/status, or -1 when the process is gone.
 long residentKiB(pid_t pid);
 
-// utime + stime of every thread (live and exited) from /proc/PID/stat, in
-// seconds, or -1 when the process is gone. The kernel counts it in clock
-// ticks (normally 10 ms), so windows are made long enough for that.
+// CPU time of every live thread in seconds, to the nanosecond, from
+// /proc/PID/task/*/schedstat (utime + stime from /proc/PID/stat, in 10 ms
+// ticks, where schedstat is missing), or -1 when the process is gone. The
+// measured servers keep their threads for the whole run, so a thread that
+// ended inside a window is not a concern.
 double cpuSeconds(pid_t pid);
 
 // Open descriptors in /proc/PID/fd, or -1.

@@ -192,6 +192,18 @@ void ChatRoom::handleLine(Participant *session, const QString &text)
     if (isBlank(text))
         return; // empty lines are ignored (docs/protocol.md, Framing)
 
+    // The line every client sends most, in its one canonical form ("PING",
+    // one space, a valid token): answered without the general parse. Any
+    // other form of PING takes the general path below, with the same result.
+    static constexpr QLatin1String PingPrefix("PING ");
+    if (text.startsWith(PingPrefix)) {
+        const QStringView token = QStringView(text).mid(PingPrefix.size());
+        if (protocol::isValidToken(token)) {
+            answerPing(session, token);
+            return;
+        }
+    }
+
     const protocol::ParseResult parsed = protocol::parse(text);
     const QString command =
         parsed.ok() ? parsed.line->command : commandWordForDisplay(text).toUpper();
@@ -517,35 +529,41 @@ void ChatRoom::continueHistory(Participant *session)
 
 void ChatRoom::onPing(Participant *session, const protocol::Line &line)
 {
-    const QString token = line.words.at(0);
+    const QString &token = line.words.at(0);
     if (!protocol::isValidToken(token)) {
         sendError(session, ErrorCode::BadArgument,
                   QStringLiteral("a PING token is 1 to %1 printable ASCII characters")
                       .arg(protocol::MaxTokenLength));
         return;
     }
-    const QString tooFast = QStringLiteral("PING at most every %1 s (strike %2 of %3)");
+    answerPing(session, token);
+}
+
+void ChatRoom::answerPing(Participant *session, QStringView token)
+{
     switch (session->pingGuard().notePing(monotonicNow())) {
     case PingGuard::Verdict::Accept:
         session->send(protocol::pong(token));
         break;
     case PingGuard::Verdict::TooFast:
-        sendError(session, ErrorCode::PingTooFast,
-                  tooFast.arg(secondsText(m_config.minClientPing))
-                      .arg(session->pingGuard().strikes())
-                      .arg(PingGuard::MaxStrikes));
+        sendError(session, ErrorCode::PingTooFast, pingTooFastText(session));
         break;
     case PingGuard::Verdict::TooManyStrikes: {
-        sendError(session, ErrorCode::PingTooFast,
-                  tooFast.arg(secondsText(m_config.minClientPing))
-                      .arg(session->pingGuard().strikes())
-                      .arg(PingGuard::MaxStrikes));
+        sendError(session, ErrorCode::PingTooFast, pingTooFastText(session));
         const QString reason = QStringLiteral("too_many_pings");
         retire(session, reason);
         session->close(reason, reason);
         break;
     }
     }
+}
+
+QString ChatRoom::pingTooFastText(Participant *session) const
+{
+    return QStringLiteral("PING at most every %1 s (strike %2 of %3)")
+        .arg(secondsText(m_config.minClientPing))
+        .arg(session->pingGuard().strikes())
+        .arg(PingGuard::MaxStrikes);
 }
 
 void ChatRoom::onQuit(Participant *session, const protocol::Line &line)

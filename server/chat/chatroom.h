@@ -85,6 +85,9 @@ private:
     void onSay(Participant *session, const QString &cid, const QString &text);
     void onHistory(Participant *session, const protocol::Line &line);
     void onPing(Participant *session, const protocol::Line &line);
+    // PONG, or PING_TOO_FAST from the session's PingGuard; `token` is valid.
+    void answerPing(Participant *session, QStringView token);
+    QString pingTooFastText(Participant *session) const;
     void onQuit(Participant *session, const protocol::Line &line);
     void onProbe(Participant *session, const protocol::Line &line);
     // Whether HELLO may go on to the nick: false when the password is

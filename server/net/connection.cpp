@@ -577,10 +577,17 @@ std::error_code Connection::writeQueued()
             buffers[count].iov_base = const_cast<char *>(b.constData() + skip);
             buffers[count].iov_len = static_cast<size_t>(b.size() - skip);
         }
-        msghdr message{};
-        message.msg_iov = buffers;
-        message.msg_iovlen = count;
-        const ssize_t written = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        ssize_t written;
+        if (count == 1) {
+            // The common case (a PONG, one broadcast line): send() skips
+            // copying a message header and an iovec array into the kernel.
+            written = ::send(m_fd, buffers[0].iov_base, buffers[0].iov_len, MSG_NOSIGNAL);
+        } else {
+            msghdr message{};
+            message.msg_iov = buffers;
+            message.msg_iovlen = count;
+            written = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        }
         if (written < 0 && errno == EINTR)
             continue;
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

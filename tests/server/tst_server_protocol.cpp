@@ -226,6 +226,13 @@ private Q_SLOTS:
         bob.sendLine(QStringLiteral("PING tok-42!"));
         REQUIRE_LINE(pong2, bob, QStringLiteral("PONG "));
         QCOMPARE(pong2, QStringLiteral("PONG tok-42!"));
+        // A PING in any other form than "PING token" takes the general
+        // parse, with the same answer.
+        LineClient carol;
+        QVERIFY(join(carol, server, QStringLiteral("carol")));
+        carol.sendLine(QStringLiteral("ping\tlower-case  "));
+        REQUIRE_LINE(pong3, carol, QStringLiteral("PONG "));
+        QCOMPARE(pong3, QStringLiteral("PONG lower-case"));
     }
 
     void quitSendsByeAndLeave()
@@ -297,6 +304,11 @@ private Q_SLOTS:
         QTest::newRow("history out of range")
             << QByteArray("HISTORY 99999999999999999999\n") << "ERR 420 BAD_ARGUMENT ";
         QTest::newRow("history max zero") << QByteArray("HISTORY 0 0\n") << "ERR 420 BAD_ARGUMENT ";
+        QTest::newRow("ping token too long") << QByteArray("PING ") + QByteArray(65, 'p') + '\n'
+                                             << "ERR 420 BAD_ARGUMENT ";
+        QTest::newRow("ping with two tokens") << QByteArray("PING a b\n") << "ERR 400 BAD_LINE ";
+        QTest::newRow("ping token with a control character")
+            << QByteArray("PING a\x01b\n") << "ERR 420 BAD_ARGUMENT ";
         QTest::newRow("ping token not ascii")
             << QByteArray("PING \xc3\xa9\n") << "ERR 420 BAD_ARGUMENT ";
         QTest::newRow("empty line") << QByteArray("\n") << "";

@@ -271,6 +271,17 @@ private Q_SLOTS:
         QVERIFY(!isValidToken(QString(65, QLatin1Char('a'))));
         QVERIFY(!isValidToken(QStringLiteral("ü")));
     }
+    void pingAndPongLines()
+    {
+        QCOMPARE(pong(u"tok-42!"), QByteArray("PONG tok-42!\n"));
+        QCOMPARE(ping(QStringLiteral("a")), QByteArray("PING a\n"));
+        // The builder also takes what is not ASCII (a client answers any
+        // token it was sent): UTF-8, from the first such character on.
+        QCOMPARE(pong(u"ab\u00e9c"), QByteArray("PONG ab\xc3\xa9"
+                                                "c\n"));
+        QCOMPARE(pong(u"\u4e2d"), QByteArray("PONG \xe4\xb8\xad\n"));
+    }
+
     void historyAndQuitFormatting()
     {
         QCOMPARE(historyRequest(5), QByteArray("HISTORY 5\n"));

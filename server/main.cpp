@@ -125,8 +125,10 @@ int main(int argc, char *argv[])
         return ExitStartup;
     }
 
-    // The server's one event loop. No Qt event loop runs: QCoreApplication
-    // is here for Qt SQL's driver plugins and the application's name only.
+    // Asio's context, for the operator's side (signals, admin socket,
+    // metrics) and TLS streams; the EventLoop made below turns it. No Qt
+    // event loop runs: QCoreApplication is here for Qt SQL's driver plugins
+    // and the application's name only.
     asio::io_context io(1);
     // Installed before anything slow, so an early SIGTERM is a clean stop.
     asio::signal_set signals(io);
@@ -214,7 +216,10 @@ int main(int argc, char *argv[])
     for (const int fd : inherited.unknown)
         ::close(fd);
 
-    net::NetServer server(io, config, store, log);
+    // The clients' event loop, on this thread; it turns Asio (signals, the
+    // admin socket, metrics, TLS) too.
+    net::EventLoop loop(io);
+    net::NetServer server(loop, config, store, log);
     if (!server.listen(&error, inherited.listener))
         return fail(log, error);
     if (inherited.state >= 0 || !inherited.clients.empty()) {
@@ -328,7 +333,7 @@ int main(int argc, char *argv[])
         auto stopped = [&] {
             store.close();
             log.event("exit", {{"status", QString::number(status)}});
-            io.stop();
+            loop.stop();
         };
         // A --take-over that failed: this process serves on, with what it
         // had closed for the new one.
@@ -367,6 +372,6 @@ int main(int argc, char *argv[])
         });
     };
     waitForSignal();
-    io.run();
+    loop.run();
     return status;
 }

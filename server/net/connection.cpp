@@ -4,7 +4,6 @@
 #include "protocol.h"
 #include "socketoptions.h"
 
-#include <asio/post.hpp>
 #include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
@@ -82,7 +81,7 @@ void OutputBatcher::post()
     if (m_posted)
         return;
     m_posted = true;
-    asio::post(m_io, [this] { flushSome(); });
+    m_loop.defer([this] { flushSome(); });
 }
 
 void OutputBatcher::flushSome()
@@ -135,7 +134,7 @@ Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> t
     if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0 && !(flags & O_NONBLOCK))
         ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (tls) {
-        m_tls = std::make_unique<Tls>(loop.io, fd, std::move(tls));
+        m_tls = std::make_unique<Tls>(loop.loop.asio(), fd, std::move(tls));
         if (!m_tls->socket.is_open())
             m_fd = -1; // closed: the handshake fails at once and ends it
         m_handshaking = true;
@@ -149,10 +148,13 @@ Connection::~Connection()
     // an armed entry, and a wheel that went first disarmed them all.
     if (m_outBytes != 0) // a connection finish()ed has none left
         discardOutput();
-    if (m_fd >= 0 && !m_tls) {
-        m_loop.epoll.remove(m_fd, this);
-        ::close(m_fd);
+    if (m_fd >= 0) {
+        m_loop.loop.remove(m_fd, this);
+        if (!m_tls) // a TLS socket is closed by its Asio socket
+            ::close(m_fd);
     }
+    if (m_holdsAsio)
+        m_loop.loop.releaseAsio();
 }
 
 QString Connection::peer() const
@@ -185,10 +187,17 @@ void Connection::start()
         *this, applySocketOptions(m_fd, m_loop.settings.keepalive, m_loop.settings.userTimeout));
     m_heartbeat.setOptions(m_loop.settings.heartbeat);
     m_heartbeat.start();
-    if (m_tls)
+    if (m_tls) {
+        // Asio does the TLS reads and writes; the set only wakes the loop,
+        // which then lets Asio look (EventLoop::holdAsio).
+        m_loop.loop.holdAsio();
+        m_holdsAsio = true;
+        if (m_fd >= 0)
+            (void)m_loop.loop.add(m_fd, this);
         startTls();
-    else if (const std::error_code ec = m_loop.epoll.add(m_fd, this))
+    } else if (const std::error_code ec = m_loop.loop.add(m_fd, this)) {
         abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
+    }
     rearm();
 }
 
@@ -228,7 +237,7 @@ void Connection::resume(const HandedConnection &h)
         m_flushQueued = true;
         m_loop.batcher.add(shared_from_this());
     }
-    if (const std::error_code ec = m_loop.epoll.add(m_fd, this))
+    if (const std::error_code ec = m_loop.loop.add(m_fd, this))
         abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
     rearm();
 }
@@ -268,7 +277,7 @@ HandedConnection Connection::handOver()
     setState(State::Closed);
     m_loop.wheel.cancel(this);
     discardOutput();
-    m_loop.epoll.remove(m_fd, this);
+    m_loop.loop.remove(m_fd, this);
     h.fd = std::exchange(m_fd, -1);
     return h;
 }
@@ -375,6 +384,8 @@ void Connection::onTimer(Millis now)
 
 void Connection::onReady(uint32_t events)
 {
+    if (m_tls)
+        return;                           // Asio's: the loop polls it this turn
     const auto self = shared_from_this(); // a handler below may drop the last other reference
     if (state() == State::Closed)
         return;
@@ -395,7 +406,7 @@ void Connection::readAvailable(bool toEnd)
         if (total >= MaxReadPerWakeup) {
             // The edge was taken: without a new one, read the rest on the
             // next pass of the loop, after the other connections.
-            asio::post(m_loop.io, [self = shared_from_this(), toEnd] {
+            m_loop.loop.defer([self = shared_from_this(), toEnd] {
                 if (self->state() != State::Closed)
                     self->readAvailable(toEnd);
             });
@@ -532,7 +543,7 @@ void Connection::dropSlowReader(const QString &why)
     const qint64 unsent = m_outBytes;
     markLocalClose(QStringLiteral("slow reader"));
     setState(State::Closing);
-    asio::post(m_loop.io, [self = shared_from_this(), unsent, why] {
+    m_loop.loop.defer([self = shared_from_this(), unsent, why] {
         self->m_loop.events.slowReader(*self, unsent, why);
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
@@ -625,7 +636,7 @@ void Connection::flush()
     if (state() == State::Closing && !m_shutdownSent)
         afterDrain();
     else if (historyCursor())
-        asio::post(m_loop.io, [self = shared_from_this()] {
+        m_loop.loop.defer([self = shared_from_this()] {
             if (self->isOpen() && self->m_out.isEmpty())
                 self->m_loop.events.outputDrained(*self);
         });
@@ -702,7 +713,7 @@ void Connection::abort(const QString &localReason)
         return;
     markLocalClose(localReason);
     setState(State::Closing);
-    asio::post(m_loop.io, [self = shared_from_this()] {
+    m_loop.loop.defer([self = shared_from_this()] {
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
         v.detail = self->localReason();
@@ -715,14 +726,17 @@ void Connection::detach()
     setState(State::Closed);
     m_loop.wheel.cancel(this);
     discardOutput();
+    if (m_fd >= 0)
+        m_loop.loop.remove(m_fd, this);
     if (m_tls) {
         std::error_code ec;
         m_tls->socket.close(ec);
     } else if (m_fd >= 0) {
-        m_loop.epoll.remove(m_fd, this);
         ::close(m_fd);
     }
     m_fd = -1;
+    if (std::exchange(m_holdsAsio, false))
+        m_loop.loop.releaseAsio();
 }
 
 void Connection::startProbe(const QString &token, Millis delay)

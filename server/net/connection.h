@@ -9,12 +9,12 @@
 // Lifetime follows the Asio chat example: the owner's registry holds a
 // shared_ptr while the connection is open, and every pending operation
 // holds one too, so a handler never outlives its connection. A plain-TCP
-// connection waits on its loop's EpollSet, registered once, with no
+// connection waits in its EventLoop's set, registered once, with no
 // pending operation at all; a TLS connection runs on Asio's socket and
-// stream.
+// stream, and is in the set too so that its traffic wakes the loop.
 
 #include "connectionliveness.h" // DeathVerdict, SocketOptionsReport
-#include "epollset.h"
+#include "eventloop.h"
 #include "handover.h"
 #include "heartbeatmonitor.h"
 #include "lineframer.h"
@@ -45,13 +45,13 @@ class OutputBatcher
 public:
     static constexpr size_t MaxFlushesPerPass = 256;
 
-    explicit OutputBatcher(asio::io_context &io) : m_io(io) {}
+    explicit OutputBatcher(EventLoop &loop) : m_loop(loop) {}
     void add(std::shared_ptr<Connection> connection);
 
 private:
     void post();
     void flushSome();
-    asio::io_context &m_io;
+    EventLoop &m_loop;
     std::vector<std::shared_ptr<Connection>> m_dirty; // in the order they were added
     size_t m_next = 0;                                // m_dirty before this index are flushed
     bool m_posted = false;
@@ -117,8 +117,7 @@ struct ConnectionLimits
 // to it instead of one to each part.
 struct ConnectionLoop
 {
-    asio::io_context &io;
-    EpollSet &epoll;
+    EventLoop &loop;
     TimerWheel &wheel;
     OutputBatcher &batcher;
     OutputBudget &budget;
@@ -129,7 +128,7 @@ struct ConnectionLoop
 
 class Connection : public Participant,
                    public TimerWheel::Entry,
-                   public EpollSet::Watcher,
+                   public EventLoop::Watcher,
                    public std::enable_shared_from_this<Connection>
 {
 public:
@@ -273,6 +272,7 @@ private:
     bool m_handshaking = false;
     bool m_shutdownSent = false;
     bool m_localClose = false;
+    bool m_holdsAsio = false; // TLS: the loop polls Asio every turn while held
 };
 
 } // namespace longline::server::net

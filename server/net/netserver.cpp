@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <asio/ip/v6_only.hpp>
 #include <asio/posix/stream_descriptor.hpp>
-#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -61,14 +61,14 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 
 } // namespace
 
-NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
+NetServer::NetServer(EventLoop &loop, const ServerConfig &config, HistoryStore &store,
                      ServerLog &log)
-    : m_io(io), m_config(config), m_log(log), m_room(config, store, log), m_wheel(io), m_epoll(io),
-      m_batcher(io),
-      m_outputBudget(config.maxOutputTotal), m_loop{io,        m_epoll,        m_wheel,
-                                                    m_batcher, m_outputBudget, config.liveness,
-                                                    m_limits,  *this},
-      m_acceptor(io), m_acceptPause(io), m_shutdownTimer(io), m_roomTick(io)
+    : m_eventLoop(loop), m_config(config), m_log(log), m_room(config, store, log), m_wheel(loop),
+      m_batcher(loop),
+      m_outputBudget(config.maxOutputTotal), m_loop{loop,           m_wheel,         m_batcher,
+                                                    m_outputBudget, config.liveness, m_limits,
+                                                    *this},
+      m_acceptor(loop.asio()), m_acceptPause(loop), m_shutdownTimer(loop), m_roomTick(loop)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -83,6 +83,7 @@ NetServer::NetServer(asio::io_context &io, const ServerConfig &config, HistorySt
 
 NetServer::~NetServer()
 {
+    stopAccepting();
     // Connections still open (the loop stopped without a shutdown) leave
     // the epoll set and the wheel while both exist: a pending handler of
     // the io_context may hold one beyond this server.
@@ -165,13 +166,24 @@ bool NetServer::listen(QString *error, int inheritedListener)
 
 void NetServer::accept()
 {
-    if (m_state != State::Running)
+    if (m_state != State::Running || m_listening || !m_acceptor.is_open())
         return;
-    m_acceptor.async_wait(asio::ip::tcp::acceptor::wait_read, [this](const std::error_code &ec) {
-        if (m_state != State::Running || ec == asio::error::operation_aborted)
-            return;
+    // Level-triggered: connections left waiting after a batch wake the
+    // loop again on its next turn.
+    m_listening = !m_eventLoop.addListener(m_acceptor.native_handle(), this);
+}
+
+void NetServer::stopAccepting()
+{
+    if (m_listening)
+        m_eventLoop.remove(m_acceptor.native_handle(), this);
+    m_listening = false;
+}
+
+void NetServer::onReady(uint32_t)
+{
+    if (m_state == State::Running)
         acceptWaiting();
-    });
 }
 
 void NetServer::acceptWaiting()
@@ -200,7 +212,6 @@ void NetServer::acceptWaiting()
         }
         onAccepted(fd, remote);
     }
-    accept();
 }
 
 void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
@@ -253,11 +264,8 @@ void NetServer::pauseAccepting(const std::error_code &ec)
                                       {"pause_ms", millisText(AcceptPause)}});
     }
     shedOneWaiting();
-    m_acceptPause.expires_after(AcceptPause);
-    m_acceptPause.async_wait([this](const std::error_code &e) {
-        if (!e)
-            accept();
-    });
+    stopAccepting();
+    m_acceptPause.start(AcceptPause, [this] { accept(); });
 }
 
 void NetServer::shedOneWaiting()
@@ -290,7 +298,7 @@ void NetServer::reject(int fd, const QString &peer, const QString &why, const QS
                  {"name", protocol::errorName(protocol::ErrorCode::ServerFull)},
                  {"text", why},
                  {"clients", QString::number(m_connections.size())}});
-    auto refused = std::make_shared<RefusedClient>(m_io, fd);
+    auto refused = std::make_shared<RefusedClient>(m_eventLoop.asio(), fd);
     refused->start(protocol::error(protocol::ErrorCode::ServerFull, why) +
                    protocol::bye(QStringLiteral("server full")));
 }
@@ -343,7 +351,7 @@ void NetServer::outputBudgetExceeded()
     if (m_sheddingPosted)
         return;
     m_sheddingPosted = true;
-    asio::post(m_io, [this] {
+    m_eventLoop.defer([this] {
         m_sheddingPosted = false;
         shedSlowestReaders();
     });
@@ -476,7 +484,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
         fields.append({"detail", verdict.detail});
     m_log.event("disconnect", fields);
     if (m_state == State::ShuttingDown && m_connections.empty() && !m_handoverPending)
-        asio::post(m_io, [this] { finishShutdown(); });
+        m_eventLoop.defer([this] { finishShutdown(); });
 }
 
 // --- restart without dropping connections ----------------------------------
@@ -590,7 +598,7 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
         state.connections.push_back(std::move(h));
     }
     std::error_code ec;
-    m_acceptor.cancel(ec);
+    stopAccepting();
     const int listener = m_acceptor.release(ec);
     QString error;
     const QByteArray bytes = serializeHandover(state);
@@ -661,8 +669,10 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
         (*finish)(false);
         return;
     }
-    auto pipe = std::make_shared<asio::posix::stream_descriptor>(m_io, barrier);
-    auto timer = std::make_shared<asio::steady_timer>(m_io, Millis{HandoverBarrierMs});
+    // Asio's (the loop looks at its work every EventLoop::AsioPollPeriod).
+    auto pipe = std::make_shared<asio::posix::stream_descriptor>(m_eventLoop.asio(), barrier);
+    auto timer =
+        std::make_shared<asio::steady_timer>(m_eventLoop.asio(), Millis{HandoverBarrierMs});
     auto done = std::make_shared<bool>(false);
     // systemd confirms by closing the pipe. A process taking over writes a
     // byte first: a pipe closed without it means it died with the messages
@@ -698,6 +708,7 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
     m_state = State::ShuttingDown;
     m_log.event("shutdown", {{"reason", why}, {"clients", QString::number(m_connections.size())}});
     std::error_code ec;
+    stopAccepting();
     m_acceptor.close(ec);
     m_acceptPause.cancel();
     m_roomTick.cancel();
@@ -716,29 +727,25 @@ void NetServer::shutdown(const QString &why, std::function<void()> stopped)
 void NetServer::awaitClosing()
 {
     if (m_connections.empty()) {
-        asio::post(m_io, [this] { finishShutdown(); });
+        m_eventLoop.defer([this] { finishShutdown(); });
         return;
     }
-    m_shutdownTimer.expires_after(ShutdownGrace);
-    m_shutdownTimer.async_wait([this](const std::error_code &e) {
-        if (e)
-            return;
+    m_shutdownTimer.start(ShutdownGrace, [this] {
         // Whoever did not take the BYE in time is cut off.
         std::vector<std::shared_ptr<Connection>> left;
         for (const auto &connection : std::as_const(m_connections))
             left.push_back(connection);
         for (const auto &c : left)
             c->abort(QStringLiteral("server shutting down"));
-        asio::post(m_io, [this] { finishShutdown(); });
+        m_eventLoop.defer([this] { finishShutdown(); });
     });
 }
 
 void NetServer::tickRoom()
 {
     m_room.tick(monotonicNow());
-    m_roomTick.expires_after(std::chrono::seconds(1));
-    m_roomTick.async_wait([this](const std::error_code &ec) {
-        if (!ec && m_state == State::Running)
+    m_roomTick.start(std::chrono::seconds(1), [this] {
+        if (m_state == State::Running)
             tickRoom();
     });
 }

@@ -3,8 +3,8 @@
 // connections (and never stops for good when descriptors run out), enforces
 // the connection limits, gives each client a Connection that the ChatRoom
 // sees as a Participant, logs every connection event, and shuts down
-// cleanly. One event loop (an asio::io_context) runs it all; the chat room
-// is reached only through its own interface.
+// cleanly. One EventLoop runs it all; the chat room is reached only
+// through its own interface.
 
 #include "chatroom.h"
 #include "connection.h"
@@ -17,7 +17,6 @@
 #include <QHash>
 #include <QHostAddress>
 #include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -29,7 +28,7 @@ class ServerLog;
 
 namespace longline::server::net {
 
-class NetServer : public ConnectionEvents
+class NetServer : public ConnectionEvents, private EventLoop::Watcher
 {
 public:
     enum class State
@@ -52,8 +51,7 @@ public:
     // The protocol (IPv4 or IPv6) of a socket given as a bare descriptor.
     static asio::ip::tcp protocolOf(int fd);
 
-    NetServer(asio::io_context &io, const ServerConfig &config, HistoryStore &store,
-              ServerLog &log);
+    NetServer(EventLoop &loop, const ServerConfig &config, HistoryStore &store, ServerLog &log);
     ~NetServer() override;
 
     // `inheritedListener`: a listening socket the last process handed over
@@ -119,7 +117,11 @@ private:
     void optionsApplied(Connection &c, const SocketOptionsReport &report) override;
     void ended(Connection &c, const DeathVerdict &verdict) override;
 
+    // Waits for connections in the loop's set (again); stopAccepting()
+    // takes the listener out (a pause, a shutdown, a hand-over).
     void accept();
+    void stopAccepting();
+    void onReady(uint32_t events) override; // the listener
     // Takes the waiting connections, a bounded number per wakeup.
     void acceptWaiting();
     void onAccepted(int fd, const sockaddr_storage &remote);
@@ -141,12 +143,11 @@ private:
     void shedSlowestReaders();
     static QString leaveReason(const DeathVerdict &verdict);
 
-    asio::io_context &m_io;
+    EventLoop &m_eventLoop;
     const ServerConfig &m_config;
     ServerLog &m_log;
     ChatRoom m_room;
     TimerWheel m_wheel;
-    EpollSet m_epoll;
     OutputBatcher m_batcher;
     OutputBudget m_outputBudget;
     bool m_sheddingPosted = false;
@@ -155,9 +156,10 @@ private:
     Connection::Limits m_limits;
     ConnectionLoop m_loop; // the parts above, as every connection sees them
     asio::ip::tcp::acceptor m_acceptor;
-    asio::steady_timer m_acceptPause;
-    asio::steady_timer m_shutdownTimer;
-    asio::steady_timer m_roomTick; // one timer for the whole room, not per connection
+    EventLoop::Timer m_acceptPause;
+    EventLoop::Timer m_shutdownTimer;
+    EventLoop::Timer m_roomTick; // one timer for the whole room, not per connection
+    bool m_listening = false;    // the listener is in the loop's set
     quint16 m_port = 0;
     State m_state = State::Idle;
     // QHash, not std::unordered_map: no node allocation per client.

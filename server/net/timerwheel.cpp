@@ -10,8 +10,8 @@ TimerWheel::Entry::~Entry()
         m_wheel->cancel(this);
 }
 
-TimerWheel::TimerWheel(asio::io_context &io, Millis tick, size_t slots)
-    : m_timer(io), m_tick(tick), m_slots(slots, nullptr)
+TimerWheel::TimerWheel(EventLoop &loop, Millis tick, size_t slots)
+    : m_timer(loop), m_tick(tick), m_slots(slots, nullptr)
 {
 }
 
@@ -85,11 +85,7 @@ void TimerWheel::startTicking()
     // Slots before the current tick hold nothing: start from here.
     if (m_count == 0)
         m_doneTick = monotonicNow().count() / m_tick.count() - 1;
-    m_timer.expires_after(m_tick);
-    m_timer.async_wait([this](const std::error_code &ec) {
-        if (!ec)
-            onTick();
-    });
+    m_timer.start(m_tick, [this] { onTick(); });
 }
 
 void TimerWheel::onTick()
@@ -119,11 +115,7 @@ void TimerWheel::onTick()
     }
     if (m_count > 0 && !m_ticking) {
         m_ticking = true;
-        m_timer.expires_after(m_tick);
-        m_timer.async_wait([this](const std::error_code &ec) {
-            if (!ec)
-                onTick();
-        });
+        m_timer.start(m_tick, [this] { onTick(); });
     }
 }
 

@@ -7,10 +7,9 @@
 // wheel ticks only while something is armed, so an idle connection costs
 // nothing between its deadlines.
 
+#include "eventloop.h"
 #include "livenesssettings.h"
 
-#include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 #include <vector>
 
 namespace longline::server::net {
@@ -47,8 +46,7 @@ public:
     static constexpr Millis DefaultTick = 20ms;
     static constexpr size_t DefaultSlots = 1024; // about 20 s per turn
 
-    explicit TimerWheel(asio::io_context &io, Millis tick = DefaultTick,
-                        size_t slots = DefaultSlots);
+    explicit TimerWheel(EventLoop &loop, Millis tick = DefaultTick, size_t slots = DefaultSlots);
     ~TimerWheel();
     TimerWheel(const TimerWheel &) = delete;
     TimerWheel &operator=(const TimerWheel &) = delete;
@@ -70,7 +68,7 @@ private:
     void onTick();
     size_t slotOf(Millis due) const;
 
-    asio::steady_timer m_timer;
+    EventLoop::Timer m_timer;
     Millis m_tick;
     std::vector<Entry *> m_slots; // heads of doubly linked lists
     Entry *m_firing = nullptr;

@@ -218,14 +218,14 @@ private Q_SLOTS:
         asio::ip::tcp::socket client(io), served(io);
         client.connect(acceptor.local_endpoint());
         acceptor.accept(served);
-        TimerWheel wheel(io);
-        EpollSet epoll(io);
-        OutputBatcher batcher(io);
+        EventLoop eventLoop(io);
+        TimerWheel wheel(eventLoop);
+        OutputBatcher batcher(eventLoop);
         OutputBudget budget(1 << 20);
         LivenessSettings settings;
         Connection::Limits limits;
         RecordingEvents events;
-        ConnectionLoop loop{io, epoll, wheel, batcher, budget, settings, limits, events};
+        ConnectionLoop loop{eventLoop, wheel, batcher, budget, settings, limits, events};
 
         HandedConnection h = sample(7);
         h.socketKey = socketKey(served.native_handle());
@@ -244,7 +244,7 @@ private Q_SLOTS:
         char buffer[256];
         client.non_blocking(true);
         for (int i = 0; i < 200 && (!got.contains('\n') || events.lines.isEmpty()); ++i) {
-            io.run_for(std::chrono::milliseconds(10));
+            eventLoop.runFor(std::chrono::milliseconds(10));
             std::error_code ec;
             const size_t n = client.read_some(asio::buffer(buffer), ec);
             if (!ec)
@@ -268,12 +268,12 @@ private Q_SLOTS:
         auto c2 = std::make_shared<Connection>(quiet.id, served2.release(), nullptr, loop);
         c2->resume(quiet);
         for (int i = 0; i < 50 && events.drained == 0; ++i)
-            io.run_for(std::chrono::milliseconds(10));
+            eventLoop.runFor(std::chrono::milliseconds(10));
         QCOMPARE(events.drained, 1);
         QCOMPARE(events.endedCount, 0);
         c->abort(QStringLiteral("test over"));
         c2->abort(QStringLiteral("test over"));
-        io.run_for(std::chrono::milliseconds(50));
+        eventLoop.runFor(std::chrono::milliseconds(50));
     }
 
     void socketKeyNamesBothEnds()

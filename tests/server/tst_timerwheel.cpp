@@ -1,4 +1,4 @@
-// The reactor's timing wheel on a real asio::io_context: deadlines fire
+// The reactor's timing wheel on a real EventLoop: deadlines fire
 // once, in order, not before they are due and at most a couple of ticks
 // after; re-arming moves a deadline; cancelling and destroying entries
 // (also from inside another entry's callback) is safe; deadlines further
@@ -31,13 +31,11 @@ struct Recorder : TimerWheel::Entry
 };
 
 // Runs the loop until `done` or `limit` passed.
-template <typename F> void runUntil(asio::io_context &io, F done, Millis limit)
+template <typename F> void runUntil(EventLoop &loop, F done, Millis limit)
 {
     const Millis end = monotonicNow() + limit;
-    while (!done() && monotonicNow() < end) {
-        io.restart();
-        io.run_for(std::chrono::milliseconds(5));
-    }
+    while (!done() && monotonicNow() < end)
+        loop.runFor(std::chrono::milliseconds(5));
 }
 
 } // namespace
@@ -54,14 +52,15 @@ private Q_SLOTS:
     void firesOnceWhenDue()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 64);
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
         Recorder a, b;
         const Millis start = monotonicNow();
         wheel.schedule(&a, start + 150ms);
         wheel.schedule(&b, start + 50ms);
         QCOMPARE(wheel.armedCount(), size_t(2));
         runUntil(
-            io, [&] { return !a.fired.empty(); }, 2s);
+            loop, [&] { return !a.fired.empty(); }, 2s);
         QCOMPARE(b.fired.size(), size_t(1));
         QCOMPARE(a.fired.size(), size_t(1));
         QVERIFY(b.fired[0] >= start + 50ms);
@@ -72,7 +71,7 @@ private Q_SLOTS:
         QCOMPARE(wheel.armedCount(), size_t(0));
         // Nothing fires twice.
         runUntil(
-            io, [] { return false; }, 100ms);
+            loop, [] { return false; }, 100ms);
         QCOMPARE(a.fired.size(), size_t(1));
     }
 
@@ -81,7 +80,8 @@ private Q_SLOTS:
     void shortDeadlinesInsideTheCurrentTickAreNotSkipped()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 64);
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
         Recorder keepTicking;
         wheel.schedule(&keepTicking, monotonicNow() + 10s);
         for (int round = 0; round < 20; ++round) {
@@ -89,7 +89,7 @@ private Q_SLOTS:
             const Millis start = monotonicNow();
             wheel.schedule(&r, start + Millis(3 + round % 7));
             runUntil(
-                io, [&] { return !r.fired.empty(); }, 1s);
+                loop, [&] { return !r.fired.empty(); }, 1s);
             QVERIFY2(!r.fired.empty(), qPrintable(QString::number(round)));
             QVERIFY(r.fired[0] - start <= Late + 10ms);
         }
@@ -98,14 +98,15 @@ private Q_SLOTS:
     void rearmMovesTheDeadline()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 64);
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
         Recorder r;
         const Millis start = monotonicNow();
         wheel.schedule(&r, start + 40ms);
         wheel.schedule(&r, start + 200ms);
         QCOMPARE(wheel.armedCount(), size_t(1));
         runUntil(
-            io, [&] { return !r.fired.empty(); }, 2s);
+            loop, [&] { return !r.fired.empty(); }, 2s);
         QCOMPARE(r.fired.size(), size_t(1));
         QVERIFY(r.fired[0] >= start + 200ms);
     }
@@ -113,7 +114,8 @@ private Q_SLOTS:
     void cancelAndDestroyFromACallback()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 64);
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
         Recorder first;
         auto second = std::make_unique<Recorder>();
         Recorder third;
@@ -128,9 +130,9 @@ private Q_SLOTS:
             wheel.cancel(&third);
         };
         runUntil(
-            io, [&] { return !first.fired.empty(); }, 2s);
+            loop, [&] { return !first.fired.empty(); }, 2s);
         runUntil(
-            io, [] { return false; }, 60ms);
+            loop, [] { return false; }, 60ms);
         QCOMPARE(first.fired.size(), size_t(1));
         QVERIFY(third.fired.empty());
         QCOMPARE(wheel.armedCount(), size_t(0));
@@ -139,7 +141,8 @@ private Q_SLOTS:
     void selfRearmingEntryKeepsFiring()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 64);
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
         Recorder r;
         r.then = [&](Millis now) {
             if (r.fired.size() < 5)
@@ -147,7 +150,7 @@ private Q_SLOTS:
         };
         wheel.schedule(&r, monotonicNow() + 20ms);
         runUntil(
-            io, [&] { return r.fired.size() == 5; }, 2s);
+            loop, [&] { return r.fired.size() == 5; }, 2s);
         QCOMPARE(r.fired.size(), size_t(5));
         for (size_t i = 1; i < r.fired.size(); ++i)
             QVERIFY(r.fired[i] - r.fired[i - 1] >= 20ms);
@@ -156,13 +159,14 @@ private Q_SLOTS:
     void deadlinesBeyondOneTurnWaitForTheirTurn()
     {
         asio::io_context io;
-        TimerWheel wheel(io, Tick, 8); // one turn is 80 ms
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 8); // one turn is 80 ms
         Recorder far, near;
         const Millis start = monotonicNow();
         wheel.schedule(&far, start + 250ms);
         wheel.schedule(&near, start + 20ms);
         runUntil(
-            io, [&] { return !far.fired.empty(); }, 2s);
+            loop, [&] { return !far.fired.empty(); }, 2s);
         QCOMPARE(far.fired.size(), size_t(1));
         QVERIFY(far.fired[0] >= start + 250ms);
         QVERIFY(far.fired[0] <= start + 250ms + Late);

@@ -1,0 +1,180 @@
+#include "eventloop.h"
+
+#include "heartbeatmonitor.h" // monotonicNow
+
+#include <algorithm>
+#include <cerrno>
+#include <unistd.h>
+
+namespace longline::server::net {
+
+// --- timers ---------------------------------------------------------------
+
+void EventLoop::Timer::start(Millis after, std::function<void()> fn)
+{
+    cancel();
+    m_fn = std::move(fn);
+    // At least 1 ms: a timer that restarts itself with 0 would otherwise
+    // keep one firing pass going for ever.
+    m_due = monotonicNow() + std::max(after, Millis{1});
+    m_loop.arm(this);
+}
+
+void EventLoop::Timer::cancel()
+{
+    if (m_armed)
+        m_loop.disarm(this);
+    m_fn = nullptr;
+}
+
+void EventLoop::arm(Timer *timer)
+{
+    m_timers.emplace(timer->m_due, timer);
+    timer->m_armed = true;
+}
+
+void EventLoop::disarm(Timer *timer)
+{
+    m_timers.erase({timer->m_due, timer});
+    timer->m_armed = false;
+}
+
+void EventLoop::fireTimers(Millis now)
+{
+    while (!m_timers.empty() && m_timers.begin()->first <= now) {
+        Timer *timer = m_timers.begin()->second;
+        m_timers.erase(m_timers.begin());
+        timer->m_armed = false;
+        // Moved out first: the call may restart or destroy the timer.
+        const std::function<void()> fn = std::move(timer->m_fn);
+        timer->m_fn = nullptr;
+        if (fn)
+            fn();
+    }
+}
+
+// --- descriptors ----------------------------------------------------------
+
+EventLoop::EventLoop(asio::io_context &asio)
+    : m_asio(asio), m_epoll(::epoll_create1(EPOLL_CLOEXEC)),
+      m_nextAsioPoll(monotonicNow() + AsioPollPeriod)
+{
+    if (m_epoll < 0)
+        throw std::system_error(errno, std::system_category(), "epoll_create1");
+}
+
+EventLoop::~EventLoop()
+{
+    ::close(m_epoll);
+}
+
+std::error_code EventLoop::add(int fd, Watcher *watcher)
+{
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = watcher;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return {errno, std::system_category()};
+    ++m_watched;
+    return {};
+}
+
+std::error_code EventLoop::addListener(int fd, Watcher *watcher)
+{
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = watcher;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return {errno, std::system_category()};
+    ++m_watched;
+    return {};
+}
+
+void EventLoop::remove(int fd, Watcher *watcher)
+{
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr) == 0)
+        --m_watched;
+    // Events of this wakeup not yet dispatched must not reach a watcher
+    // that may be gone by then.
+    for (int i = m_batchNext; i < m_batchSize; ++i)
+        if (m_batch[static_cast<size_t>(i)].data.ptr == watcher)
+            m_batch[static_cast<size_t>(i)].data.ptr = nullptr;
+}
+
+void EventLoop::dispatch(int count)
+{
+    m_batchSize = count > 0 ? count : 0;
+    for (m_batchNext = 0; m_batchNext < m_batchSize;) {
+        const epoll_event ev = m_batch[static_cast<size_t>(m_batchNext++)];
+        if (ev.data.ptr)
+            static_cast<Watcher *>(ev.data.ptr)->onReady(ev.events);
+    }
+    m_batchSize = m_batchNext = 0;
+}
+
+// --- turning --------------------------------------------------------------
+
+void EventLoop::runDeferred()
+{
+    // Only what was deferred before this pass: a call that defers itself
+    // again (a reader with more to read, a batch with more to write) waits
+    // for the next turn, after the events that came meanwhile.
+    std::vector<std::function<void()>> calls;
+    calls.swap(m_deferred);
+    for (const std::function<void()> &fn : calls)
+        fn();
+}
+
+void EventLoop::pollAsio(Millis now)
+{
+    m_nextAsioPoll = now + AsioPollPeriod;
+    m_asio.restart(); // poll() stops the context when it runs out of work
+    m_asio.poll();
+}
+
+void EventLoop::turn(Millis limit)
+{
+    runDeferred();
+    if (m_stopped)
+        return;
+    Millis now = monotonicNow();
+    // How long the kernel may keep us: until the next timer, the next look
+    // at Asio's work, `limit`; not at all when work is waiting.
+    Millis wait = limit;
+    auto atMost = [&wait](Millis w) {
+        w = std::max(w, Millis{0});
+        if (wait < Millis{0} || w < wait)
+            wait = w;
+    };
+    if (!m_deferred.empty())
+        atMost(Millis{0});
+    if (!m_timers.empty())
+        atMost(m_timers.begin()->first - now);
+    if (m_asioHolds == 0)
+        atMost(m_nextAsioPoll - now);
+    const int timeoutMs = wait < Millis{0} ? -1 : static_cast<int>(wait.count());
+    const int count = ::epoll_wait(m_epoll, m_batch.data(), BatchSize, timeoutMs);
+    // A signal interrupted the wait: Asio's handler for it is ready now.
+    const bool interrupted = count < 0 && errno == EINTR;
+    dispatch(count);
+    runDeferred();
+    now = monotonicNow();
+    fireTimers(now);
+    if (m_asioHolds > 0 || interrupted || now >= m_nextAsioPoll)
+        pollAsio(now);
+}
+
+void EventLoop::run()
+{
+    while (!m_stopped)
+        turn(Millis{-1});
+}
+
+void EventLoop::runFor(Millis span)
+{
+    const Millis end = monotonicNow() + span;
+    for (Millis now = monotonicNow(); !m_stopped && now < end; now = monotonicNow())
+        turn(end - now);
+}
+
+} // namespace longline::server::net

@@ -436,6 +436,36 @@ std::string machineLine()
            std::to_string(std::thread::hardware_concurrency()) + " CPUs";
 }
 
+// Where a program built with the project is; empty for the packaged ones.
+const std::string &builtPath(const Options &options, ServerKind kind)
+{
+    static const std::string none;
+    switch (kind) {
+    case ServerKind::Longline:
+        return options.longlineServer;
+    case ServerKind::Floor:
+        return options.floorServer;
+    case ServerKind::Mosquitto:
+    case ServerKind::Redis:
+        break;
+    }
+    return none;
+}
+
+std::string whySkipped(const Options &options, ServerKind kind)
+{
+    switch (kind) {
+    case ServerKind::Longline:
+    case ServerKind::Floor:
+        return "not found at '" + builtPath(options, kind) + "'";
+    case ServerKind::Mosquitto:
+        return "not installed (apt-get install mosquitto)";
+    case ServerKind::Redis:
+        return "not installed (apt-get install redis-server)";
+    }
+    return "unknown";
+}
+
 void progress(const ServerResults &s, const SweepRun &r)
 {
     std::fprintf(stderr,
@@ -465,13 +495,9 @@ CompareResults runCompare(const Options &options)
 
     for (ServerKind kind : options.servers) {
         ServerResults s;
-        s.program = findProgram(kind, options.longlineServer);
+        s.program = findProgram(kind, builtPath(options, kind));
         if (s.program.path.empty()) {
-            s.skipped = kind == ServerKind::Longline
-                            ? "not found at '" + options.longlineServer + "'"
-                            : std::string("not installed (apt-get install ") +
-                                  (kind == ServerKind::Mosquitto ? "mosquitto" : "redis-server") +
-                                  ")";
+            s.skipped = whySkipped(options, kind);
             std::fprintf(stderr, "compare: %s skipped: %s\n", serverName(kind), s.skipped.c_str());
             results.servers.push_back(s);
             continue;

@@ -2,7 +2,9 @@
 // `longline-bench compare`: the same load against longline-server, mosquitto
 // and redis-server at several numbers of held connections, plus the
 // longline-only targets of issue 9 (mass reconnect, one message to a whole
-// room, ACK latency), written as a table, JSON, markdown and a chart.
+// room, ACK latency), written as a table, JSON, markdown and a chart. The
+// floor (longline-floor, a server that does no work) runs the same load as a
+// reference for what the kernel and the load generator cost by themselves.
 
 #include "serverprocess.h"
 
@@ -17,9 +19,11 @@ struct Options
     std::vector<int> sizes{1000, 5000, 10000, 19500};
     std::string outDir = "bench-compare";
     std::string longlineServer;
+    std::string floorServer; // longline-floor
     bool quick = false;
     bool profile = false; // perf record longline-server's idle and PING phases
-    std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis};
+    std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis,
+                                    ServerKind::Floor};
 };
 
 // Round-trip figures of timed requests. A request never answered counts as

@@ -20,13 +20,15 @@ void usage(FILE *to)
     std::fprintf(to, "Usage: longline-bench compare [--sizes N,N,...] [--out DIR] [--server PATH] "
                      "[--servers LIST] [--quick] [--perf]\n"
                      "Runs the same load against longline-server, mosquitto and redis-server on "
-                     "loopback and prints the issue-9 targets.\n"
+                     "loopback and prints the issue-9 targets; the floor (longline-floor, a "
+                     "server that does no work, next to this program) shows the least CPU a "
+                     "PING can cost here.\n"
                      "  --sizes   connection counts (default 1000,5000,10000,19500; --quick: 200)\n"
                      "  --out     directory for results.json, results.md, chart.png and the "
                      "servers' scratch files (default bench-compare)\n"
                      "  --server  the longline-server binary to measure (default: "
                      "$LONGLINE_SERVER_BIN, else ../server/longline-server next to this program)\n"
-                     "  --servers which servers to run (default longline,mosquitto,redis)\n"
+                     "  --servers which servers to run (default longline,mosquitto,redis,floor)\n"
                      "  --quick   short phases, for a smoke run\n"
                      "  --perf    perf record longline-server's idle and PING phases into "
                      "DIR/perf-longline-N.{data,txt} (its CPU figures then include perf's cost)\n");
@@ -62,6 +64,8 @@ bool parseServers(const std::string &text, std::vector<ServerKind> &servers)
             servers.push_back(ServerKind::Mosquitto);
         else if (item == "redis")
             servers.push_back(ServerKind::Redis);
+        else if (item == "floor")
+            servers.push_back(ServerKind::Floor);
         else
             return false;
         pos = comma + 1;
@@ -69,16 +73,30 @@ bool parseServers(const std::string &text, std::vector<ServerKind> &servers)
     return !servers.empty();
 }
 
+// The directory of this program in the build tree; empty when unknown.
+std::string ownDirectory()
+{
+    char buf[4096];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return {};
+    std::string path(buf, size_t(n));
+    return path.substr(0, path.rfind('/'));
+}
+
 std::string defaultServer()
 {
     if (const char *env = std::getenv("LONGLINE_SERVER_BIN"))
         return env;
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return "longline-server";
-    std::string path(buf, size_t(n));
-    return path.substr(0, path.rfind('/')) + "/../server/longline-server";
+    const std::string dir = ownDirectory();
+    return dir.empty() ? "longline-server" : dir + "/../server/longline-server";
+}
+
+// bench/CMakeLists.txt builds longline-floor next to longline-bench.
+std::string defaultFloor()
+{
+    const std::string dir = ownDirectory();
+    return dir.empty() ? "longline-floor" : dir + "/longline-floor";
 }
 
 } // namespace
@@ -87,6 +105,7 @@ int compareMain(int argc, char **argv)
 {
     Options options;
     options.longlineServer = defaultServer();
+    options.floorServer = defaultFloor();
     bool sizesGiven = false;
     for (int i = 2; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -103,8 +122,8 @@ int compareMain(int argc, char **argv)
             sizesGiven = true;
         } else if (arg == "--servers" && hasValue) {
             if (!parseServers(argv[++i], options.servers)) {
-                std::fprintf(stderr,
-                             "compare: --servers wants names from longline,mosquitto,redis\n");
+                std::fprintf(
+                    stderr, "compare: --servers wants names from longline,mosquitto,redis,floor\n");
                 return 2;
             }
         } else if (arg == "--out" && hasValue) {

@@ -22,6 +22,7 @@ std::string Dialect::registration(std::string_view name) const
 {
     switch (m_kind) {
     case ServerKind::Longline:
+    case ServerKind::Floor:
         return "HELLO " + std::string(name) + "\n";
     case ServerKind::Mosquitto: {
         // CONNECT, MQTT 3.1.1: protocol name, level 4, clean session, keep
@@ -48,6 +49,7 @@ std::string_view Dialect::ping() const
 {
     switch (m_kind) {
     case ServerKind::Longline:
+    case ServerKind::Floor:
         return "PING t\n";
     case ServerKind::Mosquitto:
         return std::string_view("\xC0\x00", 2);

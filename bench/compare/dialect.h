@@ -1,7 +1,8 @@
 #pragma once
 // How the load generator speaks to each server: what it sends to register,
-// how it pings, and what the server's bytes mean. One instance serves every
-// connection; per-connection parse state lives in ParseState.
+// how it pings, and what the server's bytes mean (the floor speaks longline's
+// HELLO and PING). One instance serves every connection; per-connection parse
+// state lives in ParseState.
 
 #include "serverprocess.h"
 

@@ -94,17 +94,20 @@ const char *serverName(ServerKind kind)
         return "mosquitto";
     case ServerKind::Redis:
         return "redis-server";
+    case ServerKind::Floor:
+        return "floor";
     }
     return "?";
 }
 
-ServerProgram findProgram(ServerKind kind, const std::string &longlinePath)
+ServerProgram findProgram(ServerKind kind, const std::string &builtPath)
 {
     ServerProgram p{kind, {}, {}};
     switch (kind) {
     case ServerKind::Longline:
-        if (executable(longlinePath))
-            p.path = longlinePath;
+    case ServerKind::Floor:
+        if (executable(builtPath))
+            p.path = builtPath;
         break;
     case ServerKind::Mosquitto:
         p.path = onPath("mosquitto");
@@ -200,6 +203,9 @@ std::vector<std::string> ServerProcess::arguments() const
                 m_workDir,
                 "--daemonize",
                 "no"};
+    case ServerKind::Floor:
+        // It has no limits, history or heartbeat to configure.
+        return {m_program.path, "--listen", "127.0.0.1:" + port};
     }
     return {};
 }

@@ -14,7 +14,8 @@ enum class ServerKind
 {
     Longline,
     Mosquitto,
-    Redis
+    Redis,
+    Floor // longline-floor: a reference for the least CPU a PING can cost, judged by no target
 };
 
 const char *serverName(ServerKind kind);
@@ -28,8 +29,8 @@ struct ServerProgram
 };
 
 // Finds mosquitto and redis-server on PATH (and /usr/sbin); longline-server
-// is the path given.
-ServerProgram findProgram(ServerKind kind, const std::string &longlinePath);
+// and longline-floor, built with the project, are at the path given.
+ServerProgram findProgram(ServerKind kind, const std::string &builtPath);
 
 class ServerProcess
 {

@@ -1,6 +1,6 @@
 // Smoke run of `longline-bench compare --quick` at 200 connections against
-// longline-server, mosquitto and redis-server, all real processes on
-// loopback. Asserts that every server was measured completely and that each
+// longline-server, mosquitto, redis-server and the floor (longline-floor),
+// all real processes on loopback. Asserts that every server was measured completely and that each
 // figure is sane (present, positive where it must be, every request
 // answered). Speed is never asserted: targets are the bench's business.
 
@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void initTestCase();
     void everyServerHasCompleteFigures();
     void longlineExtrasAreMeasured();
+    void floorRatioIsPrinted();
     void reportsAreWritten();
 
 private:
@@ -85,7 +87,7 @@ QJsonObject CompareSmoke::server(const QString &name) const
 void CompareSmoke::everyServerHasCompleteFigures()
 {
     for (const QString &name : {QStringLiteral("longline-server"), QStringLiteral("mosquitto"),
-                                QStringLiteral("redis-server")}) {
+                                QStringLiteral("redis-server"), QStringLiteral("floor")}) {
         const QByteArray who = name.toUtf8();
         const QJsonObject s = server(name);
         QVERIFY2(!s.isEmpty(), who);
@@ -100,9 +102,11 @@ void CompareSmoke::everyServerHasCompleteFigures()
         QCOMPARE(r.value(QStringLiteral("closed_by_server")).toInt(), 0);
         QCOMPARE(r.value(QStringLiteral("server_errors")).toInt(), 0);
 
-        // Memory: the server grew, by less than 1 MiB a connection.
+        // Memory: the server grew, by less than 1 MiB a connection. The floor
+        // keeps nothing per connection, so it may not grow at all.
         const double kib = r.value(QStringLiteral("rss_per_conn_kib")).toDouble(-1);
-        QVERIFY2(kib > 0 && kib < 1024, note);
+        const double leastKib = name == QStringLiteral("floor") ? 0 : 1e-9;
+        QVERIFY2(kib >= leastKib && kib < 1024, note);
         // Idle CPU: a share of the two cores, over a real window.
         const double idle = r.value(QStringLiteral("idle_cpu_percent")).toDouble(-1);
         QVERIFY2(idle >= 0 && idle <= 200, note);
@@ -161,13 +165,34 @@ void CompareSmoke::longlineExtrasAreMeasured()
     }
 }
 
+// The CPU-per-PING target carries the floor's own ratio to mosquitto, and
+// the floor is judged by no target.
+void CompareSmoke::floorRatioIsPrinted()
+{
+    // A ratio, not "-": the floor and mosquitto both settled.
+    const QRegularExpression floorRatio(
+        QStringLiteral("\\(floor: \\d+\\.\\d\\d at %1\\)$").arg(Connections));
+    bool found = false;
+    for (const QJsonValue &t : m_results.value(QStringLiteral("targets")).toArray()) {
+        const QJsonObject o = t.toObject();
+        const QString name = o.value(QStringLiteral("target")).toString();
+        QVERIFY2(!name.contains(QStringLiteral("floor")), name.toUtf8());
+        if (name.startsWith(QStringLiteral("CPU per PING <= 0.8"))) {
+            const QString figure = o.value(QStringLiteral("figure")).toString();
+            QVERIFY2(figure.contains(floorRatio), figure.toUtf8());
+            found = true;
+        }
+    }
+    QVERIFY(found);
+}
+
 void CompareSmoke::reportsAreWritten()
 {
     QFile md(m_out.filePath(QStringLiteral("results.md")));
     QVERIFY(md.open(QIODevice::ReadOnly));
     const QByteArray table = md.readAll();
-    for (const char *row :
-         {"| longline-server | 200 |", "| mosquitto | 200 |", "| redis-server | 200 |"})
+    for (const char *row : {"| longline-server | 200 |", "| mosquitto | 200 |",
+                            "| redis-server | 200 |", "| floor | 200 |"})
         QVERIFY2(table.contains(row), row);
     QFile png(m_out.filePath(QStringLiteral("chart.png")));
     QVERIFY(png.open(QIODevice::ReadOnly));

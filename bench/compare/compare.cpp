@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <random>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <thread>
@@ -436,6 +437,34 @@ std::string machineLine()
            std::to_string(std::thread::hardware_concurrency()) + " CPUs";
 }
 
+// Options::pin: this process (the load generator) to the first CPU it may
+// use, servers to the second. Returns the servers' CPU, or -1 (not pinned).
+int pinLoadGenerator(bool pin, std::string *how)
+{
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (!pin || sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) {
+        *how = "not pinned";
+        return -1;
+    }
+    int first = -1, second = -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE && second < 0; ++cpu) {
+        if (!CPU_ISSET(cpu, &allowed))
+            continue;
+        (first < 0 ? first : second) = cpu;
+    }
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    CPU_SET(first, &mine);
+    if (sched_setaffinity(0, sizeof mine, &mine) != 0) {
+        *how = "not pinned";
+        return -1;
+    }
+    *how = "load generator on CPU " + std::to_string(first) + ", servers on CPU " +
+           std::to_string(second);
+    return second;
+}
+
 // Where a program built with the project is; empty for the packaged ones.
 const std::string &builtPath(const Options &options, ServerKind kind)
 {
@@ -488,7 +517,9 @@ CompareResults runCompare(const Options &options)
     CompareResults results;
     results.options = options;
     results.startedUtc = utcNow();
-    results.machine = machineLine();
+    std::string pinning;
+    const int serverCpu = pinLoadGenerator(options.pin, &pinning);
+    results.machine = machineLine() + "; " + pinning;
     const Phases ph = phasesFor(options.quick);
     const long limit = descriptorLimit();
     const std::string scratch = options.outDir + "/servers";
@@ -496,6 +527,7 @@ CompareResults runCompare(const Options &options)
     for (ServerKind kind : options.servers) {
         ServerResults s;
         s.program = findProgram(kind, builtPath(options, kind));
+        s.program.cpu = serverCpu;
         if (s.program.path.empty()) {
             s.skipped = whySkipped(options, kind);
             std::fprintf(stderr, "compare: %s skipped: %s\n", serverName(kind), s.skipped.c_str());

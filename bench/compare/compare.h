@@ -22,6 +22,11 @@ struct Options
     std::string floorServer; // longline-floor
     bool quick = false;
     bool profile = false; // perf record longline-server's idle and PING phases
+    // The load generator on one CPU, every server on another, when there
+    // are two: each server is then measured with the same cross-CPU wakeups
+    // (left to the scheduler, a server sharing the generator's CPU pays far
+    // less per PING than one on the other, and runs differ by 2x).
+    bool pin = true;
     std::vector<ServerKind> servers{ServerKind::Longline, ServerKind::Mosquitto, ServerKind::Redis,
                                     ServerKind::Floor};
 };

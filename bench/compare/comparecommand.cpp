@@ -18,7 +18,7 @@ constexpr int QuickDefaultSize = 200;
 void usage(FILE *to)
 {
     std::fprintf(to, "Usage: longline-bench compare [--sizes N,N,...] [--out DIR] [--server PATH] "
-                     "[--servers LIST] [--quick] [--perf]\n"
+                     "[--servers LIST] [--quick] [--perf] [--no-pin]\n"
                      "Runs the same load against longline-server, mosquitto and redis-server on "
                      "loopback and prints the issue-9 targets; the floor (longline-floor, a "
                      "server that does no work, next to this program) shows the least CPU a "
@@ -31,7 +31,9 @@ void usage(FILE *to)
                      "  --servers which servers to run (default longline,mosquitto,redis,floor)\n"
                      "  --quick   short phases, for a smoke run\n"
                      "  --perf    perf record longline-server's idle and PING phases into "
-                     "DIR/perf-longline-N.{data,txt} (its CPU figures then include perf's cost)\n");
+                     "DIR/perf-longline-N.{data,txt} (its CPU figures then include perf's cost)\n"
+                     "  --no-pin  leave CPUs to the scheduler (default: the load generator on "
+                     "one CPU, every server on another, when there are two)\n");
 }
 
 bool parseSizes(const std::string &text, std::vector<int> &sizes)
@@ -114,6 +116,8 @@ int compareMain(int argc, char **argv)
             options.quick = true;
         } else if (arg == "--perf") {
             options.profile = true;
+        } else if (arg == "--no-pin") {
+            options.pin = false;
         } else if (arg == "--sizes" && hasValue) {
             if (!parseSizes(argv[++i], options.sizes)) {
                 std::fprintf(stderr, "compare: --sizes wants positive numbers like 1000,5000\n");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <sstream>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -228,6 +229,12 @@ bool ServerProcess::start(std::chrono::milliseconds timeout)
     if (pid == 0) {
         // The server must not outlive the bench, whatever ends the bench.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (m_program.cpu >= 0) {
+            cpu_set_t cpus;
+            CPU_ZERO(&cpus);
+            CPU_SET(m_program.cpu, &cpus);
+            (void)sched_setaffinity(0, sizeof cpus, &cpus); // before exec: every thread
+        }
         const int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);

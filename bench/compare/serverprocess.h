@@ -26,6 +26,7 @@ struct ServerProgram
     ServerKind kind;
     std::string path;    // empty when not installed
     std::string version; // first line of its version output
+    int cpu = -1;        // the one CPU it runs on, or -1 for any
 };
 
 // Finds mosquitto and redis-server on PATH (and /usr/sbin); longline-server

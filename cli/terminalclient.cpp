@@ -103,10 +103,16 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
                 .arg(clock({}), protocol::sanitizeForDisplay(nicks.join(QStringLiteral(", ")))));
     });
     connect(&m_client, &ChatClient::memberCountChanged, this, [this](int count) {
-        printChat(QStringLiteral("%1 -- %2 in the room (too many to announce each join and leave; "
-                                 "/who lists them a page at a time)")
-                      .arg(clock({}))
-                      .arg(count));
+        // Told once when the room goes over the server's presence limit,
+        // not at every count: a busy room sends one a second, and the
+        // count also changes with each /who page and JOIN or LEAVE.
+        const bool countOnly = m_client.countOnlyPresence();
+        if (countOnly && !m_toldCountOnly)
+            printChat(QStringLiteral("%1 -- %2 in the room (too many to announce each join and "
+                                     "leave; /who lists the first page)")
+                          .arg(clock({}))
+                          .arg(count));
+        m_toldCountOnly = countOnly;
     });
     connect(&m_client, &ChatClient::serverError, this, &TerminalClient::onServerError);
     connect(&m_client, &ChatClient::serverBye, this, &TerminalClient::onBye);

@@ -91,6 +91,7 @@ private:
     bool m_quitting = false; // QUIT sent; waiting for the close
     bool m_finished = false;
     bool m_showOnlineReply = false; // the next ONLINE answers /who
+    bool m_toldCountOnly = false;   // the room's count-only presence was told
 };
 
 } // namespace longline::cli

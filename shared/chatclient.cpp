@@ -6,6 +6,7 @@
 #include <QSslCipher>
 #include <QSslConfiguration>
 #include <algorithm>
+#include <utility>
 
 namespace longline {
 
@@ -240,10 +241,23 @@ QString ChatClient::send(const QString &text)
     return m.cid;
 }
 
-void ChatClient::requestWho()
+bool ChatClient::requestWho(const QString &after)
 {
-    if (m_state == State::Online)
+    if (m_state != State::Online)
+        return false;
+    if (after.isEmpty()) {
         write(protocol::who());
+    } else {
+        // A nick is one word of printable characters (docs/protocol.md);
+        // anything else would put a second argument or line on the wire.
+        for (const QChar c : after) {
+            if (c.isSpace() || c.category() == QChar::Other_Control)
+                return false;
+        }
+        write("WHO " + after.toUtf8() + '\n');
+    }
+    m_whoPending.push_back(!after.isEmpty());
+    return true;
 }
 
 void ChatClient::onConnected()
@@ -258,6 +272,9 @@ void ChatClient::onConnected()
     m_rateStrikes = 0;
     m_rateLimited = 0;
     m_presenceFullLogged = false;
+    m_countOnly = false;
+    m_previousCommand.clear();
+    m_whoPending.clear();
     setState(State::Handshaking);
     // Liveness runs from the TCP connection on: keepalive and the kernel
     // view concern the socket under TLS, and the TLS handshake itself can hang.
@@ -455,6 +472,10 @@ void ChatClient::handleLine(const QString &text)
     }
     const protocol::Line &line = *parsed.line;
     const QString &cmd = line.command;
+    // MEMBERS right after ONLINE sizes that page; on its own it is the
+    // count a room over the presence limit sends instead of JOIN/LEAVE.
+    // The ONLINE right after WELCOME answers HELLO, not one of our WHOs.
+    const QString previous = std::exchange(m_previousCommand, cmd);
     if (m_state != State::Online && isChatLine(cmd)) {
         // A server speaks of the chat only after WELCOME; lines before it
         // would be counted against a sequence the WELCOME may then reset,
@@ -477,27 +498,11 @@ void ChatClient::handleLine(const QString &text)
     } else if (cmd == QLatin1String("JOIN")) {
         handleJoin(line);
     } else if (cmd == QLatin1String("LEAVE")) {
-        const QDateTime time = protocol::parseTime(line.words.value(0));
-        const QString nick = line.words.value(1);
-        if (m_online.remove(nick))
-            Q_EMIT memberRemoved(nick);
-        Q_EMIT userLeft(time, nick, line.text);
+        handleLeave(line);
     } else if (cmd == QLatin1String("ONLINE")) {
-        const int dropped = m_online.reset(line.words);
-        if (dropped > 0)
-            Q_EMIT logEvent(QStringLiteral("presence list full: %1 of %2 nicks not listed")
-                                .arg(dropped)
-                                .arg(line.words.size()));
-        Q_EMIT onlineChanged(m_online.toList());
+        handleOnline(line, previous == QLatin1String("WELCOME"));
     } else if (cmd == QLatin1String("MEMBERS")) {
-        bool ok = false;
-        const int count = line.words.value(0).toInt(&ok);
-        if (!ok || count < 0) {
-            logMalformed(text, QStringLiteral("bad member count"));
-            return;
-        }
-        m_memberCount = count;
-        Q_EMIT memberCountChanged(count);
+        handleMembers(line, text, previous == QLatin1String("ONLINE"));
     } else if (cmd == QLatin1String("ERR")) {
         handleError(line, text);
     } else if (cmd == QLatin1String("BYE")) {
@@ -595,10 +600,12 @@ void ChatClient::handleJoin(const protocol::Line &line)
     switch (m_online.add(nick)) {
     case PresenceList::AddResult::Added:
         Q_EMIT memberAdded(nick);
+        notePresenceLine(+1);
         break;
     case PresenceList::AddResult::AlreadyPresent:
         break;
     case PresenceList::AddResult::Full:
+        notePresenceLine(+1);
         if (!m_presenceFullLogged) {
             m_presenceFullLogged = true;
             Q_EMIT logEvent(QStringLiteral("presence list full at %1 nicks: later joins are "
@@ -608,6 +615,93 @@ void ChatClient::handleJoin(const protocol::Line &line)
         break;
     }
     Q_EMIT userJoined(time, nick);
+}
+
+void ChatClient::handleLeave(const protocol::Line &line)
+{
+    const QDateTime time = protocol::parseTime(line.words.value(0));
+    const QString nick = line.words.value(1);
+    if (m_online.remove(nick))
+        Q_EMIT memberRemoved(nick);
+    // A nick we did not hold left too when the list is only part of the
+    // room: the count goes down either way.
+    notePresenceLine(-1);
+    Q_EMIT userLeft(time, nick, line.text);
+}
+
+void ChatClient::notePresenceLine(int sizeChange)
+{
+    if (m_countOnly) {
+        // JOIN/LEAVE resumed: the room shrank back to the presence limit.
+        // The list may hold nicks that left unannounced meanwhile, and
+        // the count is about to go stale: start over from a whole list.
+        m_countOnly = false;
+        requestWho();
+        return;
+    }
+    // A room over one ONLINE page but under the presence limit: JOIN and
+    // LEAVE keep its count.
+    if (m_memberCount > 0)
+        setRoomCount(std::max(m_online.size(), m_memberCount + sizeChange));
+}
+
+void ChatClient::setRoomCount(int count)
+{
+    if (count == m_memberCount)
+        return;
+    m_memberCount = count;
+    Q_EMIT memberCountChanged(memberCount());
+}
+
+void ChatClient::handleOnline(const protocol::Line &line, bool answersHello)
+{
+    // The others answer our WHOs in the order they were sent.
+    bool page = false;
+    if (!answersHello && !m_whoPending.empty()) {
+        page = m_whoPending.front();
+        m_whoPending.pop_front();
+    }
+    int dropped = 0;
+    if (page) {
+        for (const QString &nick : line.words) {
+            if (m_online.add(nick) == PresenceList::AddResult::Full)
+                ++dropped;
+        }
+    } else {
+        dropped = m_online.reset(line.words);
+    }
+    if (dropped > 0)
+        Q_EMIT logEvent(QStringLiteral("presence list full: %1 of %2 nicks not listed")
+                            .arg(dropped)
+                            .arg(line.words.size()));
+    Q_EMIT onlineChanged(m_online.toList());
+    // A whole list with no MEMBERS after it is the room; the MEMBERS that
+    // follows a page of a larger room sets the count again.
+    if (!page)
+        setRoomCount(0);
+}
+
+void ChatClient::handleMembers(const protocol::Line &line, const QString &text, bool followsOnline)
+{
+    bool ok = false;
+    const int count = line.words.value(0).toInt(&ok);
+    if (!ok || count < 0) {
+        logMalformed(text, QStringLiteral("bad member count"));
+        return;
+    }
+    if (followsOnline) {
+        setRoomCount(count);
+        return;
+    }
+    // On its own: the room is over the presence limit (or just came back
+    // to it). The list is stale when we enter that mode (the JOINs we were
+    // told of are a scatter of the room, not a page to continue from) and
+    // when the room is no larger than the list (some of it left unseen).
+    const bool entering = !m_countOnly;
+    m_countOnly = true;
+    setRoomCount(count);
+    if (entering || count <= m_online.size())
+        requestWho();
 }
 
 void ChatClient::handleWelcome(const protocol::Line &line, const QString &text)
@@ -823,6 +917,8 @@ void ChatClient::onDead(const DeathVerdict &verdict)
     m_heldLiveBytes = 0;
     m_olderBefore = -1; // the view asks again when it wants to
     m_olderPage.clear();
+    m_countOnly = false;
+    m_whoPending.clear();
     if (!m_online.isEmpty()) {
         m_online.clear();
         m_memberCount = 0;

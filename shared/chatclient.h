@@ -128,7 +128,11 @@ public:
     // line breaks become U+FFFD (the server would refuse them, leaving the
     // message stuck in the outbox); blank text is ignored and returns "".
     QString send(const QString &text);
-    void requestWho();
+    // Who is online. With no `after` the answer replaces the presence list;
+    // with a nick (the last one held, in a room too large for one ONLINE
+    // page) it asks for the page after it, which is added to the list.
+    // False when not online or `after` is not a single word.
+    bool requestWho(const QString &after = {});
     // Scroll-back: asks for up to `count` (at most HistoryPageSize) messages
     // older than `beforeSeq`, the oldest one shown. False when not online,
     // or while the catch-up or another scroll-back request is pending. The
@@ -149,6 +153,12 @@ public:
     // The room's size from the last MEMBERS, or the list's size when the
     // server sent none (a room that fits in one ONLINE line).
     int memberCount() const { return m_memberCount > 0 ? m_memberCount : m_online.size(); }
+    // The count MEMBERS gave (kept current by JOIN and LEAVE while they
+    // flow), or 0 when the presence list is the whole room.
+    int roomCount() const { return m_memberCount; }
+    // The room is over the server's presence limit: MEMBERS counts replace
+    // JOIN and LEAVE, so the list may hold nicks that left since.
+    bool countOnlyPresence() const { return m_countOnly; }
     // Live messages held back while a history page is pending.
     int heldLiveCount() const { return static_cast<int>(m_heldLive.size()); }
     // How long until the pacer lets the next unsent message out (0 = now
@@ -178,8 +188,10 @@ Q_SIGNALS:
     // A JOIN or LEAVE changed the presence list (repeats do not).
     void memberAdded(const QString &nick);
     void memberRemoved(const QString &nick);
-    // The room is larger than the presence list shows (MEMBERS): its size.
-    // In a room over the server's presence limit this replaces JOIN/LEAVE.
+    // roomCount() changed: a MEMBERS line (in a room over the server's
+    // presence limit this replaces JOIN/LEAVE), a JOIN or LEAVE while a
+    // count is held, or the count dropped (0) because a whole-room ONLINE
+    // made the list the room again.
     void memberCountChanged(int count);
     // An ERR line. `fatal` when the client stopped because of it.
     void serverError(int code, const QString &name, const QString &text, bool fatal);
@@ -221,6 +233,12 @@ private:
     void handleChatMessage(const protocol::Line &line, const QString &text);
     void handleAck(const protocol::Line &line, const QString &text);
     void handleJoin(const protocol::Line &line);
+    void handleLeave(const protocol::Line &line);
+    void handleOnline(const protocol::Line &line, bool answersHello);
+    void handleMembers(const protocol::Line &line, const QString &text, bool followsOnline);
+    // JOIN or LEAVE arrived: the room is (again) under the presence limit.
+    void notePresenceLine(int sizeChange);
+    void setRoomCount(int count);
     void handleRateLimited();
     void logMalformed(const QString &text, const QString &why);
     void write(const QByteArray &line);
@@ -272,7 +290,12 @@ private:
     int m_violationStreak = 0; // violations since connectToServer, for the backoff
     bool m_presenceFullLogged = false;
     PresenceList m_online{MaxMembers};
-    int m_memberCount = 0; // from MEMBERS; 0 = none sent
+    int m_memberCount = 0;     // from MEMBERS; 0 = none sent
+    bool m_countOnly = false;  // MEMBERS arrived on its own: no JOIN/LEAVE now
+    QString m_previousCommand; // of the line before, on this connection
+    // Our WHO requests not answered yet, oldest first: true for a page
+    // (WHO <after>) that adds to the list, false for the whole list.
+    std::deque<bool> m_whoPending;
     std::optional<protocol::WelcomeInfo> m_welcome;
 };
 

@@ -81,6 +81,21 @@ void MemberListModel::remove(const QString &nick)
         scheduleRefresh();
 }
 
+void MemberListModel::setRoomSize(int size)
+{
+    if (size == m_roomSize)
+        return;
+    m_roomSize = size;
+    Q_EMIT memberCountChanged(memberCount());
+}
+
+QString MemberListModel::lastListedNick() const
+{
+    // A copy of the list, but only when the user asks for more.
+    const QStringList nicks = m_members.toList();
+    return nicks.isEmpty() ? QString() : nicks.constLast();
+}
+
 void MemberListModel::scheduleRefresh()
 {
     if (!m_refreshTimer.isActive())
@@ -98,7 +113,7 @@ void MemberListModel::refresh()
         }
     }
     endResetModel();
-    Q_EMIT memberCountChanged(m_members.size());
+    Q_EMIT memberCountChanged(memberCount());
 }
 
 } // namespace longline::app

@@ -3,6 +3,10 @@
 // at O(log n); the rows the view sees are a snapshot of it refreshed at
 // most every RefreshInterval, so a flood of presence lines costs the window
 // a few resets a second instead of a rebuild per line.
+//
+// In a room too large for the server to list at once (docs/protocol.md,
+// MEMBERS) the list is only part of the room: the room's size is set
+// apart, and memberCount() is that size, not the list's.
 
 #include "livenesssettings.h"
 #include "presencelist.h"
@@ -35,7 +39,16 @@ public:
     void add(const QString &nick);
     void remove(const QString &nick);
 
-    int memberCount() const { return m_members.size(); }
+    // The room's size from the server, or 0 when the list is the whole room.
+    void setRoomSize(int size);
+
+    // How many people are in the room: the server's count, or the list's.
+    int memberCount() const { return m_roomSize > 0 ? m_roomSize : m_members.size(); }
+    // How many of them the list holds.
+    int listedCount() const { return m_members.size(); }
+    // The last nick listed in the server's order (case-insensitive), where
+    // the next page starts; empty when nobody is listed.
+    QString lastListedNick() const;
     // The nicks as the view shows them now, the user's first.
     QStringList shownNicks() const { return m_rows; }
 
@@ -49,6 +62,7 @@ private:
     PresenceList m_members;
     QStringList m_rows; // snapshot the view reads
     QString m_ownNick;
+    int m_roomSize = 0;
     QPalette m_palette;
     QTimer m_refreshTimer;
 };

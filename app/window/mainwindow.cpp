@@ -14,6 +14,7 @@
 #include "heartbeatmonitor.h"
 #include "helpdialog.h"
 #include "keepwarmcontroller.h"
+#include "memberlistfooter.h"
 #include "memberlistmodel.h"
 #include "natdiagnosis.h"
 #include "presentation.h"
@@ -31,6 +32,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -173,11 +175,19 @@ void MainWindow::buildUi()
     m_members->setUniformItemSizes(true); // large rooms: no per-row layout
     m_members->setObjectName(QStringLiteral("memberList"));
     m_members->setAccessibleName(tr("People online"));
+    m_memberFooter = new MemberListFooter;
+    auto *membersPage = new QWidget;
+    membersPage->setObjectName(QStringLiteral("membersPage"));
+    auto *membersLayout = new QVBoxLayout(membersPage);
+    membersLayout->setContentsMargins(0, 0, 0, 0);
+    membersLayout->setSpacing(0);
+    membersLayout->addWidget(m_members, 1);
+    membersLayout->addWidget(m_memberFooter);
     m_statusPanel = new StatusPanel(m_timeline, m_log);
     m_statusPanel->setObjectName(QStringLiteral("statusPanel"));
     m_settingsPanel = new SettingsPanel;
     m_settingsPanel->setObjectName(QStringLiteral("settingsPanel"));
-    m_side = new SidePanel(m_members, m_statusPanel, m_settingsPanel);
+    m_side = new SidePanel(membersPage, m_statusPanel, m_settingsPanel);
     m_side->setPageTitle(SidePanel::Page::Members, tr("Online"));
     m_side->setPageTitle(SidePanel::Page::Connection, tr("Connection Status"));
     m_side->setPageTitle(SidePanel::Page::Settings, tr("Liveness Settings"));
@@ -388,10 +398,14 @@ void MainWindow::wireClient()
     connect(c, &ChatClient::onlineChanged, this, &MainWindow::onOnlineChanged);
     connect(c, &ChatClient::memberAdded, m_memberModel, &MemberListModel::add);
     connect(c, &ChatClient::memberRemoved, m_memberModel, &MemberListModel::remove);
-    connect(m_memberModel, &MemberListModel::memberCountChanged, this, [this](int count) {
-        m_side->setPageTitle(SidePanel::Page::Members,
-                             count > 0 ? tr("Online (%1)").arg(count) : tr("Online"));
-    });
+    // The room's size: the list's, or the server's count in a room too
+    // large to list at once (then the footer says how much is listed).
+    connect(c, &ChatClient::memberCountChanged, this,
+            [this] { m_memberModel->setRoomSize(m_client->roomCount()); });
+    connect(m_memberModel, &MemberListModel::memberCountChanged, this,
+            &MainWindow::onMemberCountChanged);
+    connect(m_memberFooter, &MemberListFooter::moreRequested, this,
+            [this] { m_client->requestWho(m_memberModel->lastListedNick()); });
     connect(c, &ChatClient::serverBye, this, [this](const QString &reason) {
         notice(int(ChatEntry::Level::Warning), tr("The server said goodbye: %1").arg(reason));
         log(tr("server"), tr("BYE %1").arg(reason));
@@ -644,7 +658,16 @@ void MainWindow::onConfigChanged(const LivenessConfig &config)
 void MainWindow::onOnlineChanged(const QStringList &nicks)
 {
     m_memberModel->setOwnNick(m_client->nick());
+    m_memberModel->setRoomSize(m_client->roomCount());
     m_memberModel->reset(nicks);
+}
+
+void MainWindow::onMemberCountChanged(int count)
+{
+    m_side->setPageTitle(SidePanel::Page::Members,
+                         count > 0 ? tr("Online (%1)").arg(QLocale().toString(count))
+                                   : tr("Online"));
+    m_memberFooter->setCounts(m_memberModel->listedCount(), count);
 }
 
 void MainWindow::notice(int level, const QString &text, const QDateTime &time)

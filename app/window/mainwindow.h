@@ -36,6 +36,7 @@ class ConnectionNarrator;
 class EventLogModel;
 class HealthLine;
 class KeepWarmController;
+class MemberListFooter;
 class MemberListModel;
 class SettingsPanel;
 class StatusPanel;
@@ -80,6 +81,7 @@ public:
     QLineEdit *input() const { return m_input; }
     QListView *memberList() const { return m_members; }
     MemberListModel *memberModel() const { return m_memberModel; }
+    MemberListFooter *memberFooter() const { return m_memberFooter; }
     SidePanel *sidePanel() const { return m_side; }
     HealthLine *healthLine() const { return m_health; }
     QWidget *chatColumn() const { return m_chatColumn; }
@@ -113,6 +115,7 @@ private:
     void onKernelSampled(const KernelSocketView &view);
     void onConfigChanged(const LivenessConfig &config);
     void onOnlineChanged(const QStringList &nicks);
+    void onMemberCountChanged(int count);
     void updateStatusBar();
     void notice(int level, const QString &text, const QDateTime &time = {});
     void log(const QString &kind, const QString &text);
@@ -132,6 +135,7 @@ private:
     QPushButton *m_send = nullptr;
     QListView *m_members = nullptr;
     MemberListModel *m_memberModel = nullptr;
+    MemberListFooter *m_memberFooter = nullptr; // "Showing 100 of 19,500 people."
     SettingsPanel *m_settingsPanel = nullptr;
     StatusPanel *m_statusPanel = nullptr;
     QWidget *m_chatColumn = nullptr;

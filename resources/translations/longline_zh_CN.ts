@@ -1149,6 +1149,21 @@ SHA-256 指纹：
     </message>
 </context>
 <context>
+    <name>longline::app::MemberListFooter</name>
+    <message>
+        <source>Showing %1 of %2 people.</source>
+        <translation>显示 %2 人中的 %1 人。</translation>
+    </message>
+    <message>
+        <source>Show more</source>
+        <translation>显示更多</translation>
+    </message>
+    <message>
+        <source>Ask the server for the next names in the list</source>
+        <translation>向服务器请求名单中的下一批名字</translation>
+    </message>
+</context>
+<context>
     <name>longline::app::MemberListModel</name>
     <message>
         <source>nobody: not connected</source>

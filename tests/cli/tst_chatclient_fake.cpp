@@ -6,6 +6,7 @@
 #include "clitestsupport.h"
 
 #include <QFileInfo>
+#include <QSignalSpy>
 #include <QtTest>
 
 using namespace longline;
@@ -337,6 +338,114 @@ private Q_SLOTS:
         QCOMPARE(client.state(), ChatClient::State::WaitingToReconnect);
         client.disconnectFromServer();
         QCOMPARE(client.state(), ChatClient::State::Disconnected);
+    }
+
+    // A room over one ONLINE page: WHO <after> adds the next page to the
+    // list, and the MEMBERS after each page is the room's size.
+    void whoPagesAddToTheList()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("ONLINE alice bob carol"));
+        server.sendLine(QStringLiteral("MEMBERS 5"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.roomCount(), 5, Timeout);
+        QCOMPARE(client.online(), (QStringList{"alice", "bob", "carol"}));
+        QCOMPARE(client.memberCount(), 5);
+
+        QVERIFY(client.requestWho(QStringLiteral("carol")));
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO carol"));
+        server.sendLine(QStringLiteral("ONLINE dave erin"));
+        server.sendLine(QStringLiteral("MEMBERS 5"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 5, Timeout);
+        QCOMPARE(client.online(), (QStringList{"alice", "bob", "carol", "dave", "erin"}));
+        QCOMPARE(client.memberCount(), 5);
+
+        // A plain WHO replaces the list; one that is the whole room (no
+        // MEMBERS after it) drops the count.
+        QSignalSpy counts(&client, &ChatClient::memberCountChanged);
+        QVERIFY(client.requestWho());
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO"));
+        server.sendLine(QStringLiteral("ONLINE alice bob"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 2, Timeout);
+        QCOMPARE(client.roomCount(), 0);
+        QCOMPARE(client.memberCount(), 2);
+        QCOMPARE(counts.size(), 1);
+
+        // Not a single word: not sent.
+        QVERIFY(!client.requestWho(QStringLiteral("a b")));
+        QVERIFY(!client.requestWho(QStringLiteral("a\nQUIT")));
+    }
+
+    // The ONLINE after WELCOME answers HELLO, not a WHO page asked for
+    // before it arrived.
+    void helloOnlineIsNotAPageAnswer()
+    {
+        FakeServer server;
+        ChatClient client;
+        client.connectToServer(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("alice"));
+        QObject::connect(&client, &ChatClient::welcomed, &client,
+                         [&client] { client.requestWho(QStringLiteral("zed")); });
+        QVERIFY(!server.welcome(0).isNull());
+        server.sendLine(QStringLiteral("ONLINE alice bob"));
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO zed"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 2, Timeout);
+        server.sendLine(QStringLiteral("ONLINE zoe"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 3, Timeout);
+    }
+
+    // Over the presence limit: MEMBERS on its own replaces JOIN/LEAVE. The
+    // client fetches a fresh first page (the JOINs it heard are a scatter),
+    // and again when the room is no larger than its list or JOIN/LEAVE
+    // resume; while JOIN/LEAVE flow in a room over one page they keep the
+    // count.
+    void membersOnItsOwnMeansCountOnly()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("ONLINE alice"));
+        server.sendLine(QStringLiteral("JOIN 2026-11-23T21:50:00.000Z mallory"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 2, Timeout);
+        QVERIFY(!client.countOnlyPresence());
+        server.clearLines();
+
+        server.sendLine(QStringLiteral("MEMBERS 250"));
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO"));
+        QVERIFY(client.countOnlyPresence());
+        QCOMPARE(client.memberCount(), 250);
+        server.sendLine(QStringLiteral("ONLINE alice bob carol"));
+        server.sendLine(QStringLiteral("MEMBERS 250"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.online(), (QStringList{"alice", "bob", "carol"}), Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(client.memberCount(), 250, Timeout);
+
+        // A larger room: no need to ask again.
+        server.sendLine(QStringLiteral("MEMBERS 260"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.memberCount(), 260, Timeout);
+        QTest::qWait(100);
+        QVERIFY(server.waitForLine(QStringLiteral("WHO"), 0).isNull());
+
+        // No larger than the list: some of it left unseen.
+        server.sendLine(QStringLiteral("MEMBERS 3"));
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO"));
+        server.sendLine(QStringLiteral("ONLINE alice carol"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.onlineCount(), 2, Timeout);
+        QCOMPARE(client.roomCount(), 0);
+
+        // JOIN/LEAVE resume: a fresh list again, then they keep it.
+        server.sendLine(QStringLiteral("LEAVE 2026-11-23T21:50:00.000Z carol"));
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO"));
+        QVERIFY(!client.countOnlyPresence());
+        server.sendLine(QStringLiteral("ONLINE alice"));
+        server.sendLine(QStringLiteral("MEMBERS 150"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.memberCount(), 150, Timeout);
+        server.sendLine(QStringLiteral("JOIN 2026-11-23T21:50:00.000Z zoe"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.memberCount(), 151, Timeout);
+        server.sendLine(QStringLiteral("LEAVE 2026-11-23T21:50:00.000Z yann"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.memberCount(), 150, Timeout);
+        QCOMPARE(client.online(), (QStringList{"alice", "zoe"}));
+        QTest::qWait(100);
+        QVERIFY(server.waitForLine(QStringLiteral("WHO"), 0).isNull());
     }
 
     void connectFailureWithoutAutoReconnect()

@@ -5,6 +5,7 @@
 
 #include "connectionbanner.h"
 #include "mainwindow.h"
+#include "memberlistmodel.h"
 #include "settingsstore.h"
 #include "sidepanel.h"
 #include "timelinemodel.h"
@@ -154,6 +155,13 @@ private Q_SLOTS:
                                "(attempt 2)…"));
             w.banner()->setActions(true, true);
             tellDeathStory(w.timeline());
+            // A room too large to list at once: the members page's note
+            // ("Showing 100 of 19,500 people.") and its "Show more" button.
+            QStringList nicks;
+            for (int i = 0; i < 100; ++i)
+                nicks << QStringLiteral("guest%1").arg(i, 3, 10, QLatin1Char('0'));
+            w.memberModel()->reset(nicks);
+            w.memberModel()->setRoomSize(19500);
             for (auto page : {SidePanel::Page::Members, SidePanel::Page::Connection,
                               SidePanel::Page::Settings}) {
                 w.sidePanel()->showPage(page);

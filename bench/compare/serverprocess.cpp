@@ -6,10 +6,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
-#include <sstream>
 #include <sched.h>
+#include <sstream>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -213,6 +214,11 @@ std::vector<std::string> ServerProcess::arguments() const
 
 bool ServerProcess::start(std::chrono::milliseconds timeout)
 {
+    // What an earlier run left here (a history of the same client ids
+    // would turn every SAYID of this one into a duplicate, acknowledged and
+    // never delivered) goes first: every run starts from nothing.
+    std::error_code ignored;
+    std::filesystem::remove_all(m_workDir, ignored);
     makeDirectories(m_workDir);
     m_port = freeLoopbackPort();
     if (m_port == 0) {

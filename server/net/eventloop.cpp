@@ -150,8 +150,9 @@ void EventLoop::turn(Millis limit)
         atMost(Millis{0});
     if (!m_timers.empty())
         atMost(m_timers.begin()->first - now);
-    if (m_asioHolds == 0)
-        atMost(m_nextAsioPoll - now);
+    // Always, held or not: Asio's timers (systemd's watchdog among them)
+    // wake nothing in this set.
+    atMost(m_nextAsioPoll - now);
     const int timeoutMs = wait < Millis{0} ? -1 : static_cast<int>(wait.count());
     const int count = ::epoll_wait(m_epoll, m_batch.data(), BatchSize, timeoutMs);
     // A signal interrupted the wait: Asio's handler for it is ready now.

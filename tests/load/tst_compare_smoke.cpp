@@ -32,6 +32,7 @@ private Q_SLOTS:
     void longlineExtrasAreMeasured();
     void floorRatioIsPrinted();
     void reportsAreWritten();
+    void aSecondRunIntoTheSameDirectoryStartsFresh(); // last: it rewrites the reports
 
 private:
     QJsonObject server(const QString &name) const;
@@ -123,6 +124,29 @@ void CompareSmoke::everyServerHasCompleteFigures()
         const double perPing = r.value(QStringLiteral("cpu_per_ping_us")).toDouble(-1);
         QVERIFY2(perPing > 0 && perPing < 1e6, note);
     }
+}
+
+void CompareSmoke::aSecondRunIntoTheSameDirectoryStartsFresh()
+{
+    // The same --out again: the servers' scratch directories (the history
+    // of the first run's ACK phase among them) must not carry over.
+    QProcess run;
+    run.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    run.start(qEnvironmentVariable("LONGLINE_BENCH_BIN"),
+              {QStringLiteral("compare"), QStringLiteral("--quick"), QStringLiteral("--sizes"),
+               QString::number(Connections), QStringLiteral("--servers"),
+               QStringLiteral("longline"), QStringLiteral("--out"), m_out.path(),
+               QStringLiteral("--server"), qEnvironmentVariable("LONGLINE_SERVER_BIN")});
+    QVERIFY(run.waitForStarted());
+    QVERIFY2(run.waitForFinished(RunBudgetMs), "the second quick comparison did not finish");
+    QCOMPARE(run.exitCode(), 0);
+    QFile json(m_out.filePath(QStringLiteral("results.json")));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject ack =
+        QJsonDocument::fromJson(json.readAll()).object().value(QStringLiteral("ack")).toObject();
+    QVERIFY(ack.value(QStringLiteral("deliveries_expected")).toInteger() > 0);
+    QCOMPARE(ack.value(QStringLiteral("deliveries_received")).toInteger(),
+             ack.value(QStringLiteral("deliveries_expected")).toInteger());
 }
 
 void CompareSmoke::longlineExtrasAreMeasured()

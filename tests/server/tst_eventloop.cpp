@@ -235,6 +235,20 @@ private Q_SLOTS:
         p.send("x");
         runFor(loop, 5ms);
         QVERIFY(ran);
+
+        // Held, with nothing else to wake the loop: Asio's timers still
+        // fire (systemd's watchdog keep-alive is one).
+        loop.remove(p.watched(), &r);
+        Millis heldFiredAfter{-1};
+        const Millis heldStart = longline::monotonicNow();
+        timer.expires_after(10ms);
+        timer.async_wait([&](const std::error_code &) {
+            heldFiredAfter = longline::monotonicNow() - heldStart;
+        });
+        runFor(loop, 10ms + EventLoop::AsioPollPeriod + 100ms);
+        QVERIFY(heldFiredAfter >= 10ms);
+        QVERIFY2(heldFiredAfter <= 10ms + EventLoop::AsioPollPeriod + 60ms,
+                 qPrintable(QString::number(heldFiredAfter.count())));
         loop.releaseAsio();
     }
 };

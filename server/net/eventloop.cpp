@@ -134,7 +134,6 @@ void EventLoop::pollAsio(Millis now)
 
 void EventLoop::turn(Millis limit)
 {
-    runDeferred();
     if (m_stopped)
         return;
     Millis now = monotonicNow();
@@ -158,9 +157,12 @@ void EventLoop::turn(Millis limit)
     // A signal interrupted the wait: Asio's handler for it is ready now.
     const bool interrupted = count < 0 && errno == EINTR;
     dispatch(count);
-    runDeferred();
     now = monotonicNow();
     fireTimers(now);
+    // Once per turn, after the wait: work that defers its rest (a batch of
+    // writes, a wheel's worth of deadlines) lets every ready socket in
+    // between.
+    runDeferred();
     if (m_asioHolds > 0 || interrupted || now >= m_nextAsioPoll)
         pollAsio(now);
 }

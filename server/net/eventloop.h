@@ -98,8 +98,10 @@ public:
     void remove(int fd, Watcher *watcher);
     int watched() const { return m_watched; }
 
-    // Runs `fn` on this thread after the current event, before the loop
-    // waits again (what asio::post did for the loop's own work).
+    // Runs `fn` on this thread later in this turn, after the events and
+    // timers of its wait; one deferred from a deferred call runs in the next
+    // turn, after a wait that does not block (what asio::post did for the
+    // loop's own work).
     void defer(std::function<void()> fn) { m_deferred.push_back(std::move(fn)); }
 
     // While held (by every open TLS connection), Asio is polled every turn.
@@ -113,8 +115,9 @@ public:
     bool stopped() const { return m_stopped; }
 
 private:
-    // One turn: deferred calls, one wait of at most `limit` (-1: until
-    // something happens), its events, due timers, Asio's ready work.
+    // One turn: one wait of at most `limit` (-1: until something happens;
+    // none when calls are deferred), its events, due timers, the calls
+    // deferred so far, Asio's ready work.
     void turn(Millis limit);
     void dispatch(int count);
     void fireTimers(Millis now);

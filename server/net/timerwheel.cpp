@@ -11,7 +11,7 @@ TimerWheel::Entry::~Entry()
 }
 
 TimerWheel::TimerWheel(EventLoop &loop, Millis tick, size_t slots)
-    : m_timer(loop), m_tick(tick), m_slots(slots, nullptr)
+    : m_loop(loop), m_timer(loop), m_tick(tick), m_slots(slots, nullptr)
 {
 }
 
@@ -109,14 +109,33 @@ void TimerWheel::onTick()
         }
     }
     m_doneTick = nowTick;
-    while (Entry *e = m_firing) {
-        unlink(e);
-        e->onTimer(now); // may re-arm itself, cancel or destroy others
-    }
+    if (!m_fireQueued)
+        fireSome(now);
     if (m_count > 0 && !m_ticking) {
         m_ticking = true;
         m_timer.start(m_tick, [this] { onTick(); });
     }
+}
+
+void TimerWheel::fireSome(Millis now)
+{
+    for (size_t fired = 0; m_firing && fired < MaxFiresPerPass; ++fired) {
+        Entry *e = m_firing;
+        unlink(e);
+        e->onTimer(now); // may re-arm itself, cancel or destroy others
+    }
+    if (!m_firing)
+        return;
+    // The rest after the events that came meanwhile: 19,500 clients
+    // registered in one burst have their heartbeats due in one tick, and
+    // sending all those PINGs at once held every client's PING behind them.
+    m_fireQueued = true;
+    m_loop.defer([this, alive = std::weak_ptr<int>(m_alive)] {
+        if (alive.expired())
+            return;
+        m_fireQueued = false;
+        fireSome(monotonicNow());
+    });
 }
 
 } // namespace longline::server::net

@@ -10,6 +10,7 @@
 #include "eventloop.h"
 #include "livenesssettings.h"
 
+#include <memory>
 #include <vector>
 
 namespace longline::server::net {
@@ -45,6 +46,9 @@ public:
     // Deadlines fire up to one tick late; liveness budgets are seconds.
     static constexpr Millis DefaultTick = 20ms;
     static constexpr size_t DefaultSlots = 1024; // about 20 s per turn
+    // Entries fired per pass of the loop; more due at once wait for the
+    // next pass, after the loop's other events.
+    static constexpr size_t MaxFiresPerPass = 256;
 
     explicit TimerWheel(EventLoop &loop, Millis tick = DefaultTick, size_t slots = DefaultSlots);
     ~TimerWheel();
@@ -66,14 +70,19 @@ private:
     Entry *&head(size_t slot) { return slot == FiringSlot ? m_firing : m_slots[slot]; }
     void startTicking();
     void onTick();
+    void fireSome(Millis now);
     size_t slotOf(Millis due) const;
 
+    EventLoop &m_loop;
     EventLoop::Timer m_timer;
     Millis m_tick;
     std::vector<Entry *> m_slots; // heads of doubly linked lists
     Entry *m_firing = nullptr;
     size_t m_count = 0;
     bool m_ticking = false;
+    bool m_fireQueued = false; // a pass for the rest of m_firing is deferred
+    // Expires with the wheel: a deferred pass that outlived it does nothing.
+    std::shared_ptr<int> m_alive = std::make_shared<int>(0);
     qint64 m_doneTick = 0; // every slot up to this tick number was processed
 };
 

@@ -2,14 +2,18 @@
 // once, in order, not before they are due and at most a couple of ticks
 // after; re-arming moves a deadline; cancelling and destroying entries
 // (also from inside another entry's callback) is safe; deadlines further
-// away than one turn of the wheel wait for their turn.
+// away than one turn of the wheel wait for their turn; thousands due at once
+// fire in passes, with the loop's sockets served between them.
 
 #include "timerwheel.h"
 
 #include "heartbeatmonitor.h"
 
 #include <QTest>
+#include <functional>
 #include <memory>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace longline;
@@ -171,6 +175,59 @@ private Q_SLOTS:
         QVERIFY(far.fired[0] >= start + 250ms);
         QVERIFY(far.fired[0] <= start + 250ms + Late);
         QCOMPARE(near.fired.size(), size_t(1));
+    }
+
+    // Thousands due in one tick (a mass reconnect's heartbeats) fire in
+    // passes of MaxFiresPerPass, and a socket that became readable meanwhile
+    // is served between two passes, not after all of them.
+    void manyDueAtOnceLetTheLoopBreathe()
+    {
+        asio::io_context io;
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
+        constexpr size_t Count = TimerWheel::MaxFiresPerPass * 4;
+        int fired = 0;
+        int firedWhenRead = -1;
+        int ends[2];
+        QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends), 0);
+        struct Reader : EventLoop::Watcher
+        {
+            std::function<void()> then;
+            void onReady(uint32_t events) override
+            {
+                if (events & EPOLLIN)
+                    then();
+            }
+        } reader;
+        reader.then = [&] {
+            if (firedWhenRead < 0)
+                firedWhenRead = fired;
+        };
+        QVERIFY(!loop.add(ends[0], &reader));
+        struct Counting : TimerWheel::Entry
+        {
+            std::function<void()> then;
+            void onTimer(Millis) override { then(); }
+        };
+        std::vector<std::unique_ptr<Counting>> entries;
+        const Millis due = monotonicNow() + 30ms;
+        for (size_t i = 0; i < Count; ++i) {
+            entries.push_back(std::make_unique<Counting>());
+            entries.back()->then = [&] {
+                // The first one fired makes the socket readable.
+                if (++fired == 1)
+                    (void)!::write(ends[1], "x", 1);
+            };
+            wheel.schedule(entries.back().get(), due);
+        }
+        runUntil(
+            loop, [&] { return fired == int(Count); }, 2s);
+        QCOMPARE(fired, int(Count));
+        QVERIFY2(firedWhenRead > 0 && firedWhenRead <= int(TimerWheel::MaxFiresPerPass) * 2,
+                 qPrintable(QString::number(firedWhenRead)));
+        loop.remove(ends[0], &reader);
+        ::close(ends[0]);
+        ::close(ends[1]);
     }
 };
 

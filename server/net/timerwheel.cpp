@@ -127,8 +127,9 @@ void TimerWheel::fireSome(Millis now)
     if (!m_firing)
         return;
     // The rest after the events that came meanwhile: 19,500 clients
-    // registered in one burst have their heartbeats due in one tick, and
-    // sending all those PINGs at once held every client's PING behind them.
+    // registered in one burst have their heartbeats due within a few ticks,
+    // and sending all those PINGs at once held every client's PING behind
+    // them.
     m_fireQueued = true;
     m_loop.defer([this, alive = std::weak_ptr<int>(m_alive)] {
         if (alive.expired())

@@ -4,7 +4,8 @@
 // its earliest deadline (heartbeat, unfinished line, registration, close
 // grace); when it fires, the connection checks its deadlines and re-arms.
 // Arming, re-arming and cancelling are O(1) and allocate nothing, and the
-// wheel ticks only while something is armed, so an idle connection costs
+// wheel wakes the loop only for ticks that hold an entry (finding the next
+// one looks at most one turn of slots ahead), so an idle connection costs
 // nothing between its deadlines.
 
 #include "eventloop.h"
@@ -61,6 +62,9 @@ public:
     void schedule(Entry *entry, Millis due);
     void cancel(Entry *entry);
     size_t armedCount() const { return m_count; }
+    // Times the wheel woke the loop; it sleeps to the next tick holding an
+    // entry, so an idle wheel wakes it rarely.
+    quint64 wakeups() const { return m_wakeups; }
 
 private:
     // Due entries wait here while callbacks run, so a callback that cancels
@@ -70,10 +74,10 @@ private:
     void link(Entry *entry, size_t slot);
     void unlink(Entry *entry);
     Entry *&head(size_t slot) { return slot == FiringSlot ? m_firing : m_slots[slot]; }
-    void startTicking();
+    // Makes the loop run onTick() once `tick` is whole, if not sooner.
+    void wakeBy(qint64 tick);
     void onTick();
     void fireSome(Millis now);
-    size_t slotOf(Millis due) const;
 
     EventLoop &m_loop;
     EventLoop::Timer m_timer;
@@ -82,6 +86,8 @@ private:
     Entry *m_firing = nullptr;
     size_t m_count = 0;
     bool m_ticking = false;
+    qint64 m_plannedTick = 0; // while ticking: the tick onTick() will process up to
+    quint64 m_wakeups = 0;
     bool m_fireQueued = false; // a pass for the rest of m_firing is deferred
     // Expires with the wheel: a deferred pass that outlived it does nothing.
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);

@@ -177,6 +177,37 @@ private Q_SLOTS:
         QCOMPARE(near.fired.size(), size_t(1));
     }
 
+    // A wheel holding one deadline sleeps until that deadline's tick, not
+    // tick by tick: an idle server's heartbeats must not wake it 50 times
+    // a second.
+    void sleepsToTheNextOccupiedTick()
+    {
+        asio::io_context io;
+        EventLoop loop(io);
+        TimerWheel wheel(loop, Tick, 64);
+        Recorder r;
+        const Millis start = monotonicNow();
+        wheel.schedule(&r, start + 300ms);
+        runUntil(
+            loop, [&] { return !r.fired.empty(); }, 2s);
+        QCOMPARE(r.fired.size(), size_t(1));
+        QVERIFY(r.fired[0] >= start + 300ms);
+        QVERIFY(r.fired[0] <= start + 300ms + Late);
+        // 30 ticks went by; the wheel woke for the one that held the entry
+        // (and perhaps one early by the clock's rounding).
+        QVERIFY2(wheel.wakeups() <= 2, qPrintable(QString::number(wheel.wakeups())));
+        // A nearer deadline armed while it sleeps brings the wake forward.
+        Recorder later, sooner;
+        const Millis again = monotonicNow();
+        wheel.schedule(&later, again + 400ms);
+        wheel.schedule(&sooner, again + 50ms);
+        runUntil(
+            loop, [&] { return !sooner.fired.empty(); }, 2s);
+        QCOMPARE(sooner.fired.size(), size_t(1));
+        QVERIFY(sooner.fired[0] <= again + 50ms + Late);
+        QVERIFY(later.fired.empty());
+    }
+
     // Thousands due in one tick (a mass reconnect's heartbeats) fire in
     // passes of MaxFiresPerPass, and a socket that became readable meanwhile
     // is served between two passes, not after all of them.

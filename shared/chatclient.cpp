@@ -260,6 +260,13 @@ bool ChatClient::requestWho(const QString &after)
     return true;
 }
 
+bool ChatClient::requestMoreWho()
+{
+    if (m_pageCursor.isEmpty() || !m_whoPending.empty())
+        return false;
+    return requestWho(m_pageCursor);
+}
+
 void ChatClient::onConnected()
 {
     for (OutgoingMessage &m : m_outbox)
@@ -275,6 +282,7 @@ void ChatClient::onConnected()
     m_countOnly = false;
     m_previousCommand.clear();
     m_whoPending.clear();
+    m_pageCursor.clear();
     setState(State::Handshaking);
     // Liveness runs from the TCP connection on: keepalive and the kernel
     // view concern the socket under TLS, and the TLS handshake itself can hang.
@@ -661,6 +669,8 @@ void ChatClient::handleOnline(const protocol::Line &line, bool answersHello)
         page = m_whoPending.front();
         m_whoPending.pop_front();
     }
+    if (!line.words.isEmpty())
+        m_pageCursor = line.words.constLast();
     int dropped = 0;
     if (page) {
         for (const QString &nick : line.words) {
@@ -699,7 +709,13 @@ void ChatClient::handleMembers(const protocol::Line &line, const QString &text, 
     // when the room is no larger than the list (some of it left unseen).
     const bool entering = !m_countOnly;
     m_countOnly = true;
-    setRoomCount(count);
+    if (entering) {
+        // Said even when the count is the one already held: the mode changed.
+        m_memberCount = count;
+        Q_EMIT memberCountChanged(memberCount());
+    } else {
+        setRoomCount(count);
+    }
     if (entering || count <= m_online.size())
         requestWho();
 }
@@ -919,6 +935,7 @@ void ChatClient::onDead(const DeathVerdict &verdict)
     m_olderPage.clear();
     m_countOnly = false;
     m_whoPending.clear();
+    m_pageCursor.clear();
     if (!m_online.isEmpty()) {
         m_online.clear();
         m_memberCount = 0;

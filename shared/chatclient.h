@@ -133,6 +133,10 @@ public:
     // page) it asks for the page after it, which is added to the list.
     // False when not online or `after` is not a single word.
     bool requestWho(const QString &after = {});
+    // The page after the last one the server sent (not after the last nick
+    // held: a JOIN may have put one anywhere in the order). False when
+    // not online, nothing was listed yet, or a WHO is still unanswered.
+    bool requestMoreWho();
     // Scroll-back: asks for up to `count` (at most HistoryPageSize) messages
     // older than `beforeSeq`, the oldest one shown. False when not online,
     // or while the catch-up or another scroll-back request is pending. The
@@ -296,6 +300,7 @@ private:
     // Our WHO requests not answered yet, oldest first: true for a page
     // (WHO <after>) that adds to the list, false for the whole list.
     std::deque<bool> m_whoPending;
+    QString m_pageCursor; // the last nick of the last ONLINE received
     std::optional<protocol::WelcomeInfo> m_welcome;
 };
 

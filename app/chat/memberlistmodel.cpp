@@ -89,13 +89,6 @@ void MemberListModel::setRoomSize(int size)
     Q_EMIT memberCountChanged(memberCount());
 }
 
-QString MemberListModel::lastListedNick() const
-{
-    // A copy of the list, but only when the user asks for more.
-    const QStringList nicks = m_members.toList();
-    return nicks.isEmpty() ? QString() : nicks.constLast();
-}
-
 void MemberListModel::scheduleRefresh()
 {
     if (!m_refreshTimer.isActive())

@@ -46,9 +46,6 @@ public:
     int memberCount() const { return m_roomSize > 0 ? m_roomSize : m_members.size(); }
     // How many of them the list holds.
     int listedCount() const { return m_members.size(); }
-    // The last nick listed in the server's order (case-insensitive), where
-    // the next page starts; empty when nobody is listed.
-    QString lastListedNick() const;
     // The nicks as the view shows them now, the user's first.
     QStringList shownNicks() const { return m_rows; }
 

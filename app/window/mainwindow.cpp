@@ -405,7 +405,7 @@ void MainWindow::wireClient()
     connect(m_memberModel, &MemberListModel::memberCountChanged, this,
             &MainWindow::onMemberCountChanged);
     connect(m_memberFooter, &MemberListFooter::moreRequested, this,
-            [this] { m_client->requestWho(m_memberModel->lastListedNick()); });
+            [this] { m_client->requestMoreWho(); });
     connect(c, &ChatClient::serverBye, this, [this](const QString &reason) {
         notice(int(ChatEntry::Level::Warning), tr("The server said goodbye: %1").arg(reason));
         log(tr("server"), tr("BYE %1").arg(reason));

@@ -106,7 +106,12 @@ void acceptAll(int epoll, int listener)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; // EAGAIN: all taken; EMFILE and the like: the listener stays ready
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return; // all taken
+            // Out of descriptors (or memory): the listener would stay ready
+            // and spin. A calibration that cannot hold N is no figure: stop.
+            std::fprintf(stderr, "longline-floor: accept: %s\n", std::strerror(errno));
+            std::exit(1);
         }
         epoll_event event{};
         event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;

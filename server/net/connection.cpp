@@ -192,9 +192,11 @@ void Connection::start()
         // which then lets Asio look (EventLoop::holdAsio).
         m_loop.loop.holdAsio();
         m_holdsAsio = true;
-        if (m_fd >= 0)
-            (void)m_loop.loop.add(m_fd, this);
-        startTls();
+        const std::error_code ec = m_fd >= 0 ? m_loop.loop.add(m_fd, this) : std::error_code();
+        if (ec)
+            abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
+        else
+            startTls();
     } else if (const std::error_code ec = m_loop.loop.add(m_fd, this)) {
         abort(QStringLiteral("epoll: ") + QString::fromStdString(ec.message()));
     }

@@ -9,7 +9,8 @@
 // of our own inside Asio's loop still cost two system calls per wakeup
 // (Asio's epoll_wait, then the set's; then Asio's epoll_ctl to wait again).
 // Here a client costs one epoll_wait per wakeup, shared by every socket
-// ready in it: a PING is epoll_wait, recv, send.
+// ready in it: a PING is epoll_wait, recv, ioctl(SIOCOUTQ) (dating the data
+// in flight, for the user-timeout verdict) and send.
 //
 // Asio still runs, on this thread, what is not on the clients' path: TLS
 // streams, the admin socket, the metrics endpoint, signals, systemd's

@@ -377,6 +377,50 @@ private Q_SLOTS:
         QVERIFY(!client.requestWho(QStringLiteral("a\nQUIT")));
     }
 
+    // "More" continues after the last nick the server listed, not after
+    // the last one held: a JOIN puts a nick anywhere in the order. While a
+    // WHO is unanswered, no page is asked for (it would be taken from a
+    // list about to be replaced).
+    void moreContinuesWhereTheServerStopped()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("ONLINE alice bob carol"));
+        server.sendLine(QStringLiteral("MEMBERS 150"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.roomCount(), 150, Timeout);
+        server.sendLine(QStringLiteral("JOIN 2026-11-23T21:50:00.000Z zoe"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.roomCount(), 151, Timeout);
+        QCOMPARE(client.online().constLast(), QStringLiteral("zoe"));
+        server.clearLines();
+        QVERIFY(client.requestMoreWho());
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO carol"));
+        QVERIFY(!client.requestMoreWho()); // the first is unanswered
+        server.sendLine(QStringLiteral("ONLINE dave erin"));
+        server.sendLine(QStringLiteral("MEMBERS 151"));
+        QTRY_VERIFY_WITH_TIMEOUT(client.online().contains(QStringLiteral("erin")), Timeout);
+        QVERIFY(client.requestMoreWho());
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO erin"));
+    }
+
+    // Entering count-only presence is told even when the count is the one
+    // already held (a terminal says so once, with the room's size).
+    void enteringCountOnlyIsSignalledWithTheRoomSize()
+    {
+        FakeServer server;
+        ChatClient client;
+        QVERIFY(goOnline(client, server));
+        server.sendLine(QStringLiteral("ONLINE alice bob"));
+        server.sendLine(QStringLiteral("MEMBERS 250"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.roomCount(), 250, Timeout);
+        QVERIFY(!client.countOnlyPresence());
+        QSignalSpy counts(&client, &ChatClient::memberCountChanged);
+        server.sendLine(QStringLiteral("MEMBERS 250")); // on its own: over the limit
+        QTRY_VERIFY_WITH_TIMEOUT(client.countOnlyPresence(), Timeout);
+        QVERIFY(!counts.isEmpty());
+        QCOMPARE(counts.first().first().toInt(), 250);
+    }
+
     // The ONLINE after WELCOME answers HELLO, not a WHO page asked for
     // before it arrived.
     void helloOnlineIsNotAPageAnswer()

@@ -50,7 +50,8 @@ QString manPage(const QList<QCommandLineOption> &options)
                        "text or as JSON lines for scripts.")
             .arg(protocol::DefaultPort),
         QStringLiteral("Commands on standard input: /quit [reason] leaves, /who lists who is "
-                       "online; any other line is sent.")};
+                       "online (in a room too large for one answer, its first page; /who more "
+                       "lists the next); any other line is sent.")};
     page.options = options;
     page.sections = {
         {QStringLiteral("Exit status"),
@@ -79,7 +80,7 @@ ParsedArguments parseArguments(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Longline terminal client: chat lines on stdin and stdout, connection "
         "liveness events on stderr.\n"
-        "Commands on stdin: /quit [reason], /who; any other line is sent.\n"
+        "Commands on stdin: /quit [reason], /who, /who more; any other line is sent.\n"
         "Exit status: 0 quit or end of input, 1 usage error, 2 could not connect, "
         "3 declared dead by a timeout, 4 closed or reset by the peer or server "
         "BYE, 5 nick or password refused by the server, 6 TLS certificate not trusted, "

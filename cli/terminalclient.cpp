@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QJsonArray>
+#include <utility>
 
 namespace longline::cli {
 
@@ -101,15 +102,23 @@ TerminalClient::TerminalClient(const CliOptions &options, QObject *parent)
         printChat(
             QStringLiteral("%1 -- online: %2")
                 .arg(clock({}), protocol::sanitizeForDisplay(nicks.join(QStringLiteral(", ")))));
+        // How much of a room too large for one answer is listed: known
+        // already for a further page, told by the MEMBERS after a first one.
+        m_listedAwaitingCount = m_client.roomCount() <= nicks.size();
+        if (!m_listedAwaitingCount)
+            printListed(nicks.size(), m_client.roomCount());
     });
     connect(&m_client, &ChatClient::memberCountChanged, this, [this](int count) {
         // Told once when the room goes over the server's presence limit,
         // not at every count: a busy room sends one a second, and the
         // count also changes with each /who page and JOIN or LEAVE.
+        // After a /who answer: how much of a room too large for one is listed.
+        if (std::exchange(m_listedAwaitingCount, false) && count > m_client.onlineCount())
+            printListed(m_client.onlineCount(), count);
         const bool countOnly = m_client.countOnlyPresence();
         if (countOnly && !m_toldCountOnly)
             printChat(QStringLiteral("%1 -- %2 in the room (too many to announce each join and "
-                                     "leave; /who lists the first page)")
+                                     "leave; /who lists the first page, /who more the next)")
                           .arg(clock({}))
                           .arg(count));
         m_toldCountOnly = countOnly;
@@ -161,6 +170,14 @@ void TerminalClient::printChat(const QString &text)
     std::fflush(stdout);
 }
 
+void TerminalClient::printListed(int listed, int room)
+{
+    printChat(QStringLiteral("%1 -- %2 of %3 listed; /who more lists the next page")
+                  .arg(clock({}))
+                  .arg(listed)
+                  .arg(room));
+}
+
 void TerminalClient::onLine(const QString &raw)
 {
     if (m_finished || m_quitRequested)
@@ -175,6 +192,15 @@ void TerminalClient::onLine(const QString &raw)
     if (line == QLatin1String("/who")) {
         m_showOnlineReply = true;
         m_client.requestWho();
+        return;
+    }
+    if (line == QLatin1String("/who more")) {
+        if (m_client.requestMoreWho())
+            m_showOnlineReply = true;
+        else
+            printChat(QStringLiteral("%1 -- /who more: nothing listed yet, or the last /who is "
+                                     "still unanswered")
+                          .arg(clock({})));
         return;
     }
     // A line the server would refuse as too long would never be acknowledged.

@@ -77,6 +77,8 @@ private:
     void onKernelSample(const KernelSocketView &view);
 
     void printChat(const QString &text); // one line on stdout
+    // "-- 100 of 19500 listed; /who more lists the next page"
+    void printListed(int listed, int room);
     void setUpAdaptive();
 
     CliOptions m_options;
@@ -90,8 +92,9 @@ private:
     QString m_quitReason;
     bool m_quitting = false; // QUIT sent; waiting for the close
     bool m_finished = false;
-    bool m_showOnlineReply = false; // the next ONLINE answers /who
-    bool m_toldCountOnly = false;   // the room's count-only presence was told
+    bool m_showOnlineReply = false;     // the next ONLINE answers /who
+    bool m_listedAwaitingCount = false; // a /who answer was printed, its MEMBERS may follow
+    bool m_toldCountOnly = false;       // the room's count-only presence was told
 };
 
 } // namespace longline::cli

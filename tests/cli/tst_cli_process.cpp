@@ -154,6 +154,38 @@ private Q_SLOTS:
         QVERIFY(out.contains(QStringLiteral("<bob> \uFFFD[2Jred\uFFFD \uFFFDevil")));
     }
 
+    // A room too large for one ONLINE: /who says how much is listed, and
+    // /who more asks for the page after the last nick the server listed.
+    void whoMorePagesThroughALargeRoom()
+    {
+        REQUIRE_CLI();
+        FakeServer server;
+        CliProcess cli({QStringLiteral("127.0.0.1"), port(server.port()), QStringLiteral("--nick"),
+                        QStringLiteral("carol")});
+        QVERIFY(!server.welcome(0).isNull());
+        server.sendLine(QStringLiteral("ONLINE alice bob carol"));
+        server.sendLine(QStringLiteral("MEMBERS 150"));
+        QVERIFY2(
+            cli.waitForStdout(QRegularExpression(QStringLiteral("-- online: alice, bob, carol$"))),
+            qPrintable(dump(cli)));
+        QVERIFY2(cli.waitForStdout(QRegularExpression(
+                     QStringLiteral("-- 3 of 150 listed; /who more lists the next page$"))),
+                 qPrintable(dump(cli)));
+        cli.write("/who more\n");
+        QCOMPARE(server.waitForLine(QStringLiteral("WHO")), QStringLiteral("WHO carol"));
+        server.sendLine(QStringLiteral("ONLINE dave erin"));
+        server.sendLine(QStringLiteral("MEMBERS 150"));
+        QVERIFY2(cli.waitForStdout(QRegularExpression(
+                     QStringLiteral("-- online: alice, bob, carol, dave, erin$"))),
+                 qPrintable(dump(cli)));
+        QVERIFY2(cli.waitForStdout(QRegularExpression(QStringLiteral("-- 5 of 150 listed"))),
+                 qPrintable(dump(cli)));
+        cli.closeInput();
+        QVERIFY(!server.waitForLine(QStringLiteral("QUIT")).isNull());
+        server.closeClient();
+        QCOMPARE(cli.waitForExit(), 0);
+    }
+
     void usageErrors()
     {
         REQUIRE_CLI();

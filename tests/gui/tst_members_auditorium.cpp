@@ -14,6 +14,7 @@
 #include "sidepanel.h"
 
 #include <QApplication>
+#include <QHostAddress>
 #include <QLabel>
 #include <QPushButton>
 #include <QSet>
@@ -34,13 +35,17 @@ constexpr int CrowdSize = 130; // over the limit and over one ONLINE page (100)
 constexpr int Remaining = 5;   // the crowd left after most of it goes
 
 // A crowd member: registers, answers PINGs, ignores the rest. A bare
-// socket, so a few hundred of them cost the test little.
+// socket, so a few hundred of them cost the test little. Each comes from
+// its own loopback address (127.0.1.i): the server announces (and lists)
+// at most a burst of joins per address, and which of one address's joins
+// fell in its burst would depend on the order the connects arrived in.
 class Bystander
 {
 public:
-    Bystander(const QString &nick, quint16 port)
+    Bystander(const QString &nick, int index, quint16 port)
     {
         QObject::connect(&m_socket, &QTcpSocket::readyRead, [this] { onReadyRead(); });
+        m_socket.bind(QHostAddress(QStringLiteral("127.0.1.%1").arg(index)));
         m_socket.connectToHost(QStringLiteral("127.0.0.1"), port);
         m_socket.write("HELLO " + nick.toUtf8() + '\n');
     }
@@ -108,7 +113,7 @@ private Q_SLOTS:
         // The crowd comes: the room goes over the limit and over a page.
         std::vector<std::unique_ptr<Bystander>> crowd;
         for (int i = 1; i <= CrowdSize; ++i)
-            crowd.push_back(std::make_unique<Bystander>(crowdNick(i), server.port()));
+            crowd.push_back(std::make_unique<Bystander>(crowdNick(i), i, server.port()));
         QTRY_VERIFY_WITH_TIMEOUT(
             std::all_of(crowd.cbegin(), crowd.cend(), [](const auto &b) { return b->welcomed(); }),
             WaitMs);

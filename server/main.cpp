@@ -7,11 +7,11 @@
 #include "adminsocket.h"
 #include "filelimit.h"
 #include "handover.h"
-#include "historystore.h"
 #include "httpmetrics.h"
 #include "netserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "storethread.h"
 #include "systemdnotify.h"
 
 #include <QCoreApplication>
@@ -161,7 +161,11 @@ int main(int argc, char *argv[])
 
     if (config.dbPath.isEmpty())
         config.dbPath = ServerConfig::defaultDbPath();
-    HistoryStore store;
+    // The clients' event loop, on this thread; it turns Asio (signals, the
+    // admin socket, metrics, TLS) too. Made before the store, which hands
+    // its answers to it, so the store's thread ends first.
+    net::EventLoop loop(io);
+    StoreThread store([&loop](std::function<void()> answer) { loop.post(std::move(answer)); });
     if (!store.open(config.dbPath, &error))
         return fail(log, error);
 
@@ -169,7 +173,7 @@ int main(int argc, char *argv[])
                         {"pid", QString::number(QCoreApplication::applicationPid())},
                         {"db", config.dbPath},
                         {"journal", store.journalMode()},
-                        {"seq", QString::number(store.lastSeq())},
+                        {"seq", QString::number(store.latestSeq())},
                         {"keepalive", config.liveness.keepalive.toString()},
                         {"user_timeout_ms", QString::number(config.liveness.userTimeout.count())},
                         {"heartbeat", config.liveness.heartbeat.toString()},
@@ -207,18 +211,15 @@ int main(int argc, char *argv[])
             return fail(log, QStringLiteral("--take-over: ") + (refused ? askError : error));
         }
         // Messages the old process stored after this one opened the file.
-        if (!store.rereadLastSeq(&error))
+        if (!store.rereadLatestSeq(&error))
             return fail(log, error);
         log.event("taken_over", {{"from", adminPath},
                                  {"clients", QString::number(inherited.clients.size())},
-                                 {"seq", QString::number(store.lastSeq())}});
+                                 {"seq", QString::number(store.latestSeq())}});
     }
     for (const int fd : inherited.unknown)
         ::close(fd);
 
-    // The clients' event loop, on this thread; it turns Asio (signals, the
-    // admin socket, metrics, TLS) too.
-    net::EventLoop loop(io);
     net::NetServer server(loop, config, store, log);
     if (!server.listen(&error, inherited.listener))
         return fail(log, error);

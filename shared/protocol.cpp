@@ -3,6 +3,7 @@
 #include "nickskeleton.h"
 
 #include <QHash>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -282,6 +283,18 @@ bool isValidToken(QStringView token)
     return true;
 }
 
+bool isValidToken(QLatin1StringView token)
+{
+    if (token.isEmpty() || token.size() > MaxTokenLength)
+        return false;
+    for (const char c : token) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
 bool hasControlChars(const QString &text)
 {
     for (const QChar c : text) {
@@ -382,6 +395,14 @@ QByteArray ping(QStringView token)
 QByteArray pong(QStringView token)
 {
     return lineOf(QLatin1String("PONG"), token);
+}
+qsizetype writePong(char *out, QLatin1StringView token)
+{
+    const qsizetype n = std::min<qsizetype>(token.size(), MaxTokenLength);
+    std::memcpy(out, "PONG ", 5);
+    std::memcpy(out + 5, token.data(), static_cast<size_t>(n));
+    out[5 + n] = '\n';
+    return 5 + n + 1;
 }
 QByteArray probe(const QString &token, qint64 delayMs)
 {

@@ -71,7 +71,8 @@ ParseResult parse(const QString &line);
 // letters (Hangul fillers), in its NFKC form, and of one script (or a
 // mixture written together, see nickskeleton.h). docs/protocol.md, Nicks.
 bool isValidNick(const QString &nick, QString *why = nullptr);
-bool isValidToken(QStringView token); // PING tokens and client message ids
+bool isValidToken(QStringView token);       // PING tokens and client message ids
+bool isValidToken(QLatin1StringView token); // the same, on the bytes as read
 // True if `text` has C0/C1 control characters other than TAB (or DEL).
 bool hasControlChars(const QString &text);
 // Replaces control characters by visible U+FFFD so they can be shown safely.
@@ -95,6 +96,10 @@ QByteArray who();
 QByteArray pass(const QString &password);
 QByteArray ping(QStringView token);
 QByteArray pong(QStringView token);
+// "PONG <token>\n" written into `out` (at least MaxPongLine bytes) for a
+// valid token; returns its length. The server's PING fast path: no heap.
+constexpr int MaxPongLine = 5 + MaxTokenLength + 1;
+qsizetype writePong(char *out, QLatin1StringView token);
 // PROBE <token> <delay-ms>: after `delay` of silence the server speaks
 // first, PROBED <token> (finding a NAT's idle timeout; docs/protocol.md).
 QByteArray probe(const QString &token, qint64 delayMs);

@@ -1,7 +1,6 @@
 #include "chatroom.h"
 
 #include "metrics.h"
-#include <QElapsedTimer>
 
 #include "heartbeatmonitor.h"
 #include "nickskeleton.h"
@@ -109,7 +108,7 @@ bool countsAsProtocolError(ErrorCode code)
 
 } // namespace
 
-ChatRoom::ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log)
+ChatRoom::ChatRoom(const ServerConfig &config, MessageStore &store, ServerLog &log)
     : m_config(config), m_store(store), m_log(log)
 {
 }
@@ -166,14 +165,22 @@ void ChatRoom::flushLogSummaries(Millis now)
 
 void ChatRoom::handleRejected(Participant *session, LineFramer::Status status, qsizetype rawSize)
 {
-    if (status == LineFramer::Status::TooLong)
-        sendError(session, ErrorCode::LineTooLong,
-                  QStringLiteral("line of %1 bytes discarded; the limit is %2")
-                      .arg(rawSize)
-                      .arg(m_config.maxLine));
-    else
-        sendError(session, ErrorCode::BadEncoding,
-                  QStringLiteral("line discarded: it is not valid UTF-8"));
+    // It may have been a SAYID: the refusal keeps its place among the
+    // answers to the lines before it (onSay).
+    const bool tooLong = status == LineFramer::Status::TooLong;
+    const ErrorCode code = tooLong ? ErrorCode::LineTooLong : ErrorCode::BadEncoding;
+    const QString text = tooLong ? QStringLiteral("line of %1 bytes discarded; the limit is %2")
+                                       .arg(rawSize)
+                                       .arg(m_config.maxLine)
+                                 : QStringLiteral("line discarded: it is not valid UTF-8");
+    if (session->state() != Participant::State::Registered) {
+        sendError(session, code, text);
+        return;
+    }
+    inOrder([this, id = session->id(), nickKey = session->nickKey(), code, text] {
+        if (Participant *s = member(id, nickKey))
+            sendError(s, code, text);
+    });
 }
 
 void ChatRoom::handleLine(Participant *session, const QString &text)
@@ -411,53 +418,129 @@ void ChatRoom::onPass(Participant *session, const protocol::Line &line)
 
 void ChatRoom::onSay(Participant *session, const QString &cid, const QString &text)
 {
+    const quint64 id = session->id();
+    const QString nickKey = session->nickKey();
+    // Every answer to a SAY or SAYID (ACK, or an ERR) keeps the order of the
+    // lines: a client matches an ERR to its oldest message still waiting,
+    // and takes an ACK as the answer to every SAYID before it. A refusal
+    // decided at once waits for the store's answers to the lines before it.
+    auto refuse = [this, id, nickKey](ErrorCode code, const QString &text) {
+        inOrder([this, id, nickKey, code, text] {
+            if (Participant *s = member(id, nickKey))
+                sendError(s, code, text);
+        });
+    };
     if (!cid.isEmpty() && !protocol::isValidToken(cid)) {
-        sendError(session, ErrorCode::BadArgument,
-                  QStringLiteral("a message id is 1 to %1 printable ASCII characters")
-                      .arg(protocol::MaxTokenLength));
+        refuse(ErrorCode::BadArgument,
+               QStringLiteral("a message id is 1 to %1 printable ASCII characters")
+                   .arg(protocol::MaxTokenLength));
         return;
     }
     if (protocol::hasControlChars(text)) {
-        sendError(session, ErrorCode::ControlChars,
-                  QStringLiteral("control characters are not allowed in chat text"));
+        refuse(ErrorCode::ControlChars,
+               QStringLiteral("control characters are not allowed in chat text"));
         return;
-    }
-    if (!cid.isEmpty()) {
-        if (const auto earlier = m_store.findByCid(session->nickKey(), cid)) {
-            // A retry of a message we already stored: confirm, do not repeat.
-            session->send(protocol::ack(cid, earlier->seq));
-            return;
-        }
     }
     const Millis now = monotonicNow();
     if (!session->rateLimiter().tryAcquire(now)) {
-        sendError(session, ErrorCode::RateLimited,
-                  QStringLiteral("more than %1 messages in 10 s; message not accepted, retry in "
-                                 "%2")
-                      .arg(m_config.ratePer10s)
-                      .arg(formatMillis(session->rateLimiter().retryAfter(now))));
+        auto rateLimited = [this](Participant *s) {
+            sendError(s, ErrorCode::RateLimited,
+                      QStringLiteral("more than %1 messages in 10 s; message not accepted, retry "
+                                     "in %2")
+                          .arg(m_config.ratePer10s)
+                          .arg(formatMillis(s->rateLimiter().retryAfter(monotonicNow()))));
+        };
+        if (cid.isEmpty()) {
+            inOrder([this, id, nickKey, rateLimited] {
+                if (Participant *s = member(id, nickKey))
+                    rateLimited(s);
+            });
+            return;
+        }
+        // A retry of a message stored before is confirmed whatever the
+        // rate: it costs nothing, and refusing it would make the client
+        // send it again.
+        ++m_asked;
+        m_store.find(nickKey, cid,
+                     [this, id, nickKey, cid,
+                      rateLimited](const std::optional<protocol::ChatMessage> &earlier) {
+                         if (Participant *s = member(id, nickKey)) {
+                             if (earlier)
+                                 s->send(protocol::ack(cid, earlier->seq));
+                             else
+                                 rateLimited(s);
+                         }
+                         answered();
+                     });
         return;
     }
-    QString error;
-    QElapsedTimer commit;
-    commit.start();
-    const auto stored = m_store.append(session->nick(), session->nickKey(), text, cid,
-                                       QDateTime::currentDateTimeUtc(), &error);
-    if (m_metrics && stored) {
-        m_metrics->storeCommitSeconds.observe(static_cast<double>(commit.nsecsElapsed()) / 1e9);
-        ++m_metrics->messagesStored;
-        m_metrics->messagesDelivered += static_cast<quint64>(m_byNick.size());
+    ++m_asked;
+    m_store.append({session->nick(), nickKey, text, cid, QDateTime::currentDateTimeUtc()},
+                   [this, id, nickKey, cid, now](const MessageStore::Appended &result) {
+                       stored(id, nickKey, cid, now, result);
+                       answered();
+                   });
+}
+
+void ChatRoom::stored(quint64 sessionId, const QString &nickKey, const QString &cid,
+                      Millis countedAt, const MessageStore::Appended &result)
+{
+    Participant *session = member(sessionId, nickKey);
+    if (!result.message) {
+        m_log.event("db_error", {{"id", QString::number(sessionId)}, {"error", result.error}});
+        if (session)
+            sendError(session, ErrorCode::Internal,
+                      QStringLiteral("message could not be stored; not delivered"));
+    } else if (result.duplicate) {
+        // A retry of a message we already stored: confirm, do not repeat.
+        if (session) {
+            session->rateLimiter().refund(countedAt);
+            session->send(protocol::ack(cid, result.message->seq));
+        }
+    } else {
+        if (m_metrics) {
+            m_metrics->storeCommitSeconds.observe(static_cast<double>(result.commitNs) / 1e9);
+            ++m_metrics->messagesStored;
+            m_metrics->storeTransactions += result.firstOfTransaction ? 1 : 0;
+            m_metrics->messagesDelivered += static_cast<quint64>(m_byNick.size());
+        }
+        // Stored first, then told: an ACK or MSG always names a durable
+        // message. The sender may have gone meanwhile; the others still
+        // hear it, and a retry of it later is answered as a duplicate.
+        if (session && !cid.isEmpty())
+            session->send(protocol::ack(cid, result.message->seq));
+        broadcast(protocol::msg(*result.message));
     }
-    if (!stored) {
-        m_log.event("db_error", {{"id", QString::number(session->id())}, {"error", error}});
-        sendError(session, ErrorCode::Internal,
-                  QStringLiteral("message could not be stored; not delivered"));
-        return;
+}
+
+void ChatRoom::answered()
+{
+    ++m_answered;
+    // In the order queued; each waits for the answers asked before it.
+    while (!m_afterAnswers.empty() && m_afterAnswers.front().first <= m_answered) {
+        const std::function<void()> fn = std::move(m_afterAnswers.front().second);
+        m_afterAnswers.pop_front();
+        fn();
     }
-    // Stored first, then told: an ACK or MSG always names a durable message.
-    if (!cid.isEmpty())
-        session->send(protocol::ack(cid, stored->seq));
-    broadcast(protocol::msg(*stored));
+}
+
+void ChatRoom::inOrder(std::function<void()> fn)
+{
+    if (m_answered == m_asked && m_afterAnswers.empty())
+        fn();
+    else
+        m_afterAnswers.emplace_back(m_asked, std::move(fn));
+}
+
+void ChatRoom::whenStored(std::function<void()> fn)
+{
+    inOrder(std::move(fn));
+}
+
+Participant *ChatRoom::member(quint64 id, const QString &nickKey) const
+{
+    Participant *s = m_byNick.value(nickKey);
+    return s && s->id() == id && s->isOpen() ? s : nullptr;
 }
 
 void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
@@ -487,7 +570,7 @@ void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
                                  "HISTEND"));
         return;
     }
-    session->setHistoryCursor(Participant::HistoryCursor{*since, max});
+    session->setHistoryCursor(Participant::HistoryCursor{*since, max, m_store.latestSeq(), false});
     continueHistory(session);
 }
 
@@ -496,35 +579,61 @@ void ChatRoom::continueHistory(Participant *session)
     if (!session->historyCursor() || !session->isOpen())
         return;
     Participant::HistoryCursor cursor = *session->historyCursor();
+    if (cursor.reading)
+        return; // the page on its way sends on
     // Lines go out while the reader keeps up: what waits for one reader
     // stays near `queueLimit` whatever the page size, well inside the
     // slow-reader limit, so a prompt reader of a big page is never dropped.
     const qint64 queueLimit = std::min(HistoryQueueBytes, m_config.maxOutputBytes / 4);
-    while (session->isOpen() && session->queuedBytes() < queueLimit) {
-        QString error;
-        const int ask = std::min(cursor.remaining, HistorySliceMessages);
-        const HistoryStore::Page page = m_store.page(cursor.since, ask, &error);
-        if (!error.isEmpty()) {
-            session->setHistoryCursor(std::nullopt);
-            m_log.event("db_error", {{"id", QString::number(session->id())}, {"error", error}});
-            sendError(session, ErrorCode::Internal, QStringLiteral("history could not be read"));
-            return;
-        }
-        qsizetype sent = 0;
-        while (sent < page.messages.size() && session->queuedBytes() < queueLimit) {
-            const protocol::ChatMessage &m = page.messages.at(sent++);
-            session->send(protocol::hist(m));
-            cursor.since = m.seq;
-            --cursor.remaining;
-        }
-        const bool pageDone = sent == page.messages.size();
-        if (pageDone && (!page.more || cursor.remaining <= 0)) {
-            session->setHistoryCursor(std::nullopt);
-            session->send(protocol::histEnd(cursor.since, page.more));
-            return;
-        }
+    if (session->queuedBytes() >= queueLimit)
+        return; // outputDrained() calls again
+    if (cursor.upTo <= cursor.since || cursor.remaining <= 0) {
+        // Nothing (more) to read: the client knew everything it asked for.
+        session->setHistoryCursor(std::nullopt);
+        session->send(protocol::histEnd(cursor.since, false));
+        return;
+    }
+    cursor.reading = true;
+    session->setHistoryCursor(cursor);
+    const quint64 id = session->id();
+    const QString nickKey = session->nickKey();
+    m_store.page(cursor.since, cursor.upTo, std::min(cursor.remaining, HistorySliceMessages),
+                 [this, id, nickKey, since = cursor.since](const MessageStore::Page &page) {
+                     historyPage(id, nickKey, since, page);
+                 });
+}
+
+void ChatRoom::historyPage(quint64 sessionId, const QString &nickKey, qint64 since,
+                           const MessageStore::Page &page)
+{
+    Participant *session = member(sessionId, nickKey);
+    if (!session || !session->historyCursor() || !session->historyCursor()->reading ||
+        session->historyCursor()->since != since)
+        return; // gone, replaced, or handed over and asked again
+    Participant::HistoryCursor cursor = *session->historyCursor();
+    cursor.reading = false;
+    if (!page.error.isEmpty()) {
+        session->setHistoryCursor(std::nullopt);
+        m_log.event("db_error", {{"id", QString::number(sessionId)}, {"error", page.error}});
+        sendError(session, ErrorCode::Internal, QStringLiteral("history could not be read"));
+        return;
+    }
+    const qint64 queueLimit = std::min(HistoryQueueBytes, m_config.maxOutputBytes / 4);
+    qsizetype sent = 0;
+    while (sent < page.messages.size() && session->queuedBytes() < queueLimit) {
+        const protocol::ChatMessage &m = page.messages.at(sent++);
+        session->send(protocol::hist(m));
+        cursor.since = m.seq;
+        --cursor.remaining;
+    }
+    const bool pageDone = sent == page.messages.size();
+    if (pageDone && (!page.more || cursor.remaining <= 0)) {
+        session->setHistoryCursor(std::nullopt);
+        session->send(protocol::histEnd(cursor.since, page.more));
+        return;
     }
     session->setHistoryCursor(cursor);
+    continueHistory(session); // the next page, if the reader keeps up
 }
 
 void ChatRoom::onPing(Participant *session, const protocol::Line &line)
@@ -539,11 +648,48 @@ void ChatRoom::onPing(Participant *session, const protocol::Line &line)
     answerPing(session, token);
 }
 
+bool ChatRoom::answerLineBytes(Participant *session, QByteArrayView line)
+{
+    // Registered only: before HELLO every line counts against
+    // MaxLinesBeforeHello, which handleLine() keeps.
+    static constexpr QByteArrayView PingPrefix("PING ");
+    static constexpr QByteArrayView PongPrefix("PONG ");
+    if (session->state() != Participant::State::Registered || line.size() <= PingPrefix.size())
+        return false;
+    const QLatin1StringView token(line.sliced(PingPrefix.size()));
+    if (line.startsWith(PongPrefix)) {
+        // The answer to one of the server's heartbeats, the next most
+        // common line: for the connection's HeartbeatMonitor.
+        if (!protocol::isValidToken(token))
+            return false;
+        session->notePong(QString(token));
+        return true;
+    }
+    if (!line.startsWith(PingPrefix) || !protocol::isValidToken(token))
+        return false;
+    const PingGuard::Verdict verdict = session->pingGuard().notePing(monotonicNow());
+    if (verdict != PingGuard::Verdict::Accept) {
+        refusePing(session, verdict);
+        return true;
+    }
+    char pong[protocol::MaxPongLine];
+    session->sendNow(QByteArrayView(pong, protocol::writePong(pong, token)));
+    return true;
+}
+
 void ChatRoom::answerPing(Participant *session, QStringView token)
 {
-    switch (session->pingGuard().notePing(monotonicNow())) {
-    case PingGuard::Verdict::Accept:
+    const PingGuard::Verdict verdict = session->pingGuard().notePing(monotonicNow());
+    if (verdict == PingGuard::Verdict::Accept)
         session->send(protocol::pong(token));
+    else
+        refusePing(session, verdict);
+}
+
+void ChatRoom::refusePing(Participant *session, PingGuard::Verdict verdict)
+{
+    switch (verdict) {
+    case PingGuard::Verdict::Accept:
         break;
     case PingGuard::Verdict::TooFast:
         sendError(session, ErrorCode::PingTooFast, pingTooFastText(session));
@@ -600,6 +746,16 @@ void ChatRoom::adopt(Participant *session)
         return;
     m_byNick.insert(session->nickKey(), session);
     m_nickGuard.noteOnline(session->nick(), protocol::nickSkeleton(session->nick()));
+    if (const Participant::HistoryCursor *was = session->historyCursor()) {
+        // A HISTORY answer the last process was sending: it goes on up to
+        // where it was to end (newer messages reached the client as MSG),
+        // and any page it was reading is read again here.
+        Participant::HistoryCursor cursor = *was;
+        if (cursor.upTo <= 0)
+            cursor.upTo = m_store.latestSeq();
+        cursor.reading = false;
+        session->setHistoryCursor(cursor);
+    }
 }
 
 void ChatRoom::release(Participant *session)
@@ -622,8 +778,11 @@ bool ChatRoom::isAuditorium() const
     return m_config.presenceLimit > 0 && onlineCount() > m_config.presenceLimit;
 }
 
-void ChatRoom::tick(Millis)
+void ChatRoom::tick(Millis now)
 {
+    // Also from here: a PING answered by answerLineBytes() passes no
+    // handleLine(), and a server that only hears PINGs still logs them.
+    flushLogSummaries(now);
     const bool auditorium = isAuditorium();
     // Also once when a room shrinks back below the limit, so members know
     // the count they hold is the last one and JOIN/LEAVE resume.
@@ -679,7 +838,7 @@ protocol::WelcomeInfo ChatRoom::welcomeFor(const QString &nick, const QString &s
     protocol::WelcomeInfo w;
     w.nick = nick;
     w.server = ServerSoftware;
-    w.seq = m_store.lastSeq();
+    w.seq = m_store.latestSeq();
     const HeartbeatOptions &hb = m_config.liveness.heartbeat;
     w.heartbeatOn = hb.enabled;
     w.heartbeatIntervalS = hb.interval.count() / 1000.0;

@@ -4,10 +4,11 @@
 // Participant interface and never touches sockets or the listener.
 
 #include "auththrottle.h"
-#include "historystore.h"
 #include "lineframer.h"
 #include "logthrottle.h"
+#include "messagestore.h"
 #include "nickguard.h"
+#include "pingguard.h"
 #include "presencethrottle.h"
 #include "protocol.h"
 #include "serverconfig.h"
@@ -15,6 +16,9 @@
 
 #include <QMap>
 #include <QString>
+#include <deque>
+#include <functional>
+#include <vector>
 
 namespace longline::server {
 
@@ -35,15 +39,24 @@ public:
     // A HISTORY answer is read from the store this many messages at a time
     // and sent only while less than HistoryQueueBytes (or a quarter of
     // --max-output) wait for the reader; the rest follows as it drains.
-    static constexpr int HistorySliceMessages = 64;
+    // One read holds a usual answer whole (maxhist is 500 by default), so
+    // it goes out before the answers to the client's next lines, as a
+    // client reading them in order expects.
+    static constexpr int HistorySliceMessages = 512;
     static constexpr qint64 HistoryQueueBytes = 64 * 1024;
 
-    ChatRoom(const ServerConfig &config, HistoryStore &store, ServerLog &log);
+    ChatRoom(const ServerConfig &config, MessageStore &store, ServerLog &log);
     // Counts messages stored and delivered and the commit latency there.
     void setMetrics(ServerMetrics *metrics) { m_metrics = metrics; }
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
+    // A line exactly as read (no terminator), before any framing: answers
+    // it and returns true when it is a registered client's PING or PONG in
+    // its canonical form ("PING <token>"); otherwise false, and the caller
+    // frames and hands it to handleLine(). The same answer either way, for
+    // a third of the work.
+    bool answerLineBytes(Participant *session, QByteArrayView line);
     // The session's output drained: sends the next slice of a HISTORY
     // answer in progress, if any.
     void continueHistory(Participant *session);
@@ -75,6 +88,13 @@ public:
     int onlineCount() const { return static_cast<int>(m_byNick.size()); }
     // Above --presence-limit members JOIN and LEAVE are not broadcast.
     bool isAuditorium() const;
+    // Runs `fn` once every message asked of the store so far has been
+    // answered (ACKed and delivered, or refused): at once when none is
+    // waiting. Messages asked later are not waited for, so a busy room
+    // cannot hold it back. A shutdown or a hand-over waits for it.
+    void whenStored(std::function<void()> fn);
+    int messagesBeingStored() const { return static_cast<int>(m_asked - m_answered); }
+
     // Called about once a second: sends MEMBERS to everyone when the count
     // of a large room changed since the last one.
     void tick(Millis now);
@@ -83,10 +103,26 @@ private:
     void onHello(Participant *session, const protocol::Line &line);
     void onPass(Participant *session, const protocol::Line &line);
     void onSay(Participant *session, const QString &cid, const QString &text);
+    // The store's answer to a SAY or SAYID.
+    void stored(quint64 sessionId, const QString &nickKey, const QString &cid, Millis countedAt,
+                const MessageStore::Appended &result);
+    // One answer from the store arrived (they come in the order asked):
+    // runs what waited for it.
+    void answered();
+    // Runs `fn` after the answers to everything asked of the store so far.
+    void inOrder(std::function<void()> fn);
+    // The session `id` if it still holds `nickKey`: answers from the store
+    // come later, when the asker may be gone or replaced.
+    Participant *member(quint64 id, const QString &nickKey) const;
+    // A page of a HISTORY answer arrived.
+    void historyPage(quint64 sessionId, const QString &nickKey, qint64 since,
+                     const MessageStore::Page &page);
     void onHistory(Participant *session, const protocol::Line &line);
     void onPing(Participant *session, const protocol::Line &line);
     // PONG, or PING_TOO_FAST from the session's PingGuard; `token` is valid.
     void answerPing(Participant *session, QStringView token);
+    // PING_TOO_FAST, and the end of a client that keeps at it.
+    void refusePing(Participant *session, PingGuard::Verdict verdict);
     QString pingTooFastText(Participant *session) const;
     void onQuit(Participant *session, const protocol::Line &line);
     void onProbe(Participant *session, const protocol::Line &line);
@@ -105,7 +141,7 @@ private:
     static QString newSessionKey();
 
     const ServerConfig &m_config;
-    HistoryStore &m_store;
+    MessageStore &m_store;
     ServerLog &m_log;
     // Case-folded nick -> its session. Ordered, so ONLINE needs no sort per HELLO.
     QMap<QString, Participant *> m_byNick;
@@ -116,6 +152,11 @@ private:
     bool m_countChanged = false;  // the room's size changed since the last MEMBERS
     bool m_wasAuditorium = false; // at the last tick
     ServerMetrics *m_metrics = nullptr;
+    // Appends and finds asked of the store, and answered; and what waits
+    // for the answers asked before it (the first: that count).
+    quint64 m_asked = 0;
+    quint64 m_answered = 0;
+    std::deque<std::pair<quint64, std::function<void()>>> m_afterAnswers;
 };
 
 } // namespace longline::server

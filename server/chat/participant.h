@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
+#include <memory>
 #include <optional>
 
 namespace longline::server {
@@ -47,6 +48,9 @@ public:
     // Queues a line. Never re-enters the room: a reader too slow to take it
     // is dropped later, from the connection's own event loop.
     virtual void send(const QByteArray &line) = 0;
+    // The same for a line the caller holds only for the call: written at
+    // once when nothing waits before it (no copy, no queue), else queued.
+    virtual void sendNow(QByteArrayView line) { send(line.toByteArray()); }
     // Says "BYE <byeReason>", lets the output drain, then closes.
     // `localReason` is what the disconnect log reports.
     virtual void close(const QString &byeReason, const QString &localReason) = 0;
@@ -103,9 +107,23 @@ public:
     {
         qint64 since = 0;  // the last seq sent (or the request's since-seq)
         int remaining = 0; // messages the request may still carry
+        // The latest seq when it was asked: newer messages reach this
+        // client as MSG, so the answer stops there.
+        qint64 upTo = 0;
+        bool reading = false; // a page is being read from the store
     };
-    const std::optional<HistoryCursor> &historyCursor() const { return m_history; }
-    void setHistoryCursor(std::optional<HistoryCursor> cursor) { m_history = cursor; }
+    // Held on the heap, and only while an answer is in progress: few
+    // clients ever have one, and every client carries the pointer.
+    const HistoryCursor *historyCursor() const { return m_history.get(); }
+    void setHistoryCursor(std::optional<HistoryCursor> cursor)
+    {
+        if (!cursor)
+            m_history.reset();
+        else if (m_history)
+            *m_history = *cursor;
+        else
+            m_history = std::make_unique<HistoryCursor>(*cursor);
+    }
 
 protected:
     void setState(State state) { m_state = state; }
@@ -120,7 +138,7 @@ private:
     RateLimiter m_rateLimiter;
     LogThrottle m_errorLog;
     ErrorBudget m_errorBudget;
-    std::optional<HistoryCursor> m_history;
+    std::unique_ptr<HistoryCursor> m_history;
     State m_state = State::Connected;
     int m_unregisteredLines = 0;
     bool m_hasSessionKey = false;

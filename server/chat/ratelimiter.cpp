@@ -19,6 +19,18 @@ bool RateLimiter::tryAcquire(Millis now)
     return true;
 }
 
+void RateLimiter::refund(Millis at)
+{
+    // The newest such event: the one this caller counted, unless the
+    // window has let it go already.
+    for (qsizetype i = m_events.size() - 1; i >= 0; --i) {
+        if (m_events.at(i) == at) {
+            m_events.remove(i);
+            return;
+        }
+    }
+}
+
 Millis RateLimiter::retryAfter(Millis now) const
 {
     if (m_max <= 0 || static_cast<int>(m_events.size()) < m_max)

@@ -26,6 +26,9 @@ public:
     // Counts the event and returns true when it fits in the window; a
     // refused event is not counted, so a flood does not extend the penalty.
     bool tryAcquire(Millis now);
+    // Gives back the event counted at `at` (a message that turned out to be
+    // a retry of one stored before, which costs nothing).
+    void refund(Millis at);
     // When the next event would be accepted (0 = now).
     Millis retryAfter(Millis now) const;
 

@@ -227,7 +227,7 @@ void Connection::resume(const HandedConnection &h)
     m_heartbeat.resume(h.heartbeat);
     m_lastRttMs = h.lastRttMs;
     if (h.historyActive)
-        setHistoryCursor(HistoryCursor{h.historySince, h.historyRemaining});
+        setHistoryCursor(HistoryCursor{h.historySince, h.historyRemaining, h.historyUpTo, false});
     if (!h.unsentOutput.isEmpty()) {
         m_out.append(h.unsentOutput);
         m_outBytes = h.unsentOutput.size();
@@ -275,6 +275,7 @@ HandedConnection Connection::handOver()
         h.historyActive = true;
         h.historySince = cursor->since;
         h.historyRemaining = cursor->remaining;
+        h.historyUpTo = cursor->upTo;
     }
     setState(State::Closed);
     m_loop.wheel.cancel(this);
@@ -401,6 +402,8 @@ void Connection::onReady(uint32_t events)
 
 void Connection::readAvailable(bool toEnd)
 {
+    if (m_loop.inputHeld)
+        return; // a hand-over is getting ready: what waits goes with the socket
     char *buffer = scratchBuffer();
     size_t total = 0;
     m_reading = true;
@@ -485,6 +488,21 @@ void Connection::onBytes(const char *data, size_t size)
     m_heartbeat.noteReceived();
     if (!isOpen())
         return; // after BYE nothing more is read, only drained
+    // A read of one whole line with nothing unfinished before it is how a
+    // PING arrives: the room may answer it from these bytes, without the
+    // framer, a QString or a queue (about a third of a PING's work).
+    if (size >= 2 && data[size - 1] == '\n' && m_framer.pendingBytes() == 0 &&
+        !m_framer.discarding()) {
+        const size_t length = size - 1 - (data[size - 2] == '\r' ? 1 : 0);
+        if (length > 0 && static_cast<qsizetype>(length) <= m_framer.maxLineBytes() &&
+            std::memchr(data, '\n', length) == nullptr &&
+            m_loop.events.lineRead(*this, QByteArrayView(data, static_cast<qsizetype>(length)))) {
+            m_lineDeadline = Millis{0};
+            if (state() != State::Closed)
+                rearm();
+            return;
+        }
+    }
     m_framer.feed(QByteArray::fromRawData(data, static_cast<qsizetype>(size)));
     bool lineCompleted = false;
     while (isOpen()) {
@@ -508,6 +526,26 @@ void Connection::onBytes(const char *data, size_t size)
 }
 
 // --- writing --------------------------------------------------------------
+
+void Connection::sendNow(QByteArrayView line)
+{
+    // Anything queued, in flight or encrypted goes first: then the line
+    // waits its turn like any other.
+    if (!isOpen() || m_tls || m_writeArmed || !m_out.isEmpty() || line.isEmpty()) {
+        send(line.toByteArray());
+        return;
+    }
+    m_unacked.note(m_fd, monotonicNow());
+    ssize_t written;
+    do
+        written = ::send(m_fd, line.data(), static_cast<size_t>(line.size()), MSG_NOSIGNAL);
+    while (written < 0 && errno == EINTR);
+    if (written == line.size())
+        return;
+    // A full buffer or an error: the rest is queued, and the usual flush
+    // waits for the kernel (or finds the error and ends the connection).
+    send(line.sliced(written > 0 ? written : 0).toByteArray());
+}
 
 void Connection::send(const QByteArray &line)
 {

@@ -82,6 +82,10 @@ class ConnectionEvents
 public:
     virtual ~ConnectionEvents() = default;
     virtual void lineReceived(Connection &c, const QString &line) = 0;
+    // A read that held exactly one line, given as read (no terminator)
+    // before framing: true when the owner answered it (a PING), false to
+    // have it framed and passed to lineReceived() as usual.
+    virtual bool lineRead(Connection &c, QByteArrayView line) = 0;
     // A line that broke framing: too long or not UTF-8. Already discarded.
     virtual void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) = 0;
     // An unfinished line sat without a newline for Limits::lineTimeout.
@@ -124,6 +128,9 @@ struct ConnectionLoop
     const LivenessSettings &settings;
     const ConnectionLimits &limits;
     ConnectionEvents &events;
+    // While set, nothing is read from plain sockets: a hand-over waits for
+    // the store, and what clients send meanwhile goes with their sockets.
+    bool inputHeld = false;
 };
 
 class Connection : public Participant,
@@ -167,6 +174,7 @@ public:
     QHostAddress peerAddress() const override;
     bool isEncrypted() const override { return m_tls != nullptr && !m_handshaking; }
     void send(const QByteArray &line) override;
+    void sendNow(QByteArrayView line) override;
     void close(const QString &byeReason, const QString &localReason) override;
     void notePong(const QString &token) override;
     qint64 queuedBytes() const override { return m_outBytes; }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 namespace longline::server::net {
@@ -99,6 +100,64 @@ void EventLoop::remove(int fd, Watcher *watcher)
     for (int i = m_batchNext; i < m_batchSize; ++i)
         if (m_batch[static_cast<size_t>(i)].data.ptr == watcher)
             m_batch[static_cast<size_t>(i)].data.ptr = nullptr;
+}
+
+// --- calls from other threads ----------------------------------------------
+
+EventLoop::Mailbox::Mailbox(EventLoop &loop)
+    : m_loop(loop), m_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
+{
+    if (m_loop.m_epoll < 0) { // the loop's constructor says so next; say it first
+        const int error = errno;
+        if (m_fd >= 0)
+            ::close(m_fd);
+        throw std::system_error(error, std::system_category(), "epoll_create1");
+    }
+    if (m_fd < 0)
+        throw std::system_error(errno, std::system_category(), "eventfd");
+    if (const std::error_code ec = m_loop.addListener(m_fd, this)) {
+        ::close(m_fd);
+        throw std::system_error(ec, "epoll_ctl(eventfd)");
+    }
+    --m_loop.m_watched; // not a client's: watched() counts sockets
+}
+
+EventLoop::Mailbox::~Mailbox()
+{
+    ::close(m_fd);
+}
+
+void EventLoop::Mailbox::post(std::function<void()> fn)
+{
+    bool wake = false;
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        wake = m_calls.empty();
+        m_calls.push_back(std::move(fn));
+    }
+    // Only the first post of a batch writes: the loop takes the whole batch.
+    if (wake) {
+        const uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(m_fd, &one, sizeof one);
+    }
+}
+
+void EventLoop::Mailbox::onReady(uint32_t)
+{
+    uint64_t count = 0;
+    [[maybe_unused]] const ssize_t n = ::read(m_fd, &count, sizeof count);
+    std::vector<std::function<void()>> calls;
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        calls.swap(m_calls);
+    }
+    for (const std::function<void()> &fn : calls)
+        fn();
+}
+
+void EventLoop::post(std::function<void()> fn)
+{
+    m_mailbox.post(std::move(fn));
 }
 
 void EventLoop::dispatch(int count)

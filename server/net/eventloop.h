@@ -26,6 +26,7 @@
 #include <asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <sys/epoll.h>
 #include <system_error>
@@ -104,6 +105,10 @@ public:
     // turn, after a wait that does not block (what asio::post did for the
     // loop's own work).
     void defer(std::function<void()> fn) { m_deferred.push_back(std::move(fn)); }
+    // From any thread (the storage thread's results): runs `fn` on this
+    // loop's thread soon, in the order posted. An eventfd in the set wakes
+    // a waiting loop, once per batch of posts.
+    void post(std::function<void()> fn);
 
     // While held (by every open TLS connection), Asio is polled every turn.
     void holdAsio() { ++m_asioHolds; }
@@ -113,9 +118,24 @@ public:
     void run();
     void runFor(Millis span);
     void stop() { m_stopped = true; }
-    bool stopped() const { return m_stopped; }
 
 private:
+    // The eventfd that post() writes; its calls run when it is ready.
+    class Mailbox : public Watcher
+    {
+    public:
+        explicit Mailbox(EventLoop &loop);
+        ~Mailbox();
+        void post(std::function<void()> fn);
+        void onReady(uint32_t events) override;
+
+    private:
+        EventLoop &m_loop;
+        int m_fd = -1;
+        std::mutex m_mutex;
+        std::vector<std::function<void()>> m_calls; // guarded by m_mutex
+    };
+
     // One turn: one wait of at most `limit` (-1: until something happens;
     // none when calls are deferred), its events, due timers, the calls
     // deferred so far, Asio's ready work.
@@ -138,6 +158,7 @@ private:
     int m_asioHolds = 0;
     Millis m_nextAsioPoll{0};
     bool m_stopped = false;
+    Mailbox m_mailbox{*this}; // last: it joins the set in its constructor
 };
 
 } // namespace longline::server::net

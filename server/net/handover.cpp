@@ -24,7 +24,10 @@ namespace {
 // "LLHO" and a version: a next process of another format refuses the state
 // (and its clients get a clean close) rather than misreading it.
 constexpr quint32 Magic = 0x4c4c484f;
-constexpr quint32 FormatVersion = 1;
+// Version 2 added the end of a HISTORY answer in progress; a version 1
+// state (from the release before) is still read.
+constexpr quint32 FormatVersion = 2;
+constexpr quint32 OldestFormatVersion = 1;
 // sd_listen_fds(3): passed descriptors start at 3.
 constexpr int ListenFdsStart = 3;
 
@@ -79,7 +82,7 @@ QByteArray serializeHandover(const HandoverState &state)
         for (const auto &[token, sentAt] : c.heartbeat.inFlight)
             out << token << sentAt;
         out << c.lastRttMs << c.unsentOutput << c.historyActive << c.historySince
-            << static_cast<qint32>(c.historyRemaining);
+            << static_cast<qint32>(c.historyRemaining) << c.historyUpTo;
     }
     return bytes;
 }
@@ -91,9 +94,11 @@ std::optional<HandoverState> parseHandover(const QByteArray &bytes, QString *err
     quint32 magic = 0, version = 0, count = 0;
     HandoverState state;
     in >> magic >> version;
-    if (magic != Magic || version != FormatVersion) {
+    if (magic != Magic || version < OldestFormatVersion || version > FormatVersion) {
         if (error)
-            *error = QStringLiteral("not a hand-over of format %1").arg(FormatVersion);
+            *error = QStringLiteral("not a hand-over of format %1 to %2")
+                         .arg(OldestFormatVersion)
+                         .arg(FormatVersion);
         return std::nullopt;
     }
     in >> state.listen >> state.nextId >> count;
@@ -123,8 +128,11 @@ std::optional<HandoverState> parseHandover(const QByteArray &bytes, QString *err
         }
         qint32 remaining = 0;
         in >> c.lastRttMs >> c.unsentOutput >> c.historyActive >> c.historySince >> remaining;
+        if (version >= 2)
+            in >> c.historyUpTo;
         c.historyRemaining = remaining;
-        if (remaining < 0 || c.historySince < 0 || c.lastRttMs < -1 || c.id == 0)
+        if (remaining < 0 || c.historySince < 0 || c.historyUpTo < 0 || c.lastRttMs < -1 ||
+            c.id == 0)
             in.setStatus(QDataStream::ReadCorruptData);
         if (inFlight > HeartbeatMonitor::MaxInFlight)
             in.setStatus(QDataStream::ReadCorruptData);

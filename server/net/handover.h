@@ -58,6 +58,9 @@ struct HandedConnection
     bool historyActive = false; // a HISTORY answer still being sent
     qint64 historySince = 0;
     int historyRemaining = 0;
+    // The newest seq the answer goes to (later ones reached the client as
+    // MSG); 0 when unknown (a version 1 state): the next process's latest.
+    qint64 historyUpTo = 0;
 };
 
 struct HandoverState

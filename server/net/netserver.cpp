@@ -1,7 +1,7 @@
 #include "netserver.h"
 
 #include "clientaddress.h"
-#include "historystore.h"
+#include "messagestore.h"
 #include "serverlog.h"
 
 #include <QJsonArray>
@@ -61,7 +61,7 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 
 } // namespace
 
-NetServer::NetServer(EventLoop &loop, const ServerConfig &config, HistoryStore &store,
+NetServer::NetServer(EventLoop &loop, const ServerConfig &config, MessageStore &store,
                      ServerLog &log)
     : m_eventLoop(loop), m_config(config), m_log(log), m_room(config, store, log), m_wheel(loop),
       m_batcher(loop),
@@ -310,6 +310,11 @@ void NetServer::lineReceived(Connection &c, const QString &line)
     m_room.handleLine(&c, line);
 }
 
+bool NetServer::lineRead(Connection &c, QByteArrayView line)
+{
+    return m_room.answerLineBytes(&c, line);
+}
+
 void NetServer::lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize)
 {
     m_room.handleRejected(&c, status, rawSize);
@@ -555,8 +560,27 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
 void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverFailure onFailure,
                          std::function<void()> stopped, std::function<void()> keptServing)
 {
-    if (m_state != State::Running)
+    if (m_state != State::Running || m_stopRequested)
         return;
+    m_stopRequested = true;
+    // The messages being stored are answered first: their ACKs and MSGs
+    // then travel in the output handed over. Meanwhile nothing more is
+    // read: what the clients send goes with their sockets, to the next
+    // process, instead of into a store this one would have to answer for.
+    m_loop.inputHeld = true;
+    m_room.whenStored([this, systemd, capacity, onFailure, stopped = std::move(stopped),
+                       keptServing = std::move(keptServing)]() mutable {
+        handOverNow(systemd, capacity, onFailure, std::move(stopped), std::move(keptServing));
+    });
+}
+
+void NetServer::handOverNow(const SystemdNotifier &systemd, int capacity, HandoverFailure onFailure,
+                            std::function<void()> stopped, std::function<void()> keptServing)
+{
+    if (m_state != State::Running) {
+        m_loop.inputHeld = false;
+        return;
+    }
     m_stopped = std::move(stopped);
     m_keptServing = std::move(keptServing);
     m_state = State::ShuttingDown;
@@ -651,18 +675,22 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
         // process would have.
         m_handoverPending = false;
         m_state = State::Running;
+        // The adopted sockets join the set again, and report what they
+        // hold when they do.
+        m_loop.inputHeld = false;
         if (listener >= 0) {
             std::error_code ignored;
             m_acceptor.assign(protocolOf(listener), listener, ignored);
         }
         adopt(state, clientFds);
         if (onFailure == HandoverFailure::KeepServing) {
+            m_stopRequested = false;
             accept();
             tickRoom();
             if (m_keptServing)
                 m_keptServing();
         } else {
-            shutdown(QStringLiteral("hand-over failed"), m_stopped);
+            shutdownNow(QStringLiteral("hand-over failed"), m_stopped);
         }
     };
     if (barrier < 0) {
@@ -701,6 +729,18 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
 // --- shutdown -------------------------------------------------------------
 
 void NetServer::shutdown(const QString &why, std::function<void()> stopped)
+{
+    if (m_state == State::ShuttingDown || m_state == State::Stopped || m_stopRequested)
+        return;
+    m_stopRequested = true;
+    // Every message accepted is stored and answered (ACK, MSG) before the
+    // clients are told BYE.
+    m_room.whenStored([this, why, stopped = std::move(stopped)]() mutable {
+        shutdownNow(why, std::move(stopped));
+    });
+}
+
+void NetServer::shutdownNow(const QString &why, std::function<void()> stopped)
 {
     if (m_state == State::ShuttingDown || m_state == State::Stopped)
         return;

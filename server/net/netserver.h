@@ -22,7 +22,7 @@
 #include <unordered_map>
 
 namespace longline::server {
-class HistoryStore;
+class MessageStore;
 class ServerLog;
 } // namespace longline::server
 
@@ -51,7 +51,7 @@ public:
     // The protocol (IPv4 or IPv6) of a socket given as a bare descriptor.
     static asio::ip::tcp protocolOf(int fd);
 
-    NetServer(EventLoop &loop, const ServerConfig &config, HistoryStore &store, ServerLog &log);
+    NetServer(EventLoop &loop, const ServerConfig &config, MessageStore &store, ServerLog &log);
     ~NetServer() override;
 
     // `inheritedListener`: a listening socket the last process handed over
@@ -100,12 +100,15 @@ public:
     bool reload(ServerConfig &running, const ServerConfig &next, QString *error);
 
     // Stops accepting, says "BYE server shutting down" to every client and
-    // calls `stopped` once all are gone (or ShutdownGrace passed).
+    // calls `stopped` once all are gone (or ShutdownGrace passed). Both
+    // this and handOver() first wait for the messages being stored to be
+    // answered (ChatRoom::whenStored).
     void shutdown(const QString &why, std::function<void()> stopped);
 
 private:
     // ConnectionEvents
     void lineReceived(Connection &c, const QString &line) override;
+    bool lineRead(Connection &c, QByteArrayView line) override;
     void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) override;
     void lineTimedOut(Connection &c) override;
     void registrationTimedOut(Connection &c) override;
@@ -138,6 +141,10 @@ private:
     // Waits ShutdownGrace for the connections left to take their BYE.
     void awaitClosing();
     void tickRoom();
+    // handOver() and shutdown() once nothing is being stored.
+    void handOverNow(const SystemdNotifier &receiver, int capacity, HandoverFailure onFailure,
+                     std::function<void()> stopped, std::function<void()> keptServing);
+    void shutdownNow(const QString &why, std::function<void()> stopped);
     // Drops the readers furthest behind until the queued output of all is
     // back under three quarters of --max-output-total.
     void shedSlowestReaders();
@@ -152,6 +159,7 @@ private:
     OutputBudget m_outputBudget;
     bool m_sheddingPosted = false;
     bool m_handoverPending = false; // waiting for the receiver to confirm
+    bool m_stopRequested = false;   // a shutdown or hand-over waits for the store
     TlsContext m_tls;
     Connection::Limits m_limits;
     ConnectionLoop m_loop; // the parts above, as every connection sees them

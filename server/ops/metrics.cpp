@@ -122,6 +122,10 @@ QByteArray renderMetrics(const ServerMetrics &m, const ConnectionGauges &g)
                                  "Round trip of the server's heartbeat PINGs.");
     single(out, "longline_messages_stored_total", "Chat messages committed to the history.",
            "counter", static_cast<double>(m.messagesStored));
+    single(out, "longline_store_transactions_total",
+           "Transactions that committed messages; each holds every message that arrived while "
+           "the one before it committed (group commit).",
+           "counter", static_cast<double>(m.storeTransactions));
     single(out, "longline_messages_delivered_total", "MSG lines queued to members.", "counter",
            static_cast<double>(m.messagesDelivered));
     single(out, "longline_slow_readers_dropped_total",
@@ -133,8 +137,10 @@ QByteArray renderMetrics(const ServerMetrics &m, const ConnectionGauges &g)
            "gauge", static_cast<double>(g.queuedOutputBytes));
     single(out, "longline_queued_output_limit_bytes", "--max-output-total.", "gauge",
            static_cast<double>(g.queuedOutputLimit));
-    m.storeCommitSeconds.render(out, "longline_store_commit_seconds",
-                                "Time to commit one message to the history (synchronous=FULL).");
+    m.storeCommitSeconds.render(
+        out, "longline_store_commit_seconds",
+        "From a message's arrival to the commit of the transaction that holds it "
+        "(synchronous=FULL), on the storage thread.");
     return out;
 }
 

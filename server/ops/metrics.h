@@ -46,6 +46,7 @@ struct ServerMetrics
     quint64 heartbeatsAnswered = 0;
     Histogram heartbeatRttSeconds;
     quint64 messagesStored = 0;
+    quint64 storeTransactions = 0; // group commit: one holds every message that waited for it
     quint64 messagesDelivered = 0; // MSG lines queued to members
     quint64 slowReadersDropped = 0;
     Histogram storeCommitSeconds;

@@ -140,7 +140,7 @@ bool HistoryStore::open(const QString &path, QString *error)
         !m_byCid->prepare(QStringLiteral("SELECT seq, time_ms, nick, text FROM messages"
                                          " WHERE nick_key = ? AND cid = ?")) ||
         !m_page->prepare(QStringLiteral("SELECT seq, time_ms, nick, text FROM messages"
-                                        " WHERE seq > ? ORDER BY seq LIMIT ?"))) {
+                                        " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"))) {
         if (error)
             *error = QStringLiteral("cannot prepare history queries: %1")
                          .arg(m_insert->lastError().text());
@@ -161,6 +161,24 @@ bool HistoryStore::rereadLastSeq(QString *error)
     }
     m_lastSeq = last.value(0).toLongLong();
     return true;
+}
+
+bool HistoryStore::begin(QString *error)
+{
+    return exec(QStringLiteral("BEGIN"), error);
+}
+
+bool HistoryStore::commit(QString *error)
+{
+    return exec(QStringLiteral("COMMIT"), error);
+}
+
+void HistoryStore::rollback()
+{
+    // An error may have rolled the transaction back already; then this
+    // fails harmlessly. The seqs handed out in it were never stored.
+    exec(QStringLiteral("ROLLBACK"), nullptr);
+    rereadLastSeq(nullptr);
 }
 
 void HistoryStore::close()
@@ -233,14 +251,15 @@ std::optional<protocol::ChatMessage> HistoryStore::findByCid(const QString &nick
     return found;
 }
 
-HistoryStore::Page HistoryStore::page(qint64 since, int max, QString *error)
+HistoryStore::Page HistoryStore::page(qint64 since, int max, QString *error, qint64 upTo)
 {
     Page p;
     if (!m_page || max <= 0)
         return p;
     // One extra row tells whether more remain without a COUNT query.
     m_page->bindValue(0, since);
-    m_page->bindValue(1, max + 1);
+    m_page->bindValue(1, upTo);
+    m_page->bindValue(2, max + 1);
     if (!m_page->exec()) {
         if (error)
             *error = m_page->lastError().text();

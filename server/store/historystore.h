@@ -5,12 +5,15 @@
 // kill -9 or power loss, and sequence numbers continue after a restart.
 // Client message ids (SAYID cid) are stored with their message, so a retry
 // after a reconnect or a server restart is recognised as a duplicate.
+// Synchronous, and used by one thread only (Qt SQL's rule): the server
+// runs it on StoreThread, which groups appends into transactions.
 
 #include "protocol.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -42,6 +45,13 @@ public:
     // replaced) may have stored messages since open().
     bool rereadLastSeq(QString *error);
 
+    // Between begin() and commit(), appends share one transaction (one
+    // fsync); rollback() undoes them. Without begin(), each append is its
+    // own transaction.
+    bool begin(QString *error);
+    bool commit(QString *error);
+    void rollback();
+
     // Stores a message; `cid` may be empty. `nickKey` is the case-folded
     // nick the cid belongs to. Returns the stored message with its seq.
     std::optional<protocol::ChatMessage> append(const QString &nick, const QString &nickKey,
@@ -49,8 +59,9 @@ public:
                                                 const QDateTime &time, QString *error);
     // The message stored earlier under (nickKey, cid), if any.
     std::optional<protocol::ChatMessage> findByCid(const QString &nickKey, const QString &cid);
-    // Messages with seq > since, oldest first, at most `max`.
-    Page page(qint64 since, int max, QString *error = nullptr);
+    // Messages with since < seq <= upTo, oldest first, at most `max`.
+    Page page(qint64 since, int max, QString *error = nullptr,
+              qint64 upTo = std::numeric_limits<qint64>::max());
 
 private:
     bool exec(const QString &sql, QString *error);

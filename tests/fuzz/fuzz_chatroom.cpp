@@ -1,5 +1,6 @@
 // libFuzzer target over the server's whole command handling: a ChatRoom
-// with a real HistoryStore (":memory:") and a few scripted participants
+// with a real store (StoreThread on ":memory:", its answers run here after
+// each record) and a few scripted participants
 // that feed it bytes through the same LineFramer a connection uses. The
 // input is a script: the first byte picks the server (password or not,
 // line limit), then each record says which participant acts and how
@@ -7,18 +8,20 @@
 // report or broken invariant below is a bug.
 
 #include "chatroom.h"
-#include "historystore.h"
 #include "lineframer.h"
 #include "participant.h"
 #include "protocol.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "storethread.h"
 
 #include <QCoreApplication>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 using namespace longline;
 using namespace longline::server;
@@ -119,10 +122,36 @@ private:
     qint64 m_lastHist = -1;
 };
 
+// The store's answers, run on this thread when the script says (the
+// event loop's part in the server).
+struct Answers
+{
+    std::mutex mutex;
+    std::vector<std::function<void()>> calls;
+
+    void post(std::function<void()> fn)
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        calls.push_back(std::move(fn));
+    }
+    bool runAll()
+    {
+        std::vector<std::function<void()>> now;
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            now.swap(calls);
+        }
+        for (const auto &fn : now)
+            fn();
+        return !now.empty();
+    }
+};
+
 struct World
 {
     ServerLog log;
-    HistoryStore store;
+    Answers answers;
+    StoreThread store{[this](std::function<void()> fn) { answers.post(std::move(fn)); }};
     ServerConfig plain;
     ServerConfig withPassword;
 };
@@ -180,6 +209,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         slots[i]->end();
         slots[i].reset();
     };
+    // Every answer the store owes, and those the answers asked for (a
+    // HISTORY answer's next page), delivered.
+    auto settle = [&] {
+        do
+            w->store.sync();
+        while (w->answers.runAll());
+        if (room.messagesBeingStored() != 0)
+            std::abort(); // an append never answered
+    };
 
     // Records: <op> <length> <bytes...>. op % Slots is the participant;
     // by (op / Slots) & 3: 3 hangs it up instead of sending, 2 sends a
@@ -203,6 +241,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (action == 2 && slots[other] && !slots[other]->sessionKey().isEmpty())
             bytes = protocol::hello(slots[other]->nick(), slots[other]->sessionKey());
+        // As a connection does: a record that is one whole line, with
+        // nothing unfinished before it, is offered to the PING shortcut
+        // first (ChatRoom::answerLineBytes), then framed if not taken.
+        if (bytes.size() >= 2 && bytes.endsWith('\n') && framers[i]->pendingBytes() == 0 &&
+            !framers[i]->discarding() && slots[i]->isOpen()) {
+            QByteArrayView line(bytes.constData(), bytes.size() - 1);
+            if (line.endsWith('\r'))
+                line.chop(1);
+            if (!line.isEmpty() && line.size() <= framers[i]->maxLineBytes() &&
+                !line.contains('\n') && room.answerLineBytes(slots[i].get(), line))
+                bytes.clear();
+        }
         framers[i]->feed(bytes);
         while (auto item = framers[i]->next()) {
             if (!slots[i]->isOpen())
@@ -212,10 +262,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else
                 room.handleRejected(slots[i].get(), item->status, item->rawSize);
         }
+        settle();
         // Every client reads what it was sent before the next record.
         for (auto &slot : slots)
             if (slot && slot->isOpen())
                 slot->drain(room);
+        settle();
         // A connection the room closed (this one, or one it replaced) goes
         // away, as the real one would.
         for (int k = 0; k < Slots; ++k)
@@ -233,6 +285,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < Slots; ++i)
         if (slots[i])
             hangUp(i);
+    settle(); // before the room goes: the answers reach into it
     if (room.onlineCount() != 0)
         std::abort();
     return 0;

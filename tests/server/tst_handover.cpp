@@ -22,6 +22,7 @@ struct RecordingEvents : ConnectionEvents
     int drained = 0;
     int endedCount = 0;
     void lineReceived(Connection &, const QString &line) override { lines.append(line); }
+    bool lineRead(Connection &, QByteArrayView) override { return false; } // all framed
     void lineRejected(Connection &, LineFramer::Status, qsizetype) override {}
     void lineTimedOut(Connection &) override {}
     void registrationTimedOut(Connection &) override {}
@@ -64,6 +65,7 @@ private:
         c.historyActive = true;
         c.historySince = 120;
         c.historyRemaining = 380;
+        c.historyUpTo = 4242;
         return c;
     }
 
@@ -117,7 +119,25 @@ private Q_SLOTS:
             QCOMPARE(b.historyActive, a.historyActive);
             QCOMPARE(b.historySince, a.historySince);
             QCOMPARE(b.historyRemaining, a.historyRemaining);
+            QCOMPARE(b.historyUpTo, a.historyUpTo);
         }
+    }
+
+    // The release before wrote format 1, without the end of a HISTORY
+    // answer: still read, the end left to the next process (0).
+    void formatOneIsStillRead()
+    {
+        HandoverState state;
+        state.connections.push_back(sample(1));
+        QByteArray bytes = serializeHandover(state);
+        bytes[7] = 1;  // the version, big-endian after the magic
+        bytes.chop(8); // the one record's last field, historyUpTo
+        QString error;
+        const auto back = parseHandover(bytes, &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->connections.size(), size_t(1));
+        QCOMPARE(back->connections.front().historySince, qint64(120));
+        QCOMPARE(back->connections.front().historyUpTo, qint64(0));
     }
 
     void damagedOrForeignStateIsRefused()

@@ -235,6 +235,56 @@ private Q_SLOTS:
         QCOMPARE(pong3, QStringLiteral("PONG lower-case"));
     }
 
+    // A PING alone in its read is answered from the bytes as read
+    // (ChatRoom::answerLineBytes); every other shape goes through the
+    // framer. Both must give the same answers, and the shortcut must not
+    // bypass the framer's limits or swallow an unfinished line.
+    void pingFromTheBytesAnswersAsTheFramerWould()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--max-line"), QStringLiteral("64"),
+                                     QStringLiteral("--min-client-ping"), QStringLiteral("0")}));
+        LineClient dan, eve;
+        QVERIFY(join(dan, server, QStringLiteral("dan")));
+        QVERIFY(join(eve, server, QStringLiteral("eve")));
+        REQUIRE_LINE(joined, dan, QStringLiteral("JOIN "));
+        dan.send("PING crlf-token\r\n");
+        REQUIRE_LINE(crlf, dan, QStringLiteral("PONG "));
+        QCOMPARE(crlf, QStringLiteral("PONG crlf-token"));
+        // Two in one write: framed, answered in order.
+        dan.send("PING one\nPING two\n");
+        REQUIRE_LINE(one, dan, QStringLiteral("PONG "));
+        REQUIRE_LINE(two, dan, QStringLiteral("PONG "));
+        QCOMPARE(one + two, QStringLiteral("PONG onePONG two"));
+        // 59 token bytes fit the 64-byte line; 60 do not, and the framer's
+        // limit holds for a PING too.
+        const QByteArray fits(59, 'f');
+        dan.send("PING " + fits + "\n");
+        REQUIRE_LINE(longest, dan, QStringLiteral("PONG "));
+        QCOMPARE(longest, QStringLiteral("PONG ") + QString::fromLatin1(fits));
+        dan.send("PING " + QByteArray(60, 'g') + "\n");
+        REQUIRE_LINE(tooLong, dan, QStringLiteral("ERR "));
+        QVERIFY2(tooLong.startsWith(QStringLiteral("ERR 413 LINE_TOO_LONG ")), qPrintable(tooLong));
+        // An unfinished line before it: the PING's bytes end that line.
+        dan.send("SAY half a line, ");
+        QTest::qWait(50); // most likely a read of its own; the answer is the same if not
+        dan.send("PING not-a-ping\n");
+        REQUIRE_LINE(said, eve, QStringLiteral("MSG "));
+        QVERIFY2(said.endsWith(QStringLiteral(" dan half a line, PING not-a-ping")),
+                 qPrintable(said));
+        // Too fast, from the bytes: the PingGuard's answer.
+        ServerProcess strict;
+        QVERIFY(strict.startDefault({QStringLiteral("--min-client-ping"), QStringLiteral("5")}));
+        LineClient fay;
+        QVERIFY(join(fay, strict, QStringLiteral("fay")));
+        fay.send("PING first\n");
+        REQUIRE_LINE(first, fay, QStringLiteral("PONG "));
+        QCOMPARE(first, QStringLiteral("PONG first"));
+        fay.send("PING second\n");
+        REQUIRE_LINE(refused, fay, QStringLiteral("ERR "));
+        QVERIFY2(refused.startsWith(QStringLiteral("ERR 429 PING_TOO_FAST ")), qPrintable(refused));
+    }
+
     void quitSendsByeAndLeave()
     {
         ServerProcess server;

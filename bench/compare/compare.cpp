@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <random>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -465,6 +468,46 @@ int pinLoadGenerator(bool pin, std::string *how)
     return second;
 }
 
+// Options::keepAwake: a child that spins at SCHED_IDLE on `cpu` while this
+// object lives (see Options::keepAwake for why).
+class KeepAwake
+{
+public:
+    KeepAwake(int cpu, std::string *how)
+    {
+        if (cpu < 0)
+            return;
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            // The child: no allocation, no return; it dies with its parent.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            sched_param lowest{};
+            if (::sched_setaffinity(0, sizeof one, &one) != 0 ||
+                ::sched_setscheduler(0, SCHED_IDLE, &lowest) != 0)
+                ::_exit(1);
+            for (;;)
+                asm volatile("" ::: "memory");
+        }
+        if (m_pid > 0)
+            *how += ", the servers' CPU kept awake by an idle-priority spinner";
+    }
+    ~KeepAwake()
+    {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+    }
+    KeepAwake(const KeepAwake &) = delete;
+    KeepAwake &operator=(const KeepAwake &) = delete;
+
+private:
+    pid_t m_pid = -1;
+};
+
 // Where a program built with the project is; empty for the packaged ones.
 const std::string &builtPath(const Options &options, ServerKind kind)
 {
@@ -519,6 +562,7 @@ CompareResults runCompare(const Options &options)
     results.startedUtc = utcNow();
     std::string pinning;
     const int serverCpu = pinLoadGenerator(options.pin, &pinning);
+    const KeepAwake awake(options.keepAwake ? serverCpu : -1, &pinning);
     results.machine = machineLine() + "; " + pinning;
     const Phases ph = phasesFor(options.quick);
     const long limit = descriptorLimit();

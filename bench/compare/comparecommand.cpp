@@ -18,7 +18,7 @@ constexpr int QuickDefaultSize = 200;
 void usage(FILE *to)
 {
     std::fprintf(to, "Usage: longline-bench compare [--sizes N,N,...] [--out DIR] [--server PATH] "
-                     "[--servers LIST] [--quick] [--perf] [--no-pin]\n"
+                     "[--servers LIST] [--quick] [--perf] [--no-pin] [--let-idle]\n"
                      "Runs the same load against longline-server, mosquitto and redis-server on "
                      "loopback and prints the issue-9 targets; the floor (longline-floor, a "
                      "server that does no work, next to this program) shows the least CPU a "
@@ -33,7 +33,10 @@ void usage(FILE *to)
                      "  --perf    perf record longline-server's idle and PING phases into "
                      "DIR/perf-longline-N.{data,txt} (its CPU figures then include perf's cost)\n"
                      "  --no-pin  leave CPUs to the scheduler (default: the load generator on "
-                     "one CPU, every server on another, when there are two)\n");
+                     "one CPU, every server on another, when there are two)\n"
+                     "  --let-idle  let the servers' CPU idle between PINGs (default: an "
+                     "idle-priority spinner keeps it awake, so a virtual CPU's wakeups are not "
+                     "charged to the server)\n");
 }
 
 bool parseSizes(const std::string &text, std::vector<int> &sizes)
@@ -118,6 +121,8 @@ int compareMain(int argc, char **argv)
             options.profile = true;
         } else if (arg == "--no-pin") {
             options.pin = false;
+        } else if (arg == "--let-idle") {
+            options.keepAwake = false;
         } else if (arg == "--sizes" && hasValue) {
             if (!parseSizes(argv[++i], options.sizes)) {
                 std::fprintf(stderr, "compare: --sizes wants positive numbers like 1000,5000\n");

@@ -39,7 +39,6 @@ public:
     // Answers everything asked so far (their calls go to `post`), then
     // closes the database and ends the thread.
     void close();
-    bool isOpen() const { return m_thread.joinable(); }
     QString journalMode() const { return m_journalMode; }
     // Reads the latest seq from the file again (another process, the one a
     // --take-over replaced, may have stored messages since open()). Waits;

@@ -3,11 +3,23 @@
 #include <algorithm>
 #include <chrono>
 
+#if defined(Q_OS_UNIX)
+#include <time.h>
+#endif
+
 namespace longline {
 
 Millis monotonicNow()
 {
+#if defined(Q_OS_UNIX)
+    // What steady_clock reads, without its call into libstdc++: a server
+    // reads the clock on every wakeup.
+    timespec t;
+    ::clock_gettime(CLOCK_MONOTONIC, &t);
+    return Millis{static_cast<qint64>(t.tv_sec) * 1000 + t.tv_nsec / 1000000};
+#else
     return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
+#endif
 }
 
 HeartbeatMonitor::HeartbeatMonitor(Clock clock)
@@ -64,8 +76,7 @@ void HeartbeatMonitor::resume(const Snapshot &snapshot)
 
 void HeartbeatMonitor::noteReceived()
 {
-    m_lastReceived = clockNow();
-    m_pingSentSinceReceive = false;
+    noteReceived(clockNow());
 }
 
 std::optional<Millis> HeartbeatMonitor::notePong(const QString &token)

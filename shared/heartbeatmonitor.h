@@ -55,6 +55,13 @@ public:
 
     void start();        // the connection is up: silence starts now
     void noteReceived(); // any byte arrived
+    // The same, at `now` from the owner's clock (an event loop that read it
+    // once for every socket ready in a wakeup).
+    void noteReceived(Millis now)
+    {
+        m_lastReceived = now;
+        m_pingSentSinceReceive = false;
+    }
 
     // The timing of a running monitor, for a server restarting without
     // dropping its connections: the steady clock is the system's, so the

@@ -8,6 +8,7 @@
 #include <QString>
 #include <QtGlobal>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 
@@ -93,6 +94,83 @@ public:
 
 private:
     std::optional<Millis> m_since;
+};
+
+// Bytes of a socket's stream the peer acknowledged, as the kernel counts them
+// (TCP_INFO's tcpi_bytes_acked, Linux 4.2 and later); nullopt where unknown.
+// One getsockopt: for a verdict, not for every write.
+std::optional<quint64> kernelBytesAcked(qintptr fd);
+
+// When the data in flight on a socket was first sent, as UnackedSince tells
+// it, but worked out only when a verdict asks instead of with an ioctl before
+// every write: each write records where it starts in the stream and when, and
+// the kernel's count of acknowledged bytes then picks the write that holds
+// the first byte not acknowledged. A server answering PINGs saves a system
+// call on each. It remembers the last few writes; a death with more than
+// those in flight is dated from the oldest, bounded by the last ACK.
+class SentBytesLog
+{
+public:
+    // After the kernel took `bytes` of a write at `now`. Writes within the
+    // same millisecond share one record.
+    void noteSent(Millis now, qint64 bytes)
+    {
+        if (bytes <= 0)
+            return;
+        const quint32 at = static_cast<quint32>(now.count());
+        if (m_count == 0 || m_writes[m_newest].atMs != at) {
+            m_newest = static_cast<quint8>((m_newest + 1) % Slots);
+            m_writes[m_newest] = Write{static_cast<quint32>(m_sent), at};
+            m_count = static_cast<quint8>(std::min(m_count + 1, Slots));
+        }
+        m_sent += static_cast<quint64>(bytes);
+    }
+    // A socket that carried `bytes` before this log took over (a hand-over).
+    void startAt(quint64 bytes) { m_sent = bytes; }
+    quint64 sent() const { return m_sent; }
+    // How long the first byte not acknowledged has been in flight, given the
+    // kernel's count `acked` and its view at the verdict; nullopt when all
+    // was acknowledged (or the count is unknown and the view says so).
+    std::optional<Millis> elapsed(Millis now, std::optional<quint64> acked,
+                                  const KernelSocketView &view) const
+    {
+        // No longer than since the last ACK (plus a round trip): what the
+        // kernel says when it gives no count, or the write fell out of the log.
+        const std::optional<Millis> sinceAck =
+            view.valid
+                ? std::optional<Millis>(Millis{view.lastAckRecvMs} + Millis{view.rttUs / 1000 + 1})
+                : std::nullopt;
+        if (!acked)
+            return view.valid && view.unacked > 0 ? sinceAck : std::nullopt;
+        if (*acked >= m_sent)
+            return std::nullopt;
+        const quint64 inFlight = m_sent - *acked;
+        const quint32 nowMs = static_cast<quint32>(now.count());
+        for (int i = 0; i < m_count; ++i) {
+            const Write &w = m_writes[(m_newest + Slots - i) % Slots];
+            // (32-bit differences: exact while less than 4 GiB is in flight.)
+            if (static_cast<quint32>(static_cast<quint32>(m_sent) - w.start) >= inFlight)
+                return Millis{static_cast<quint32>(nowMs - w.atMs)};
+        }
+        if (m_count == 0)
+            return sinceAck;
+        // Sent before every write recorded: at least as old as the oldest.
+        const Write &oldest = m_writes[(m_newest + Slots - (m_count - 1)) % Slots];
+        const Millis atLeast{static_cast<quint32>(nowMs - oldest.atMs)};
+        return sinceAck ? std::max(atLeast, *sinceAck) : atLeast;
+    }
+
+private:
+    static constexpr int Slots = 4;
+    struct Write
+    {
+        quint32 start; // the stream offset of its first byte, low 32 bits
+        quint32 atMs;  // when, in monotonic milliseconds, low 32 bits
+    };
+    quint64 m_sent = 0;
+    std::array<Write, Slots> m_writes{};
+    quint8 m_count = 0;
+    quint8 m_newest = Slots - 1;
 };
 
 } // namespace longline

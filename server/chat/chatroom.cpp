@@ -8,6 +8,7 @@
 
 #include <QRandomGenerator>
 #include <algorithm>
+#include <cstring>
 
 namespace longline::server {
 
@@ -648,16 +649,20 @@ void ChatRoom::onPing(Participant *session, const protocol::Line &line)
     answerPing(session, token);
 }
 
-bool ChatRoom::answerLineBytes(Participant *session, QByteArrayView line)
+bool ChatRoom::answerLineBytes(Participant *session, QByteArrayView line, Millis now)
 {
     // Registered only: before HELLO every line counts against
     // MaxLinesBeforeHello, which handleLine() keeps.
-    static constexpr QByteArrayView PingPrefix("PING ");
-    static constexpr QByteArrayView PongPrefix("PONG ");
-    if (session->state() != Participant::State::Registered || line.size() <= PingPrefix.size())
+    constexpr qsizetype PrefixSize = 5; // "PING " and "PONG "
+    if (session->state() != Participant::State::Registered || line.size() <= PrefixSize)
         return false;
-    const QLatin1StringView token(line.sliced(PingPrefix.size()));
-    if (line.startsWith(PongPrefix)) {
+    // (memcmp of a constant size compiles to two compares; QByteArrayView's
+    // startsWith() is a call into Qt.)
+    const auto startsWith = [&line](const char(&prefix)[PrefixSize + 1]) {
+        return std::memcmp(line.data(), prefix, PrefixSize) == 0;
+    };
+    const QLatin1StringView token(line.sliced(PrefixSize));
+    if (startsWith("PONG ")) {
         // The answer to one of the server's heartbeats, the next most
         // common line: for the connection's HeartbeatMonitor.
         if (!protocol::isValidToken(token))
@@ -665,9 +670,9 @@ bool ChatRoom::answerLineBytes(Participant *session, QByteArrayView line)
         session->notePong(QString(token));
         return true;
     }
-    if (!line.startsWith(PingPrefix) || !protocol::isValidToken(token))
+    if (!startsWith("PING ") || !protocol::isValidToken(token))
         return false;
-    const PingGuard::Verdict verdict = session->pingGuard().notePing(monotonicNow());
+    const PingGuard::Verdict verdict = session->pingGuard().notePing(now);
     if (verdict != PingGuard::Verdict::Accept) {
         refusePing(session, verdict);
         return true;

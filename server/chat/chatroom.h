@@ -4,6 +4,7 @@
 // Participant interface and never touches sockets or the listener.
 
 #include "auththrottle.h"
+#include "heartbeatmonitor.h" // monotonicNow
 #include "lineframer.h"
 #include "logthrottle.h"
 #include "messagestore.h"
@@ -55,8 +56,8 @@ public:
     // it and returns true when it is a registered client's PING or PONG in
     // its canonical form ("PING <token>"); otherwise false, and the caller
     // frames and hands it to handleLine(). The same answer either way, for
-    // a third of the work.
-    bool answerLineBytes(Participant *session, QByteArrayView line);
+    // a third of the work. `now`: the caller's clock, read once per wakeup.
+    bool answerLineBytes(Participant *session, QByteArrayView line, Millis now = monotonicNow());
     // The session's output drained: sends the next slice of a HISTORY
     // answer in progress, if any.
     void continueHistory(Participant *session);

@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "clientaddress.h"
+#include "plainsyscalls.h"
 #include "protocol.h"
 #include "socketoptions.h"
 
@@ -68,6 +69,9 @@ struct Connection::Tls
     Tcp::socket socket;
     TlsStream stream;
     std::unique_ptr<char[]> readBuffer{new char[TlsReadBytes]};
+    // Asio writes the ciphertext, whose length we never see, so a TLS
+    // connection dates its data in flight the older way: an ioctl per write.
+    UnackedSince unacked;
 };
 
 void OutputBatcher::add(std::shared_ptr<Connection> connection)
@@ -221,6 +225,10 @@ void Connection::resume(const HandedConnection &h)
         // The kernel kept the options; a new configuration may differ.
         m_loop.events.optionsApplied(*this, applySocketOptions(m_fd, m_loop.settings.keepalive,
                                                                m_loop.settings.userTimeout));
+    // The stream carried bytes before this process: its writes count on
+    // from the kernel's total, acknowledged or still queued.
+    if (const std::optional<quint64> acked = kernelBytesAcked(m_fd))
+        m_sentLog.startAt(*acked + static_cast<quint64>(std::max(kernelSendQueueBytes(m_fd), 0)));
     m_framer.restore(h.unfinished);
     m_lineDeadline = h.lineDeadline;
     m_heartbeat.setOptions(m_loop.settings.heartbeat);
@@ -417,7 +425,7 @@ void Connection::readAvailable(bool toEnd)
             });
             break;
         }
-        const ssize_t n = ::recv(m_fd, buffer, ScratchBytes, 0);
+        const ssize_t n = plainRecv(m_fd, buffer, ScratchBytes, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -485,7 +493,7 @@ void Connection::readTls()
 
 void Connection::onBytes(const char *data, size_t size)
 {
-    m_heartbeat.noteReceived();
+    m_heartbeat.noteReceived(m_loop.loop.now());
     if (!isOpen())
         return; // after BYE nothing more is read, only drained
     // A read of one whole line with nothing unfinished before it is how a
@@ -496,9 +504,13 @@ void Connection::onBytes(const char *data, size_t size)
         const size_t length = size - 1 - (data[size - 2] == '\r' ? 1 : 0);
         if (length > 0 && static_cast<qsizetype>(length) <= m_framer.maxLineBytes() &&
             std::memchr(data, '\n', length) == nullptr &&
-            m_loop.events.lineRead(*this, QByteArrayView(data, static_cast<qsizetype>(length)))) {
-            m_lineDeadline = Millis{0};
-            if (state() != State::Closed)
+            m_loop.events.lineRead(*this, QByteArrayView(data, static_cast<qsizetype>(length)),
+                                   m_loop.loop.now())) {
+            Q_ASSERT(m_lineDeadline.count() == 0); // nothing was unfinished
+            // A PING or PONG only moves the heartbeat's deadline later,
+            // which an armed entry leaves where it is (rearm()); a close
+            // sets its own.
+            if (state() != State::Closed && !armed())
                 rearm();
             return;
         }
@@ -521,7 +533,7 @@ void Connection::onBytes(const char *data, size_t size)
     if (!partial)
         m_lineDeadline = Millis{0};
     else if (lineCompleted || m_lineDeadline.count() == 0)
-        m_lineDeadline = monotonicNow() + m_loop.limits.lineTimeout;
+        m_lineDeadline = m_loop.loop.now() + m_loop.limits.lineTimeout;
     rearm();
 }
 
@@ -535,11 +547,11 @@ void Connection::sendNow(QByteArrayView line)
         send(line.toByteArray());
         return;
     }
-    m_unacked.note(m_fd, monotonicNow());
     ssize_t written;
     do
-        written = ::send(m_fd, line.data(), static_cast<size_t>(line.size()), MSG_NOSIGNAL);
+        written = plainSend(m_fd, line.data(), static_cast<size_t>(line.size()), MSG_NOSIGNAL);
     while (written < 0 && errno == EINTR);
+    m_sentLog.noteSent(m_loop.loop.now(), written);
     if (written == line.size())
         return;
     // A full buffer or an error: the rest is queued, and the usual flush
@@ -617,8 +629,6 @@ void Connection::waitWritable()
 std::error_code Connection::writeQueued()
 {
     constexpr size_t MaxBuffers = 64; // what one writev takes here
-    if (!m_out.isEmpty())
-        m_unacked.note(m_fd, monotonicNow());
     while (!m_out.isEmpty()) {
         iovec buffers[MaxBuffers];
         size_t count = 0;
@@ -632,7 +642,7 @@ std::error_code Connection::writeQueued()
         if (count == 1) {
             // The common case (a PONG, one broadcast line): send() skips
             // copying a message header and an iovec array into the kernel.
-            written = ::send(m_fd, buffers[0].iov_base, buffers[0].iov_len, MSG_NOSIGNAL);
+            written = plainSend(m_fd, buffers[0].iov_base, buffers[0].iov_len, MSG_NOSIGNAL);
         } else {
             msghdr message{};
             message.msg_iov = buffers;
@@ -645,6 +655,7 @@ std::error_code Connection::writeQueued()
             return {};
         if (written < 0)
             return lastError();
+        m_sentLog.noteSent(m_loop.loop.now(), written);
         size_t n = static_cast<size_t>(written);
         outputTaken(static_cast<qint64>(n));
         while (n > 0) {
@@ -685,7 +696,7 @@ void Connection::flush()
 void Connection::writeTls()
 {
     m_writeArmed = true;
-    m_unacked.note(m_fd, monotonicNow());
+    m_tls->unacked.note(m_fd, monotonicNow());
     const QByteArray &front = m_out.first();
     asio::async_write(
         m_tls->stream, asio::buffer(front.constData(), static_cast<size_t>(front.size())),
@@ -862,7 +873,9 @@ void Connection::fail(const std::error_code &ec)
             c.lastSample = view;
         }
         c.sinceLastHeard = sinceLastHeard(view);
-        c.sinceFirstUnacked = m_unacked.elapsed(monotonicNow(), view);
+        c.sinceFirstUnacked = m_tls
+                                  ? m_tls->unacked.elapsed(monotonicNow(), view)
+                                  : m_sentLog.elapsed(monotonicNow(), kernelBytesAcked(m_fd), view);
         if (ec.category() != asio::error::get_system_category())
             c.errorString = QStringLiteral("TLS: ") + c.errorString;
         v = classifySocketError(c);

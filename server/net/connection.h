@@ -83,9 +83,10 @@ public:
     virtual ~ConnectionEvents() = default;
     virtual void lineReceived(Connection &c, const QString &line) = 0;
     // A read that held exactly one line, given as read (no terminator)
-    // before framing: true when the owner answered it (a PING), false to
-    // have it framed and passed to lineReceived() as usual.
-    virtual bool lineRead(Connection &c, QByteArrayView line) = 0;
+    // before framing, at `now` (the loop's time of this wakeup): true when
+    // the owner answered it (a PING), false to have it framed and passed to
+    // lineReceived() as usual.
+    virtual bool lineRead(Connection &c, QByteArrayView line, Millis now) = 0;
     // A line that broke framing: too long or not UTF-8. Already discarded.
     virtual void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) = 0;
     // An unfinished line sat without a newline for Limits::lineTimeout.
@@ -252,7 +253,7 @@ private:
     std::unique_ptr<Notes> m_notes; // allocated by a probe or a local close
     LineFramer m_framer;
     HeartbeatMonitor m_heartbeat;
-    UnackedSince m_unacked; // when the data in flight was first sent
+    SentBytesLog m_sentLog; // plain TCP: dates the data in flight for a verdict
 
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.

@@ -1,6 +1,7 @@
 #include "eventloop.h"
 
 #include "heartbeatmonitor.h" // monotonicNow
+#include "plainsyscalls.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -212,18 +213,20 @@ void EventLoop::turn(Millis limit)
     // wake nothing in this set.
     atMost(m_nextAsioPoll - now);
     const int timeoutMs = wait < Millis{0} ? -1 : static_cast<int>(wait.count());
-    const int count = ::epoll_wait(m_epoll, m_batch.data(), BatchSize, timeoutMs);
+    const int count = plainEpollWait(m_epoll, m_batch.data(), BatchSize, timeoutMs);
     // A signal interrupted the wait: Asio's handler for it is ready now.
     const bool interrupted = count < 0 && errno == EINTR;
+    m_wokeAt = monotonicNow();
+    m_inWakeup = true;
     dispatch(count);
-    now = monotonicNow();
-    fireTimers(now);
+    fireTimers(m_wokeAt);
     // Once per turn, after the wait: work that defers its rest (a batch of
     // writes, a wheel's worth of deadlines) lets every ready socket in
     // between.
     runDeferred();
-    if (m_asioHolds > 0 || interrupted || now >= m_nextAsioPoll)
-        pollAsio(now);
+    if (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll)
+        pollAsio(m_wokeAt);
+    m_inWakeup = false;
 }
 
 void EventLoop::run()

@@ -9,8 +9,9 @@
 // of our own inside Asio's loop still cost two system calls per wakeup
 // (Asio's epoll_wait, then the set's; then Asio's epoll_ctl to wait again).
 // Here a client costs one epoll_wait per wakeup, shared by every socket
-// ready in it: a PING is epoll_wait, recv, ioctl(SIOCOUTQ) (dating the data
-// in flight, for the user-timeout verdict) and send.
+// ready in it: a PING is epoll_wait, recv and send. (What the user-timeout
+// verdict needs about the data in flight is worked out when it is made:
+// SentBytesLog in kernelsocketview.h.)
 //
 // Asio still runs, on this thread, what is not on the clients' path: TLS
 // streams, the admin socket, the metrics endpoint, signals, systemd's
@@ -20,6 +21,7 @@
 // loop), and otherwise every AsioPollPeriod: an operator's command or a
 // signal waits at most that long.
 
+#include "heartbeatmonitor.h" // monotonicNow
 #include "livenesssettings.h"
 
 #include <array>
@@ -114,6 +116,13 @@ public:
     void holdAsio() { ++m_asioHolds; }
     void releaseAsio() { --m_asioHolds; }
 
+    // The time for a handler to go by: while the loop handles what a wait
+    // returned, the moment that wait ended, so one clock read serves every
+    // handler of the wakeup (on this VM a read costs as much as the rest of
+    // a PING's user-space work; a wakeup's handlers run in well under a
+    // millisecond). Outside a wakeup, the clock itself.
+    Millis now() const { return m_inWakeup ? m_wokeAt : monotonicNow(); }
+
     // Turns until stop(); runFor() at most `span` (tests).
     void run();
     void runFor(Millis span);
@@ -157,6 +166,8 @@ private:
     std::vector<std::function<void()>> m_deferred;
     int m_asioHolds = 0;
     Millis m_nextAsioPoll{0};
+    Millis m_wokeAt{0};
+    bool m_inWakeup = false; // between a wait's end and the end of its turn
     bool m_stopped = false;
     Mailbox m_mailbox{*this}; // last: it joins the set in its constructor
 };

@@ -310,9 +310,9 @@ void NetServer::lineReceived(Connection &c, const QString &line)
     m_room.handleLine(&c, line);
 }
 
-bool NetServer::lineRead(Connection &c, QByteArrayView line)
+bool NetServer::lineRead(Connection &c, QByteArrayView line, Millis now)
 {
-    return m_room.answerLineBytes(&c, line);
+    return m_room.answerLineBytes(&c, line, now);
 }
 
 void NetServer::lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize)

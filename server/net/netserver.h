@@ -108,7 +108,7 @@ public:
 private:
     // ConnectionEvents
     void lineReceived(Connection &c, const QString &line) override;
-    bool lineRead(Connection &c, QByteArrayView line) override;
+    bool lineRead(Connection &c, QByteArrayView line, Millis now) override;
     void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) override;
     void lineTimedOut(Connection &c) override;
     void registrationTimedOut(Connection &c) override;

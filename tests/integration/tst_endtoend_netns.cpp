@@ -253,6 +253,34 @@ private Q_SLOTS:
         QVERIFY(disconnect.match(server.log()).captured(1).toInt() <= 2000 + MarginMs);
     }
 
+    // The server's user-timeout verdict dates the wait from its own PING,
+    // the first data not acknowledged, not from the last ACK it had (for
+    // the WELCOME, or a PONG), which came a heartbeat interval earlier.
+    void serverUserTimeoutCountsFromTheUnacknowledgedPing()
+    {
+        Server server;
+        QVERIFY(server.start({QStringLiteral("--heartbeat"), QStringLiteral("1,3"),
+                              QStringLiteral("--user-timeout"), QStringLiteral("1500"),
+                              QStringLiteral("--keepalive"), QStringLiteral("off")},
+                             m_dir.path()));
+        Cli erin;
+        erin.start(server.port, QStringLiteral("erin"),
+                   {QStringLiteral("--heartbeat"), QStringLiteral("off")});
+        QVERIFY(erin.waitFor(QStringLiteral("welcome"), 5000));
+        QVERIFY(cutPort(server.port));
+        static const QRegularExpression disconnect(
+            QStringLiteral("disconnect .*nick=erin .*cause=user_timeout "
+                           ".*detection_ms=(\\d+) budget_ms=(\\d+)"));
+        // PING within 1 s of the cut; the kernel counts the user timeout from
+        // the first retransmission, one RTO (200 ms) after it.
+        QTRY_VERIFY_WITH_TIMEOUT(disconnect.match(server.log()).hasMatch(), 1000 + 1700 + 3000);
+        const auto m = disconnect.match(server.log());
+        QCOMPARE(m.captured(2).toInt(), 1700);
+        const int detection = m.captured(1).toInt();
+        // Dated from the last ACK before the PING it would read 2.7 s.
+        QVERIFY2(detection >= 1600 && detection <= 1700 + 500, qPrintable(server.log()));
+    }
+
     void ssShowsTheChosenKeepaliveTimer()
     {
         Server server;

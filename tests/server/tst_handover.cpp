@@ -22,7 +22,7 @@ struct RecordingEvents : ConnectionEvents
     int drained = 0;
     int endedCount = 0;
     void lineReceived(Connection &, const QString &line) override { lines.append(line); }
-    bool lineRead(Connection &, QByteArrayView) override { return false; } // all framed
+    bool lineRead(Connection &, QByteArrayView, Millis) override { return false; } // all framed
     void lineRejected(Connection &, LineFramer::Status, qsizetype) override {}
     void lineTimedOut(Connection &) override {}
     void registrationTimedOut(Connection &) override {}

@@ -106,11 +106,21 @@ std::optional<quint64> kernelBytesAcked(qintptr fd);
 // every write: each write records where it starts in the stream and when, and
 // the kernel's count of acknowledged bytes then picks the write that holds
 // the first byte not acknowledged. A server answering PINGs saves a system
-// call on each. It remembers the last few writes; a death with more than
-// those in flight is dated from the oldest, bounded by the last ACK.
+// call on each.
+//
+// It keeps the last few writes, and the first write after a pause (an
+// "anchor"): a silent cut is typically found by a write after a quiet spell,
+// and then that write dates the wait exactly however many follow it. When
+// the byte is older than every write kept, the last ACK the kernel saw
+// bounds the answer.
 class SentBytesLog
 {
 public:
+    // A write this long after the one before starts a new anchor: far longer
+    // than a working path takes to acknowledge a line (delayed ACKs
+    // included), so what was sent before it was most likely acknowledged.
+    static constexpr Millis AnchorPause{1000};
+
     // After the kernel took `bytes` of a write at `now`. Writes within the
     // same millisecond share one record.
     void noteSent(Millis now, qint64 bytes)
@@ -118,7 +128,10 @@ public:
         if (bytes <= 0)
             return;
         const quint32 at = static_cast<quint32>(now.count());
-        if (m_count == 0 || m_writes[m_newest].atMs != at) {
+        const bool first = m_count == 0;
+        if (first || m_writes[m_newest].atMs != at) {
+            if (first || at - m_writes[m_newest].atMs >= AnchorPause.count())
+                m_anchor = Write{static_cast<quint32>(m_sent), at};
             m_newest = static_cast<quint8>((m_newest + 1) % Slots);
             m_writes[m_newest] = Write{static_cast<quint32>(m_sent), at};
             m_count = static_cast<quint8>(std::min(m_count + 1, Slots));
@@ -134,8 +147,8 @@ public:
     std::optional<Millis> elapsed(Millis now, std::optional<quint64> acked,
                                   const KernelSocketView &view) const
     {
-        // No longer than since the last ACK (plus a round trip): what the
-        // kernel says when it gives no count, or the write fell out of the log.
+        // No longer than since the last ACK (plus a round trip): the data
+        // acknowledged then was sent before anything still waiting.
         const std::optional<Millis> sinceAck =
             view.valid
                 ? std::optional<Millis>(Millis{view.lastAckRecvMs} + Millis{view.rttUs / 1000 + 1})
@@ -146,22 +159,33 @@ public:
             return std::nullopt;
         const quint64 inFlight = m_sent - *acked;
         const quint32 nowMs = static_cast<quint32>(now.count());
+        // (32-bit differences: exact while less than 4 GiB is in flight.)
+        const auto holds = [&](const Write &w) {
+            return static_cast<quint32>(static_cast<quint32>(m_sent) - w.start) >= inFlight;
+        };
+        const auto age = [nowMs](const Write &w) {
+            return Millis{static_cast<quint32>(nowMs - w.atMs)};
+        };
         for (int i = 0; i < m_count; ++i) {
             const Write &w = m_writes[(m_newest + Slots - i) % Slots];
-            // (32-bit differences: exact while less than 4 GiB is in flight.)
-            if (static_cast<quint32>(static_cast<quint32>(m_sent) - w.start) >= inFlight)
-                return Millis{static_cast<quint32>(nowMs - w.atMs)};
+            if (holds(w))
+                return age(w);
         }
         if (m_count == 0)
             return sinceAck;
-        // Sent before every write recorded: at least as old as the oldest.
-        const Write &oldest = m_writes[(m_newest + Slots - (m_count - 1)) % Slots];
-        const Millis atLeast{static_cast<quint32>(nowMs - oldest.atMs)};
-        return sinceAck ? std::max(atLeast, *sinceAck) : atLeast;
+        // Sent before every write kept: at least as old as the oldest; no
+        // older than the anchor if it came at or after the anchor.
+        Millis atLeast = age(m_writes[(m_newest + Slots - (m_count - 1)) % Slots]);
+        std::optional<Millis> atMost = sinceAck;
+        if (holds(m_anchor))
+            atMost = atMost ? std::min(*atMost, age(m_anchor)) : age(m_anchor);
+        else
+            atLeast = std::max(atLeast, age(m_anchor));
+        return atMost ? std::max(atLeast, *atMost) : atLeast;
     }
 
 private:
-    static constexpr int Slots = 4;
+    static constexpr int Slots = 3;
     struct Write
     {
         quint32 start; // the stream offset of its first byte, low 32 bits
@@ -169,6 +193,7 @@ private:
     };
     quint64 m_sent = 0;
     std::array<Write, Slots> m_writes{};
+    Write m_anchor{};
     quint8 m_count = 0;
     quint8 m_newest = Slots - 1;
 };

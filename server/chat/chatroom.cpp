@@ -684,7 +684,7 @@ bool ChatRoom::answerLineBytes(Participant *session, QByteArrayView line, Millis
 
 void ChatRoom::answerPing(Participant *session, QStringView token)
 {
-    const PingGuard::Verdict verdict = session->pingGuard().notePing(monotonicNow());
+    const PingGuard::Verdict verdict = session->pingGuard().notePing(m_pingClock());
     if (verdict == PingGuard::Verdict::Accept)
         session->send(protocol::pong(token));
     else

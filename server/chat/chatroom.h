@@ -49,6 +49,10 @@ public:
     ChatRoom(const ServerConfig &config, MessageStore &store, ServerLog &log);
     // Counts messages stored and delivered and the commit latency there.
     void setMetrics(ServerMetrics *metrics) { m_metrics = metrics; }
+    // The clock a framed PING is judged by; the server gives its event
+    // loop's (EventLoop::now), which answerLineBytes() is handed, so a
+    // client's PINGs are timed alike whichever way they came in.
+    void setPingClock(std::function<Millis()> clock) { m_pingClock = std::move(clock); }
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
@@ -144,6 +148,7 @@ private:
     const ServerConfig &m_config;
     MessageStore &m_store;
     ServerLog &m_log;
+    std::function<Millis()> m_pingClock = monotonicNow;
     // Case-folded nick -> its session. Ordered, so ONLINE needs no sort per HELLO.
     QMap<QString, Participant *> m_byNick;
     NickGuard m_nickGuard;

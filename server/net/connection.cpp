@@ -227,8 +227,16 @@ void Connection::resume(const HandedConnection &h)
                                                                m_loop.settings.userTimeout));
     // The stream carried bytes before this process: its writes count on
     // from the kernel's total, acknowledged or still queued.
-    if (const std::optional<quint64> acked = kernelBytesAcked(m_fd))
-        m_sentLog.startAt(*acked + static_cast<quint64>(std::max(kernelSendQueueBytes(m_fd), 0)));
+    // (Two reads: an ACK between them would count its bytes twice or not
+    // at all, so the count is taken again until it holds still.)
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const std::optional<quint64> before = kernelBytesAcked(m_fd);
+        const int queued = kernelSendQueueBytes(m_fd);
+        if (!before || queued < 0 || kernelBytesAcked(m_fd) != before)
+            continue;
+        m_sentLog.startAt(*before + static_cast<quint64>(queued));
+        break;
+    }
     m_framer.restore(h.unfinished);
     m_lineDeadline = h.lineDeadline;
     m_heartbeat.setOptions(m_loop.settings.heartbeat);

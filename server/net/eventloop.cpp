@@ -41,9 +41,11 @@ void EventLoop::disarm(Timer *timer)
     timer->m_armed = false;
 }
 
-void EventLoop::fireTimers(Millis now)
+bool EventLoop::fireTimers(Millis now)
 {
+    bool fired = false;
     while (!m_timers.empty() && m_timers.begin()->first <= now) {
+        fired = true;
         Timer *timer = m_timers.begin()->second;
         m_timers.erase(m_timers.begin());
         timer->m_armed = false;
@@ -53,6 +55,7 @@ void EventLoop::fireTimers(Millis now)
         if (fn)
             fn();
     }
+    return fired;
 }
 
 // --- descriptors ----------------------------------------------------------
@@ -179,6 +182,8 @@ void EventLoop::runDeferred()
     // Only what was deferred before this pass: a call that defers itself
     // again (a reader with more to read, a batch with more to write) waits
     // for the next turn, after the events that came meanwhile.
+    if (m_deferred.empty())
+        return; // most turns
     std::vector<std::function<void()>> calls;
     calls.swap(m_deferred);
     for (const std::function<void()> &fn : calls)
@@ -219,13 +224,18 @@ void EventLoop::turn(Millis limit)
     m_wokeAt = monotonicNow();
     m_inWakeup = true;
     dispatch(count);
-    fireTimers(m_wokeAt);
+    // Timers read the clock themselves (the wheel, the heartbeats): what runs
+    // after them must not go by an earlier time.
+    if (fireTimers(m_wokeAt))
+        m_wokeAt = monotonicNow();
     // Once per turn, after the wait: work that defers its rest (a batch of
     // writes, a wheel's worth of deadlines) lets every ready socket in
     // between.
     runDeferred();
-    if (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll)
+    if (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll) {
+        m_wokeAt = monotonicNow(); // TLS reads, after all of the above
         pollAsio(m_wokeAt);
+    }
     m_inWakeup = false;
 }
 

@@ -118,9 +118,11 @@ public:
 
     // The time for a handler to go by: while the loop handles what a wait
     // returned, the moment that wait ended, so one clock read serves every
-    // handler of the wakeup (on this VM a read costs as much as the rest of
-    // a PING's user-space work; a wakeup's handlers run in well under a
-    // millisecond). Outside a wakeup, the clock itself.
+    // socket ready in the wakeup (on this VM a read costs about a sixth of
+    // a PING's user-space work). It is read again after timers fired and
+    // before Asio's work, so it lags the clock by at most one pass over the
+    // ready sockets (a few milliseconds in a HELLO storm, microseconds
+    // otherwise), and never goes back. Outside a wakeup, the clock itself.
     Millis now() const { return m_inWakeup ? m_wokeAt : monotonicNow(); }
 
     // Turns until stop(); runFor() at most `span` (tests).
@@ -150,7 +152,7 @@ private:
     // deferred so far, Asio's ready work.
     void turn(Millis limit);
     void dispatch(int count);
-    void fireTimers(Millis now);
+    bool fireTimers(Millis now); // true when any fired
     void runDeferred();
     void pollAsio(Millis now);
     void arm(Timer *timer);

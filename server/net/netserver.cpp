@@ -78,6 +78,7 @@ NetServer::NetServer(EventLoop &loop, const ServerConfig &config, MessageStore &
     m_limits.minClientPing = config.minClientPing;
     m_limits.ratePer10s = config.ratePer10s;
     m_room.setMetrics(&m_metrics);
+    m_room.setPingClock([&loop = m_eventLoop] { return loop.now(); });
     m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

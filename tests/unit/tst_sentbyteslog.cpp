@@ -84,18 +84,32 @@ private Q_SLOTS:
         QCOMPARE(*log.elapsed(4000ms, 110, view(9000ms)), 1000ms);
     }
 
-    void aWaitOlderThanTheLogIsBoundedByTheLastAck()
+    void aCutFoundByABurstAfterIdleIsDatedFromItsFirstWrite()
     {
+        // Idle since the last ACK 19 s ago; then five writes within half a
+        // second, none acknowledged: more than the log keeps one by one.
         SentBytesLog log;
-        for (int i = 1; i <= 10; ++i)
-            log.noteSent(Millis{i * 1000}, 10);
-        // The records hold the writes at 7 to 10 s; byte 15 went out at 2 s.
-        // At least 4 s (the oldest record), at most since the last ACK.
-        QCOMPARE(*log.elapsed(11000ms, 15, view(8500ms)), 8501ms);
-        // A last ACK that says less than the records cannot be right.
-        QCOMPARE(*log.elapsed(11000ms, 15, view(1000ms)), 4000ms);
-        // Byte 65 went out at 7 s, which a record holds.
-        QCOMPARE(*log.elapsed(11000ms, 65, view(1000ms)), 4000ms);
+        log.noteSent(1000ms, 100);
+        for (int i = 0; i < 5; ++i)
+            log.noteSent(Millis{20000 + i * 100}, 10);
+        QCOMPARE(*log.elapsed(21700ms, 100, view(19000ms)), 1700ms);
+        // Half of the first write acknowledged: still dated from it.
+        QCOMPARE(*log.elapsed(21700ms, 105, view(19000ms)), 1700ms);
+    }
+
+    void aStallInAStreamIsBoundedByTheLastAck()
+    {
+        // A write every 100 ms for 9 s, no pause; the path died at 5 s, when
+        // the ACKs stopped. Only the last three writes are kept.
+        SentBytesLog log;
+        for (int t = 1000; t <= 10000; t += 100)
+            log.noteSent(Millis{t}, 10);
+        const quint64 ackedBefore5s = 400; // the 40 writes before 5 s
+        QCOMPARE(*log.elapsed(10100ms, ackedBefore5s, view(5100ms)), 5101ms);
+        // A last ACK that says less than the writes kept cannot be right.
+        QCOMPARE(*log.elapsed(10100ms, ackedBefore5s, view(100ms)), 300ms);
+        // The byte in the oldest write kept (9.8 s) is dated exactly.
+        QCOMPARE(*log.elapsed(10100ms, 885, view(100ms)), 300ms);
     }
 
     void withoutTheKernelsCountTheLastAckDates()

@@ -404,8 +404,9 @@ void Connection::onTimer(Millis now)
 void Connection::onReady(uint32_t events)
 {
     if (m_tls)
-        return;                           // Asio's: the loop polls it this turn
-    const auto self = shared_from_this(); // a handler below may drop the last other reference
+        return; // Asio's: the loop polls it this turn
+    // No reference of our own (two atomic operations per PING): an owner
+    // lets go of a connection that ended only after the turn (ended()).
     if (state() == State::Closed)
         return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))

@@ -102,7 +102,9 @@ public:
     virtual void heartbeatSent(Connection &c) = 0;
     virtual void heartbeatAnswered(Connection &c, Millis rtt) = 0;
     virtual void optionsApplied(Connection &c, const SocketOptionsReport &report) = 0;
-    // Exactly once; the connection is Closed.
+    // Exactly once; the connection is Closed. It may be inside one of its
+    // own handlers: an owner keeps its reference until the loop's turn ends
+    // (EventLoop::defer), which is what lets onReady() take none.
     virtual void ended(Connection &c, const DeathVerdict &verdict) = 0;
 };
 

@@ -78,8 +78,11 @@ public:
         bool m_armed = false;
     };
 
-    // How often Asio's work is looked at when no TLS connection is open.
-    static constexpr Millis AsioPollPeriod = 50ms;
+    // How often Asio's work is looked at when no TLS connection is open:
+    // each look is a wakeup of its own, which at 50 ms cost about 1 % of
+    // the CPU of 2,000 PINGs a second; an operator's command waits at most
+    // this long.
+    static constexpr Millis AsioPollPeriod = 100ms;
     // Events fetched per wakeup; more stay ready for the next one.
     static constexpr int BatchSize = 256;
 

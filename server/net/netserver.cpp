@@ -463,11 +463,13 @@ QString NetServer::leaveReason(const DeathVerdict &verdict)
 
 void NetServer::ended(Connection &c, const DeathVerdict &verdict)
 {
-    // Keep the connection alive until this function is done with it.
     const auto it = m_connections.find(c.id());
     if (it == m_connections.end())
         return;
+    // Alive until the end of the turn: this may run inside one of the
+    // connection's own handlers (ConnectionEvents::ended).
     const std::shared_ptr<Connection> keep = it.value();
+    m_eventLoop.defer([keep] {});
     m_connections.erase(it);
     m_metrics.noteDeath(verdict);
     m_room.retire(&c, leaveReason(verdict));

@@ -174,14 +174,7 @@ void ChatRoom::handleRejected(Participant *session, LineFramer::Status status, q
                                        .arg(rawSize)
                                        .arg(m_config.maxLine)
                                  : QStringLiteral("line discarded: it is not valid UTF-8");
-    if (session->state() != Participant::State::Registered) {
-        sendError(session, code, text);
-        return;
-    }
-    inOrder([this, id = session->id(), nickKey = session->nickKey(), code, text] {
-        if (Participant *s = member(id, nickKey))
-            sendError(s, code, text);
-    });
+    refuseInOrder(session, code, text);
 }
 
 void ChatRoom::handleLine(Participant *session, const QString &text)
@@ -425,11 +418,8 @@ void ChatRoom::onSay(Participant *session, const QString &cid, const QString &te
     // lines: a client matches an ERR to its oldest message still waiting,
     // and takes an ACK as the answer to every SAYID before it. A refusal
     // decided at once waits for the store's answers to the lines before it.
-    auto refuse = [this, id, nickKey](ErrorCode code, const QString &text) {
-        inOrder([this, id, nickKey, code, text] {
-            if (Participant *s = member(id, nickKey))
-                sendError(s, code, text);
-        });
+    auto refuse = [this, session](ErrorCode code, const QString &text) {
+        refuseInOrder(session, code, text);
     };
     if (!cid.isEmpty() && !protocol::isValidToken(cid)) {
         refuse(ErrorCode::BadArgument,
@@ -538,6 +528,30 @@ void ChatRoom::whenStored(std::function<void()> fn)
     inOrder(std::move(fn));
 }
 
+void ChatRoom::sendInOrder(Participant *session, const QByteArray &line)
+{
+    if (session->state() != Participant::State::Registered) {
+        session->send(line);
+        return;
+    }
+    inOrder([this, id = session->id(), nickKey = session->nickKey(), line] {
+        if (Participant *s = member(id, nickKey))
+            s->send(line);
+    });
+}
+
+void ChatRoom::refuseInOrder(Participant *session, ErrorCode code, const QString &text)
+{
+    if (session->state() != Participant::State::Registered) {
+        sendError(session, code, text);
+        return;
+    }
+    inOrder([this, id = session->id(), nickKey = session->nickKey(), code, text] {
+        if (Participant *s = member(id, nickKey))
+            sendError(s, code, text);
+    });
+}
+
 Participant *ChatRoom::member(quint64 id, const QString &nickKey) const
 {
     Participant *s = m_byNick.value(nickKey);
@@ -546,19 +560,21 @@ Participant *ChatRoom::member(quint64 id, const QString &nickKey) const
 
 void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
 {
+    // Every answer keeps the order of the client's lines (onSay): a refusal
+    // or an empty answer waits for the store's answers to the lines before.
     const auto since = protocol::parseSeq(line.words.at(0));
     if (!since) {
-        sendError(session, ErrorCode::BadArgument,
-                  QStringLiteral("since-seq must be a number from 0 to 9223372036854775807"));
+        refuseInOrder(session, ErrorCode::BadArgument,
+                      QStringLiteral("since-seq must be a number from 0 to 9223372036854775807"));
         return;
     }
     int max = m_config.maxHistory;
     if (line.words.size() > 1) {
         const auto asked = protocol::parseSeq(line.words.at(1));
         if (!asked || *asked == 0) {
-            sendError(session, ErrorCode::BadArgument,
-                      QStringLiteral("max must be a positive number (at most %1 are sent)")
-                          .arg(m_config.maxHistory));
+            refuseInOrder(session, ErrorCode::BadArgument,
+                          QStringLiteral("max must be a positive number (at most %1 are sent)")
+                              .arg(m_config.maxHistory));
             return;
         }
         max = static_cast<int>(std::min<qint64>(*asked, m_config.maxHistory));
@@ -566,12 +582,18 @@ void ChatRoom::onHistory(Participant *session, const protocol::Line &line)
     if (session->historyCursor()) {
         // One answer at a time: a second request would only queue more
         // output behind the first.
-        sendError(session, ErrorCode::RateLimited,
-                  QStringLiteral("a HISTORY answer is still being sent; ask again after its "
-                                 "HISTEND"));
+        refuseInOrder(session, ErrorCode::RateLimited,
+                      QStringLiteral("a HISTORY answer is still being sent; ask again after its "
+                                     "HISTEND"));
         return;
     }
-    session->setHistoryCursor(Participant::HistoryCursor{*since, max, m_store.latestSeq(), false});
+    const qint64 upTo = m_store.latestSeq();
+    if (upTo <= *since) {
+        // The client knew everything there is: only the end of the answer.
+        sendInOrder(session, protocol::histEnd(*since, false));
+        return;
+    }
+    session->setHistoryCursor(Participant::HistoryCursor{*since, max, upTo, false});
     continueHistory(session);
 }
 

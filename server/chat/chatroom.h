@@ -116,6 +116,11 @@ private:
     void answered();
     // Runs `fn` after the answers to everything asked of the store so far.
     void inOrder(std::function<void()> fn);
+    // Sends `line` to a registered `session` in its place among the answers
+    // to its lines: after those the store still owes it (a refusal decided
+    // at once, an empty HISTORY answer). Anyone else gets it now.
+    void sendInOrder(Participant *session, const QByteArray &line);
+    void refuseInOrder(Participant *session, protocol::ErrorCode code, const QString &text);
     // The session `id` if it still holds `nickKey`: answers from the store
     // come later, when the asker may be gone or replaced.
     Participant *member(quint64 id, const QString &nickKey) const;

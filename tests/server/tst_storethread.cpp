@@ -425,6 +425,31 @@ private Q_SLOTS:
         QVERIFY2(ack1 >= 0 && err > ack1 && ack3 > err, ann.lines.join('|').constData());
     }
 
+    // A HISTORY refused at once, or with nothing to send but its end, is
+    // answered after the ACK of the SAYID before it, and before the next.
+    void historyAnswersKeepTheOrderOfTheLines()
+    {
+        ServerConfig config;
+        config.minClientPing = Millis{0};
+        makeRoom(config);
+        RecordingParticipant ann(1, config);
+        m_room->handleLine(&ann, QStringLiteral("HELLO ann"));
+        m_gate->install(*m_store);
+        m_room->handleLine(&ann, QStringLiteral("SAYID c1 first"));
+        QVERIFY(m_gate->waitEntered(1));
+        m_room->handleLine(&ann, QStringLiteral("HISTORY soon"));
+        m_room->handleLine(&ann, QStringLiteral("HISTORY 99"));
+        m_room->handleLine(&ann, QStringLiteral("SAYID c3 third"));
+        m_loop->runFor(50ms);
+        QVERIFY2(!ann.received("ERR") && !ann.received("HISTEND"), ann.lines.join('|').constData());
+        m_gate->open();
+        QVERIFY(runUntil(*m_loop, [&] { return ann.received("ACK c3 "); }));
+        const int ack1 = ann.indexOf("ACK c1 "), err = ann.indexOf("ERR "),
+                  end = ann.indexOf("HISTEND 99 "), ack3 = ann.indexOf("ACK c3 ");
+        QVERIFY2(ack1 >= 0 && err > ack1 && end > err && ack3 > end,
+                 ann.lines.join('|').constData());
+    }
+
     // A shutdown waits for the messages asked before it, not for those
     // that keep coming after: a busy room cannot hold it back.
     void whenStoredWaitsOnlyForWhatWasAsked()

@@ -291,10 +291,7 @@ private Q_SLOTS:
         m_room->handleLine(&ann, QStringLiteral("HELLO ann"));
         m_room->handleLine(&bob, QStringLiteral("HELLO bob"));
         QVERIFY(ann.received("WELCOME"));
-        m_gate->install(*m_store);
-
-        m_room->handleLine(&ann, QStringLiteral("SAYID c1 hello there"));
-        QVERIFY(m_gate->waitEntered(1));
+        QVERIFY(holdCommitOf(ann, QStringLiteral("SAYID c1 hello there")));
         m_room->handleLine(&ann, QStringLiteral("PING t1"));
         QVERIFY(ann.received("PONG t1"));
         bool drained = false;
@@ -326,9 +323,7 @@ private Q_SLOTS:
         m_room->handleLine(&bob, QStringLiteral("HELLO bob"));
         m_room->handleLine(&ann, QStringLiteral("SAY one"));
         QVERIFY(runUntil(*m_loop, [&] { return bob.received("MSG 1 "); }));
-        m_gate->install(*m_store);
-        m_room->handleLine(&ann, QStringLiteral("SAY two"));
-        QVERIFY(m_gate->waitEntered(1));
+        QVERIFY(holdCommitOf(ann, QStringLiteral("SAY two")));
         m_room->handleLine(&bob, QStringLiteral("HISTORY 0"));
         m_loop->runFor(100ms);
         // The page read waits behind the commit on the storage thread.
@@ -354,9 +349,7 @@ private Q_SLOTS:
         for (int i = 0; i < 100; ++i)
             m_room->handleLine(&ann, QStringLiteral("SAY number %1").arg(i));
         QVERIFY(runUntil(*m_loop, [&] { return ann.received("MSG 100 "); }));
-        m_gate->install(*m_store);
-        m_room->handleLine(&ann, QStringLiteral("SAYID c0 hold the disk"));
-        QVERIFY(m_gate->waitEntered(1));
+        QVERIFY(holdCommitOf(ann, QStringLiteral("SAYID c0 hold the disk")));
         m_room->handleLine(&ann, QStringLiteral("HISTORY 0"));
         m_room->handleLine(&ann, QStringLiteral("SAYID c1 after the history"));
         m_gate->open();
@@ -401,53 +394,47 @@ private Q_SLOTS:
         QVERIFY(ann.lines.last().contains("more than 2 messages in 10 s"));
     }
 
-    // A refusal decided at once (control characters) waits for the answer
-    // to the SAYID before it: the client takes an ERR as the answer to its
-    // oldest message waiting, and an ACK as the answer to all before it.
-    void refusalsKeepTheOrderOfTheLines()
+    // An answer decided at once waits for the answer to the SAYID before
+    // it: the client takes an ERR as the answer to its oldest message
+    // waiting, and an ACK as the answer to all before it. So do a HISTORY
+    // refused at once and one with nothing to send but its HISTEND.
+    void answersDecidedAtOnceKeepTheOrderOfTheLines_data()
     {
-        ServerConfig config;
-        config.minClientPing = Millis{0};
-        makeRoom(config);
-        RecordingParticipant ann(1, config);
-        m_room->handleLine(&ann, QStringLiteral("HELLO ann"));
-        m_gate->install(*m_store);
-        m_room->handleLine(&ann, QStringLiteral("SAYID c1 first"));
-        QVERIFY(m_gate->waitEntered(1));
-        m_room->handleLine(&ann, QStringLiteral("SAYID c2 bell\a"));
-        m_room->handleLine(&ann, QStringLiteral("SAYID c3 third"));
-        m_loop->runFor(50ms);
-        QVERIFY(!ann.received("ERR"));
-        m_gate->open();
-        QVERIFY(runUntil(*m_loop, [&] { return ann.received("ACK c3 "); }));
-        const int ack1 = ann.indexOf("ACK c1 "), err = ann.indexOf("ERR 416 "),
-                  ack3 = ann.indexOf("ACK c3 ");
-        QVERIFY2(ack1 >= 0 && err > ack1 && ack3 > err, ann.lines.join('|').constData());
+        QTest::addColumn<QStringList>("between"); // sent while c1's commit is held
+        QTest::addColumn<QStringList>("answers"); // their answers, in this order
+        QTest::newRow("a SAYID with a control character")
+            << QStringList{QStringLiteral("SAYID c2 bell\a")}
+            << QStringList{QStringLiteral("ERR 416 ")};
+        QTest::newRow("a HISTORY refused, one with nothing to send")
+            << QStringList{QStringLiteral("HISTORY soon"), QStringLiteral("HISTORY 99")}
+            << QStringList{QStringLiteral("ERR "), QStringLiteral("HISTEND 99 ")};
     }
-
-    // A HISTORY refused at once, or with nothing to send but its end, is
-    // answered after the ACK of the SAYID before it, and before the next.
-    void historyAnswersKeepTheOrderOfTheLines()
+    void answersDecidedAtOnceKeepTheOrderOfTheLines()
     {
+        QFETCH(QStringList, between);
+        QFETCH(QStringList, answers);
         ServerConfig config;
         config.minClientPing = Millis{0};
         makeRoom(config);
         RecordingParticipant ann(1, config);
         m_room->handleLine(&ann, QStringLiteral("HELLO ann"));
-        m_gate->install(*m_store);
-        m_room->handleLine(&ann, QStringLiteral("SAYID c1 first"));
-        QVERIFY(m_gate->waitEntered(1));
-        m_room->handleLine(&ann, QStringLiteral("HISTORY soon"));
-        m_room->handleLine(&ann, QStringLiteral("HISTORY 99"));
+        QVERIFY(holdCommitOf(ann, QStringLiteral("SAYID c1 first")));
+        for (const QString &line : between)
+            m_room->handleLine(&ann, line);
         m_room->handleLine(&ann, QStringLiteral("SAYID c3 third"));
         m_loop->runFor(50ms);
-        QVERIFY2(!ann.received("ERR") && !ann.received("HISTEND"), ann.lines.join('|').constData());
+        for (const QString &answer : answers)
+            QVERIFY2(!ann.received(answer.toUtf8()), ann.lines.join('|').constData());
         m_gate->open();
         QVERIFY(runUntil(*m_loop, [&] { return ann.received("ACK c3 "); }));
-        const int ack1 = ann.indexOf("ACK c1 "), err = ann.indexOf("ERR "),
-                  end = ann.indexOf("HISTEND 99 "), ack3 = ann.indexOf("ACK c3 ");
-        QVERIFY2(ack1 >= 0 && err > ack1 && end > err && ack3 > end,
-                 ann.lines.join('|').constData());
+        int previous = ann.indexOf("ACK c1 ");
+        QVERIFY(previous >= 0);
+        for (const QString &answer : answers + QStringList{QStringLiteral("ACK c3 ")}) {
+            const int at = ann.indexOf(answer.toUtf8());
+            QVERIFY2(at > previous, qPrintable(answer + QLatin1String(" in ") +
+                                               QString::fromUtf8(ann.lines.join('|'))));
+            previous = at;
+        }
     }
 
     // A shutdown waits for the messages asked before it, not for those
@@ -459,9 +446,7 @@ private Q_SLOTS:
         makeRoom(config);
         RecordingParticipant ann(1, config);
         m_room->handleLine(&ann, QStringLiteral("HELLO ann"));
-        m_gate->install(*m_store);
-        m_room->handleLine(&ann, QStringLiteral("SAY before"));
-        QVERIFY(m_gate->waitEntered(1));
+        QVERIFY(holdCommitOf(ann, QStringLiteral("SAY before")));
         bool done = false;
         m_room->whenStored([&done] { done = true; });
         m_room->handleLine(&ann, QStringLiteral("SAY after"));
@@ -513,6 +498,13 @@ private:
     {
         m_config = config;
         m_room = std::make_unique<ChatRoom>(m_config, *m_store, m_log);
+    }
+    // Holds the storage thread inside the transaction of `line` from `who`.
+    bool holdCommitOf(RecordingParticipant &who, const QString &line)
+    {
+        m_gate->install(*m_store);
+        m_room->handleLine(&who, line);
+        return m_gate->waitEntered(1);
     }
 
     QTemporaryDir m_dir;

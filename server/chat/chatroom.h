@@ -56,11 +56,13 @@ public:
 
     // One framed line from a client.
     void handleLine(Participant *session, const QString &line);
-    // A line exactly as read (no terminator), before any framing: answers
-    // it and returns true when it is a registered client's PING or PONG in
-    // its canonical form ("PING <token>"); otherwise false, and the caller
-    // frames and hands it to handleLine(). The same answer either way, for
-    // a third of the work. `now`: the caller's clock, read once per wakeup.
+    // Bytes exactly as read, before any framing, without their last
+    // terminator: answers them and returns true when they are one
+    // registered client's PING or PONG in its canonical form ("PING
+    // <token>"; a token holds no control character, so no second line);
+    // otherwise false, and the caller frames them and hands each line to
+    // handleLine(). The same answer either way, for a third of the work.
+    // `now`: the caller's clock, read once per wakeup.
     bool answerLineBytes(Participant *session, QByteArrayView line, Millis now = monotonicNow());
     // The session's output drained: sends the next slice of a HISTORY
     // answer in progress, if any.

@@ -505,14 +505,15 @@ void Connection::onBytes(const char *data, size_t size)
     m_heartbeat.noteReceived(m_loop.loop.now());
     if (!isOpen())
         return; // after BYE nothing more is read, only drained
-    // A read of one whole line with nothing unfinished before it is how a
-    // PING arrives: the room may answer it from these bytes, without the
-    // framer, a QString or a queue (about a third of a PING's work).
+    // A read ending a line with nothing unfinished before it is how a PING
+    // arrives: the room may answer it from these bytes, without the framer,
+    // a QString or a queue (about a third of a PING's work). Whether the
+    // read holds one line or several is the room's to see: a PING's token
+    // holds no newline, so the one pass that checks the token checks that.
     if (size >= 2 && data[size - 1] == '\n' && m_framer.pendingBytes() == 0 &&
         !m_framer.discarding()) {
         const size_t length = size - 1 - (data[size - 2] == '\r' ? 1 : 0);
         if (length > 0 && static_cast<qsizetype>(length) <= m_framer.maxLineBytes() &&
-            std::memchr(data, '\n', length) == nullptr &&
             m_loop.events.lineRead(*this, QByteArrayView(data, static_cast<qsizetype>(length)),
                                    m_loop.loop.now())) {
             Q_ASSERT(m_lineDeadline.count() == 0); // nothing was unfinished

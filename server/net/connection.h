@@ -82,10 +82,12 @@ class ConnectionEvents
 public:
     virtual ~ConnectionEvents() = default;
     virtual void lineReceived(Connection &c, const QString &line) = 0;
-    // A read that held exactly one line, given as read (no terminator)
-    // before framing, at `now` (the loop's time of this wakeup): true when
-    // the owner answered it (a PING), false to have it framed and passed to
-    // lineReceived() as usual.
+    // A read that ended with a line terminator, nothing unfinished before
+    // it, given as read without that last terminator and before framing,
+    // at `now` (the loop's time of this wakeup). It may hold more than one
+    // line: true when the owner answered it as exactly one line (a PING,
+    // whose token holds no newline), false to have it framed and passed to
+    // lineReceived() line by line as usual.
     virtual bool lineRead(Connection &c, QByteArrayView line, Millis now) = 0;
     // A line that broke framing: too long or not UTF-8. Already discarded.
     virtual void lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize) = 0;

@@ -182,8 +182,6 @@ void EventLoop::runDeferred()
     // Only what was deferred before this pass: a call that defers itself
     // again (a reader with more to read, a batch with more to write) waits
     // for the next turn, after the events that came meanwhile.
-    if (m_deferred.empty())
-        return; // most turns
     std::vector<std::function<void()>> calls;
     calls.swap(m_deferred);
     for (const std::function<void()> &fn : calls)
@@ -201,7 +199,12 @@ void EventLoop::turn(Millis limit)
 {
     if (m_stopped)
         return;
-    Millis now = monotonicNow();
+    // After a light turn (one socket's event, nothing else: a PING) the
+    // moment that turn woke is still the time to a few microseconds, and a
+    // second clock read per PING is a tenth of its user-space work. Timers
+    // then fire at most that much late; their wait is in whole
+    // milliseconds anyway.
+    const Millis now = m_lightTurn ? m_wokeAt : monotonicNow();
     // How long the kernel may keep us: until the next timer, the next look
     // at Asio's work, `limit`; not at all when work is waiting.
     Millis wait = limit;
@@ -224,17 +227,22 @@ void EventLoop::turn(Millis limit)
     m_wokeAt = monotonicNow();
     m_inWakeup = true;
     dispatch(count);
+    m_lightTurn = count <= 1 && m_deferred.empty();
     // Timers read the clock themselves (the wheel, the heartbeats): what runs
     // after them must not go by an earlier time.
-    if (fireTimers(m_wokeAt))
+    if (!m_timers.empty() && m_timers.begin()->first <= m_wokeAt && fireTimers(m_wokeAt)) {
         m_wokeAt = monotonicNow();
+        m_lightTurn = false;
+    }
     // Once per turn, after the wait: work that defers its rest (a batch of
     // writes, a wheel's worth of deadlines) lets every ready socket in
     // between.
-    runDeferred();
+    if (!m_deferred.empty())
+        runDeferred();
     if (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll) {
         m_wokeAt = monotonicNow(); // TLS reads, after all of the above
         pollAsio(m_wokeAt);
+        m_lightTurn = false;
     }
     m_inWakeup = false;
 }

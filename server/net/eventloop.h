@@ -173,6 +173,9 @@ private:
     Millis m_nextAsioPoll{0};
     Millis m_wokeAt{0};
     bool m_inWakeup = false; // between a wait's end and the end of its turn
+    // The last turn handled at most one socket's event and nothing else:
+    // m_wokeAt is still the time for the next wait (turn()).
+    bool m_lightTurn = false;
     bool m_stopped = false;
     Mailbox m_mailbox{*this}; // last: it joins the set in its constructor
 };

@@ -241,16 +241,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (action == 2 && slots[other] && !slots[other]->sessionKey().isEmpty())
             bytes = protocol::hello(slots[other]->nick(), slots[other]->sessionKey());
-        // As a connection does: a record that is one whole line, with
-        // nothing unfinished before it, is offered to the PING shortcut
-        // first (ChatRoom::answerLineBytes), then framed if not taken.
+        // As a connection does: a record that ends a line, with nothing
+        // unfinished before it, is offered whole (it may hold several
+        // lines) to the PING shortcut first (ChatRoom::answerLineBytes),
+        // then framed if not taken.
         if (bytes.size() >= 2 && bytes.endsWith('\n') && framers[i]->pendingBytes() == 0 &&
             !framers[i]->discarding() && slots[i]->isOpen()) {
             QByteArrayView line(bytes.constData(), bytes.size() - 1);
             if (line.endsWith('\r'))
                 line.chop(1);
             if (!line.isEmpty() && line.size() <= framers[i]->maxLineBytes() &&
-                !line.contains('\n') && room.answerLineBytes(slots[i].get(), line))
+                room.answerLineBytes(slots[i].get(), line))
                 bytes.clear();
         }
         framers[i]->feed(bytes);

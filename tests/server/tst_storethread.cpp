@@ -482,7 +482,10 @@ private Q_SLOTS:
              {QByteArray("PING"), QByteArray("PING "), QByteArray("ping x"), QByteArray("PING a b"),
               QByteArray("PING\tx"), QByteArray("PING x\r"), QByteArray("PING \xc3\xa9"),
               QByteArray("PING a\0b", 8), longest + 't', QByteArray("PONG a b"), QByteArray("PONG"),
-              QByteArray("SAY PING x")})
+              QByteArray("SAY PING x"),
+              // More than one line in the read: framed, never half-answered.
+              QByteArray("PING a\nPING b"), QByteArray("PING a\r\nSAY hi"),
+              QByteArray("PONG h1\nPING b")})
             QVERIFY2(!m_room->answerLineBytes(&ann, other), other.constData());
         QCOMPARE(ann.lines.size(), 2);
         // A PONG goes to the connection's heartbeat, and says nothing.

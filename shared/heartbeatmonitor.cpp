@@ -23,17 +23,19 @@ Millis monotonicNow()
 }
 
 HeartbeatMonitor::HeartbeatMonitor(Clock clock)
-    : m_clock(clock ? std::make_shared<const Clock>(std::move(clock)) : nullptr)
+    : m_clock(clock ? std::make_unique<const Clock>(std::move(clock)) : nullptr)
 {
 }
 
 void HeartbeatMonitor::setOptions(const HeartbeatOptions &options)
 {
-    m_options = options;
+    m_enabled = options.enabled;
+    m_interval = options.interval;
+    m_timeout = options.timeout;
     // A new policy starts with a clean slate of grace, not with old silence
     // judged by new, shorter rules.
     if (m_running)
-        m_graceUntil = clockNow() + (m_options.enabled ? m_options.timeout : Millis{0});
+        m_graceUntil = clockNow() + (m_enabled ? m_timeout : Millis{0});
 }
 
 void HeartbeatMonitor::start()
@@ -47,7 +49,7 @@ void HeartbeatMonitor::start()
     m_graceUntil = Millis{0};
     m_inFlight.clear();
     m_latePolls = 0;
-    m_dueAt.reset();
+    m_dueAt = NotDue;
 }
 
 HeartbeatMonitor::Snapshot HeartbeatMonitor::snapshot() const
@@ -101,9 +103,9 @@ std::optional<Millis> HeartbeatMonitor::notePong(const QString &token)
 
 Millis HeartbeatMonitor::pollPeriod() const
 {
-    if (!m_options.enabled)
+    if (!m_enabled)
         return Millis{1000};
-    const Millis shortest = std::min(m_options.interval, m_options.timeout);
+    const Millis shortest = std::min(m_interval, m_timeout);
     return std::clamp(shortest / 8, Millis{20}, Millis{1000});
 }
 
@@ -121,16 +123,16 @@ std::optional<Millis> HeartbeatMonitor::lag() const
 
 std::optional<Millis> HeartbeatMonitor::nextDue()
 {
-    if (!m_running || !m_options.enabled) {
-        m_dueAt.reset();
+    if (!m_running || !m_enabled) {
+        m_dueAt = NotDue;
         return std::nullopt;
     }
     // The verdict, not before the grace of a late poll has passed...
-    Millis due = std::max(m_lastReceived + m_options.interval + m_options.timeout, m_graceUntil);
+    Millis due = std::max(m_lastReceived + m_interval + m_timeout, m_graceUntil);
     // ...and the next PING: the first after `interval` of silence, then
     // one every `interval` while the silence lasts.
-    due = std::min(due, m_pingSentSinceReceive ? m_lastPingSent + m_options.interval
-                                               : m_lastReceived + m_options.interval);
+    due = std::min(due, m_pingSentSinceReceive ? m_lastPingSent + m_interval
+                                               : m_lastReceived + m_interval);
     m_dueAt = due;
     return due;
 }
@@ -141,30 +143,30 @@ HeartbeatMonitor::Decision HeartbeatMonitor::poll()
     const Millis now = clockNow();
     // When this poll was expected: at the moment nextDue() named, or one
     // pollPeriod() after the last poll for an owner that polls periodically.
-    const Millis expected = m_dueAt.value_or(m_lastPoll + pollPeriod());
-    m_dueAt.reset();
+    const Millis expected = m_dueAt != NotDue ? m_dueAt : m_lastPoll + pollPeriod();
+    m_dueAt = NotDue;
     m_lastPoll = now;
-    if (!m_running || !m_options.enabled)
+    if (!m_running || !m_enabled)
         return d;
 
     // A poll far later than scheduled means our process was not running:
     // the silence may be ours. Probe and allow a full timeout for an answer.
     const bool late = now - expected > pollPeriod() * 3 + Millis{500};
     const Millis silent = now - m_lastReceived;
-    if (late && silent >= m_options.interval) {
+    if (late && silent >= m_interval) {
         ++m_latePolls;
-        m_graceUntil = now + m_options.timeout;
+        m_graceUntil = now + m_timeout;
     }
 
-    if (silent >= m_options.interval + m_options.timeout && now >= m_graceUntil) {
+    if (silent >= m_interval + m_timeout && now >= m_graceUntil) {
         d.action = Action::Dead;
         m_running = false;
         return d;
     }
 
-    const bool dueFirst = silent >= m_options.interval && !m_pingSentSinceReceive;
-    const bool dueAgain = m_pingSentSinceReceive && now - m_lastPingSent >= m_options.interval;
-    if (dueFirst || dueAgain || (late && silent >= m_options.interval)) {
+    const bool dueFirst = silent >= m_interval && !m_pingSentSinceReceive;
+    const bool dueAgain = m_pingSentSinceReceive && now - m_lastPingSent >= m_interval;
+    if (dueFirst || dueAgain || (late && silent >= m_interval)) {
         d.action = Action::SendPing;
         const quint64 number = m_nextToken++;
         d.token = QStringLiteral("h%1").arg(number);

@@ -51,7 +51,14 @@ public:
     explicit HeartbeatMonitor(Clock clock = {});
 
     void setOptions(const HeartbeatOptions &options); // takes effect at the next poll
-    const HeartbeatOptions &options() const { return m_options; }
+    HeartbeatOptions options() const
+    {
+        HeartbeatOptions o;
+        o.enabled = m_enabled;
+        o.interval = m_interval;
+        o.timeout = m_timeout;
+        return o;
+    }
 
     void start();        // the connection is up: silence starts now
     void noteReceived(); // any byte arrived
@@ -102,8 +109,10 @@ private:
     // Members are ordered to leave no padding: a server keeps one monitor
     // per connection. A test clock lives on the heap, the default costs
     // nothing.
-    std::shared_ptr<const Clock> m_clock;
-    HeartbeatOptions m_options;
+    std::unique_ptr<const Clock> m_clock;
+    // The options, held apart so that `enabled` packs with the flags below.
+    Millis m_interval{HeartbeatOptions().interval};
+    Millis m_timeout{HeartbeatOptions().timeout};
     Millis m_lastReceived{0};
     Millis m_lastPingSent{0};
     Millis m_lastPoll{0};
@@ -117,9 +126,12 @@ private:
         Millis sentAt;
     };
     std::vector<InFlight> m_inFlight;
-    // Set by nextDue(): the moment the owner was told to poll.
-    std::optional<Millis> m_dueAt;
+    // Set by nextDue(): the moment the owner was told to poll; NotDue when
+    // it was not told (an owner polling periodically).
+    static constexpr Millis NotDue = Millis::min();
+    Millis m_dueAt = NotDue;
     int m_latePolls = 0;
+    bool m_enabled = HeartbeatOptions().enabled;
     bool m_running = false;
     bool m_pingSentSinceReceive = false;
 };

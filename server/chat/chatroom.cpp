@@ -336,7 +336,7 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
         holder->close(QStringLiteral("replaced"), QStringLiteral("replaced"));
     }
     const QString sessionKey = newSessionKey();
-    session->setRegistered(nick, nickKey, sessionKey);
+    session->setRegistered(nick, sessionKey);
     m_byNick.insert(nickKey, session);
     m_nickGuard.noteOnline(nick, skeleton);
     session->send(protocol::welcome(welcomeFor(nick, sessionKey)));

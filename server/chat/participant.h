@@ -66,7 +66,10 @@ public:
 
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
-    QString nickKey() const { return m_nickKey; }
+    // The nick case-folded, as the room keys it: folded when asked (HELLO,
+    // a leave) rather than held, which would cost every client a string
+    // and, for a nick with capitals, its bytes on the heap.
+    QString nickKey() const { return m_nick.toCaseFolded(); }
     // 16 hex digits (ChatRoom::newSessionKey), held as the number they
     // spell: eight bytes instead of a string on the heap per client.
     QString sessionKey() const
@@ -74,10 +77,9 @@ public:
         return m_hasSessionKey ? QStringLiteral("%1").arg(m_sessionKey, 16, 16, QLatin1Char('0'))
                                : QString();
     }
-    void setRegistered(const QString &nick, const QString &nickKey, const QString &sessionKey)
+    void setRegistered(const QString &nick, const QString &sessionKey)
     {
         m_nick = nick;
-        m_nickKey = nickKey;
         m_sessionKey = sessionKey.toULongLong(&m_hasSessionKey, 16);
         if (m_state == State::Connected)
             m_state = State::Registered;
@@ -132,7 +134,6 @@ private:
     // Ordered to leave no padding: one per client.
     quint64 m_id;
     QString m_nick;
-    QString m_nickKey;
     quint64 m_sessionKey = 0;
     PingGuard m_pingGuard;
     RateLimiter m_rateLimiter;

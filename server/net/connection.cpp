@@ -212,16 +212,16 @@ void Connection::resume(const HandedConnection &h)
     m_startedAt = h.startedAt;
     m_registerBy = h.registerBy;
     if (h.registered)
-        setRegistered(h.nick, h.nickKey, h.sessionKey);
+        setRegistered(h.nick, h.sessionKey);
     setPasswordAccepted(h.passwordAccepted);
     setPresenceAnnounced(h.presenceAnnounced);
     if (h.probe)
         markProbe();
-    m_probeDue = h.probeDue;
+    setProbeDue(h.probeDue);
     m_probeAnswered = h.probeAnswered;
     if (!h.probeToken.isEmpty())
         notes().probeToken = h.probeToken;
-    if (m_probeDue.count() == 0)
+    if (probeDue().count() == 0)
         // The kernel kept the options; a new configuration may differ.
         m_loop.events.optionsApplied(*this, applySocketOptions(m_fd, m_loop.settings.keepalive,
                                                                m_loop.settings.userTimeout));
@@ -279,7 +279,7 @@ HandedConnection Connection::handOver()
     h.startedAt = m_startedAt;
     h.registerBy = m_registerBy;
     h.lineDeadline = m_lineDeadline;
-    h.probeDue = m_probeDue;
+    h.probeDue = probeDue();
     h.probeAnswered = m_probeAnswered;
     h.probeToken = probeToken();
     h.unfinished = m_framer.unfinished();
@@ -303,7 +303,7 @@ HandedConnection Connection::handOver()
 
 void Connection::applyLiveness()
 {
-    if (!isOpen() || m_probeDue.count() > 0)
+    if (!isOpen() || probeDue().count() > 0)
         return; // a probe keeps its silence; the answer closes it anyway
     m_loop.events.optionsApplied(
         *this, applySocketOptions(m_fd, m_loop.settings.keepalive, m_loop.settings.userTimeout));
@@ -321,15 +321,15 @@ void Connection::rearm()
     }
     std::optional<Millis> due;
     auto consider = [&due](Millis at) { due = due ? std::min(*due, at) : at; };
-    if (m_closeDeadline.count() > 0)
-        consider(m_closeDeadline);
+    if (closeDeadline().count() > 0)
+        consider(closeDeadline());
     if (m_handshaking)
         consider(m_startedAt + m_loop.limits.handshakeTimeout);
     if (isOpen() && !m_handshaking) {
         if (m_lineDeadline.count() > 0)
             consider(m_lineDeadline);
-        if (m_probeDue.count() > 0) {
-            consider(m_probeDue); // and nothing else: the probe waits in silence
+        if (probeDue().count() > 0) {
+            consider(probeDue()); // and nothing else: the probe waits in silence
         } else {
             if (state() == State::Connected)
                 consider(m_registerBy);
@@ -355,7 +355,7 @@ void Connection::onTimer(Millis now)
     const auto self = shared_from_this();
     if (state() == State::Closed)
         return;
-    if (m_closeDeadline.count() > 0 && now >= m_closeDeadline) {
+    if (closeDeadline().count() > 0 && now >= closeDeadline()) {
         // The peer did not take its BYE and close in time.
         DeathVerdict v;
         v.cause = DeathCause::LocalClose;
@@ -372,8 +372,8 @@ void Connection::onTimer(Millis now)
             m_lineDeadline = Millis{0};
             m_loop.events.lineTimedOut(*this);
         }
-        if (m_probeDue.count() > 0) {
-            if (now >= m_probeDue)
+        if (probeDue().count() > 0) {
+            if (now >= probeDue())
                 finishProbe(now);
             rearm();
             return;
@@ -675,7 +675,7 @@ std::error_code Connection::writeQueued()
                 m_out.removeFirst();
                 m_outOffset = 0;
             } else {
-                m_outOffset += static_cast<qsizetype>(n);
+                m_outOffset += static_cast<qint32>(n); // n < left
                 n = 0;
             }
         }
@@ -738,7 +738,7 @@ void Connection::afterDrain()
     // CloseGrace to close its side (we keep reading to see it).
     m_shutdownSent = true;
     ::shutdown(m_fd, SHUT_WR);
-    m_closeDeadline = monotonicNow() + CloseGrace;
+    setCloseDeadline(monotonicNow() + CloseGrace);
     rearm();
 }
 
@@ -764,7 +764,7 @@ void Connection::close(const QString &byeReason, const QString &localReason)
     m_lineDeadline = Millis{0};
     // No heartbeat PING may follow the BYE. The FIN follows the BYE once the
     // output is out (flush); the close grace bounds the wait for both.
-    m_closeDeadline = monotonicNow() + CloseGrace + CloseGrace;
+    setCloseDeadline(monotonicNow() + CloseGrace + CloseGrace);
     rearm();
 }
 
@@ -805,7 +805,7 @@ void Connection::startProbe(const QString &token, Millis delay)
     if (!isOpen())
         return;
     notes().probeToken = token;
-    m_probeDue = monotonicNow() + delay;
+    setProbeDue(monotonicNow() + delay);
     // Nothing may cross the path meanwhile: no kernel keepalive (a probe
     // would refresh the mapping under test); heartbeats and the
     // registration deadline wait (rearm). The answer gives up after
@@ -820,7 +820,7 @@ void Connection::finishProbe(Millis now)
         // One probe per connection: a measurement opens a new one for the
         // next delay, so no silent connection outlives its delay by more
         // than the linger (or the answer's user timeout).
-        m_probeDue = Millis{0};
+        setProbeDue(Millis{0});
         m_probeAnswered = false;
         const QString reason = QStringLiteral("probe answered");
         close(reason, reason);
@@ -829,7 +829,7 @@ void Connection::finishProbe(Millis now)
     send(protocol::probed(probeToken()));
     notes().probeToken.clear();
     m_probeAnswered = true;
-    m_probeDue = now + ProbeLinger;
+    setProbeDue(now + ProbeLinger);
 }
 
 void Connection::notePong(const QString &token)

@@ -184,7 +184,7 @@ public:
     void notePong(const QString &token) override;
     qint64 queuedBytes() const override { return m_outBytes; }
     void startProbe(const QString &token, Millis delay) override;
-    bool probePending() const override { return m_probeDue.count() > 0; }
+    bool probePending() const override { return probeDue().count() > 0; }
 
     // Applies options, starts the heartbeat and reading.
     void start();
@@ -223,10 +223,24 @@ private:
     {
         QString probeToken;
         QString localReason;
+        Millis probeDue{0};      // 0 = no PROBE waiting (or lingering after its answer)
+        Millis closeDeadline{0}; // 0 = not closing
     };
     Notes &notes();
     QString probeToken() const { return m_notes ? m_notes->probeToken : QString(); }
     QString localReason() const { return m_notes ? m_notes->localReason : QString(); }
+    Millis probeDue() const { return m_notes ? m_notes->probeDue : Millis{0}; }
+    Millis closeDeadline() const { return m_notes ? m_notes->closeDeadline : Millis{0}; }
+    void setProbeDue(Millis at)
+    {
+        if (m_notes || at.count() > 0)
+            notes().probeDue = at;
+    }
+    void setCloseDeadline(Millis at)
+    {
+        if (m_notes || at.count() > 0)
+            notes().closeDeadline = at;
+    }
     void onTimer(Millis now) override;
     void onReady(uint32_t events) override;
     void rearm();
@@ -262,20 +276,20 @@ private:
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.
     QList<QByteArray> m_out;
-    qsizetype m_outOffset = 0; // bytes of m_out.first() already written
     qint64 m_outBytes = 0;
 
     Millis m_startedAt{0};
-    Millis m_registerBy{0};    // no HELLO by then: closed
-    Millis m_probeDue{0};      // 0 = no PROBE waiting (or lingering after its answer)
-    Millis m_lineDeadline{0};  // 0 = no unfinished line
-    Millis m_closeDeadline{0}; // 0 = not closing
+    Millis m_registerBy{0};   // no HELLO by then: closed
+    Millis m_lineDeadline{0}; // 0 = no unfinished line
 
     // The peer's address as QHostAddress would hold it on the heap: an
     // IPv4 address in the first four bytes (host order), or IPv6.
     std::array<quint8, 16> m_peerIp{};
     int m_fd;                // -1 once closed or handed over
     qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
+    // Bytes of m_out.first() already written; one queued piece is far
+    // below 2 GiB (--max-output).
+    qint32 m_outOffset = 0;
     quint16 m_peerPort = 0;
     bool m_peerIsV4 = false;
     bool m_writeArmed = false;    // waiting for writability / a TLS write in flight

@@ -38,7 +38,7 @@ struct HandedConnection
     quint64 id = 0;
     bool registered = false;
     QString nick;
-    QString nickKey;
+    QString nickKey; // kept in the format; a receiver folds `nick` itself
     QString sessionKey;
     bool passwordAccepted = false;
     bool presenceAnnounced = false;

@@ -107,13 +107,17 @@ private:
     Millis clockNow() const { return m_clock ? (*m_clock)() : monotonicNow(); }
 
     // Members are ordered to leave no padding: a server keeps one monitor
-    // per connection. A test clock lives on the heap, the default costs
-    // nothing.
+    // per connection. What noteReceived() writes comes first, together. A
+    // test clock lives on the heap, the default costs nothing.
+    int m_latePolls = 0;
+    bool m_enabled = HeartbeatOptions().enabled;
+    bool m_running = false;
+    bool m_pingSentSinceReceive = false;
+    Millis m_lastReceived{0};
     std::unique_ptr<const Clock> m_clock;
     // The options, held apart so that `enabled` packs with the flags below.
     Millis m_interval{HeartbeatOptions().interval};
     Millis m_timeout{HeartbeatOptions().timeout};
-    Millis m_lastReceived{0};
     Millis m_lastPingSent{0};
     Millis m_lastPoll{0};
     Millis m_graceUntil{0};
@@ -130,10 +134,6 @@ private:
     // it was not told (an owner polling periodically).
     static constexpr Millis NotDue = Millis::min();
     Millis m_dueAt = NotDue;
-    int m_latePolls = 0;
-    bool m_enabled = HeartbeatOptions().enabled;
-    bool m_running = false;
-    bool m_pingSentSinceReceive = false;
 };
 
 } // namespace longline

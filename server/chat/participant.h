@@ -131,21 +131,23 @@ protected:
     void setState(State state) { m_state = state; }
 
 private:
-    // Ordered to leave no padding: one per client.
+    // Ordered to leave no padding: one per client. What a PING reads (the
+    // state, the PingGuard) shares the first cache line with the vtable
+    // pointer.
     quint64 m_id;
-    QString m_nick;
-    quint64 m_sessionKey = 0;
-    PingGuard m_pingGuard;
-    RateLimiter m_rateLimiter;
-    LogThrottle m_errorLog;
-    ErrorBudget m_errorBudget;
-    std::unique_ptr<HistoryCursor> m_history;
     State m_state = State::Connected;
     int m_unregisteredLines = 0;
     bool m_hasSessionKey = false;
     bool m_passwordAccepted = false;
     bool m_presenceAnnounced = false;
     bool m_probe = false;
+    PingGuard m_pingGuard;
+    QString m_nick;
+    quint64 m_sessionKey = 0;
+    RateLimiter m_rateLimiter;
+    LogThrottle m_errorLog;
+    ErrorBudget m_errorBudget;
+    std::unique_ptr<HistoryCursor> m_history;
 };
 
 } // namespace longline::server

@@ -113,8 +113,8 @@ void OutputBatcher::flushSome()
 
 Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls,
                        ConnectionLoop &loop, const sockaddr_storage *peer)
-    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop),
-      m_framer(loop.limits.maxLine), m_fd(fd)
+    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop), m_fd(fd),
+      m_framer(loop.limits.maxLine)
 {
     // The address accept() gave, when there is one: a client that reset
     // while it waited in the accept queue has no peer name any more, and

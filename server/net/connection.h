@@ -265,41 +265,42 @@ private:
     Millis sinceLastHeard(const KernelSocketView &view) const;
 
     // Fields are grouped by size so that none pads: the server keeps one
-    // Connection per client, most of them idle.
+    // Connection per client, most of them idle. What a PING touches comes
+    // first, in three cache lines after the bases' (the loop, the socket,
+    // the output state and flags, the framer's counts, the write log, the
+    // heartbeat's last-heard time); the rest is for the rarer paths.
     ConnectionLoop &m_loop;
-    std::unique_ptr<Tls> m_tls;     // TLS only: Asio's socket, stream and read buffer
-    std::unique_ptr<Notes> m_notes; // allocated by a probe or a local close
-    LineFramer m_framer;
-    HeartbeatMonitor m_heartbeat;
-    SentBytesLog m_sentLog; // plain TCP: dates the data in flight for a verdict
-
+    std::unique_ptr<Tls> m_tls; // TLS only: Asio's socket, stream and read buffer
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.
     QList<QByteArray> m_out;
     qint64 m_outBytes = 0;
-
-    Millis m_startedAt{0};
-    Millis m_registerBy{0};   // no HELLO by then: closed
-    Millis m_lineDeadline{0}; // 0 = no unfinished line
-
-    // The peer's address as QHostAddress would hold it on the heap: an
-    // IPv4 address in the first four bytes (host order), or IPv6.
-    std::array<quint8, 16> m_peerIp{};
-    int m_fd;                // -1 once closed or handed over
-    qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
+    int m_fd; // -1 once closed or handed over
     // Bytes of m_out.first() already written; one queued piece is far
     // below 2 GiB (--max-output).
     qint32 m_outOffset = 0;
-    quint16 m_peerPort = 0;
-    bool m_peerIsV4 = false;
-    bool m_writeArmed = false;    // waiting for writability / a TLS write in flight
-    bool m_flushQueued = false;   // in the batcher's list for the end of this pass
-    bool m_reading = false;       // inside onReadable: output is flushed at its end
-    bool m_probeAnswered = false; // PROBED sent: m_probeDue is the end of the linger
+    bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
+    bool m_flushQueued = false; // in the batcher's list for the end of this pass
+    bool m_reading = false;     // inside onReadable: output is flushed at its end
     bool m_handshaking = false;
+    bool m_probeAnswered = false; // PROBED sent: the probe's due time is the end of the linger
     bool m_shutdownSent = false;
     bool m_localClose = false;
     bool m_holdsAsio = false; // TLS: the loop polls Asio every turn while held
+    bool m_peerIsV4 = false;
+    quint16 m_peerPort = 0;
+    qint32 m_lastRttMs = -1; // of the last heartbeat answered, -1 = none yet
+    LineFramer m_framer;
+    SentBytesLog m_sentLog; // plain TCP: dates the data in flight for a verdict
+    HeartbeatMonitor m_heartbeat;
+
+    std::unique_ptr<Notes> m_notes; // allocated by a probe or a local close
+    Millis m_startedAt{0};
+    Millis m_registerBy{0};   // no HELLO by then: closed
+    Millis m_lineDeadline{0}; // 0 = no unfinished line
+    // The peer's address as QHostAddress would hold it on the heap: an
+    // IPv4 address in the first four bytes (host order), or IPv6.
+    std::array<quint8, 16> m_peerIp{};
 };
 
 } // namespace longline::server::net

@@ -66,9 +66,10 @@ public:
 
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
-    // The nick case-folded, as the room keys it: folded when asked (HELLO,
-    // a leave) rather than held, which would cost every client a string
-    // and, for a nick with capitals, its bytes on the heap.
+    // The nick case-folded, as the room keys it: folded when asked (on
+    // HELLO, a SAY, a leave, an operator's lookup) rather than held, which
+    // would cost every client a string and, for a nick with capitals, its
+    // bytes on the heap; a nick already folded costs a scan, no copy.
     QString nickKey() const { return m_nick.toCaseFolded(); }
     // 16 hex digits (ChatRoom::newSessionKey), held as the number they
     // spell: eight bytes instead of a string on the heap per client.
@@ -131,9 +132,9 @@ protected:
     void setState(State state) { m_state = state; }
 
 private:
-    // Ordered to leave no padding: one per client. What a PING reads (the
-    // state, the PingGuard) shares the first cache line with the vtable
-    // pointer.
+    // One per client, ordered so that what a PING reads (the state, the
+    // PingGuard) shares the first cache line with the vtable pointer; four
+    // bytes pad before the PingGuard.
     quint64 m_id;
     State m_state = State::Connected;
     int m_unregisteredLines = 0;

@@ -244,6 +244,9 @@ private:
     void onTimer(Millis now) override;
     void onReady(uint32_t events) override;
     void rearm();
+    // The soonest of the deadlines that apply now, if any (heartbeat,
+    // unfinished line, registration, probe, handshake, close grace).
+    std::optional<Millis> earliestDeadline();
     void startTls();
     // Reads what the socket holds, up to MaxReadPerWakeup; `toEnd`: until
     // EAGAIN or end of stream even after a short read (the peer closed).
@@ -264,8 +267,8 @@ private:
     void markLocalClose(const QString &reason);
     Millis sinceLastHeard(const KernelSocketView &view) const;
 
-    // Fields are grouped by size so that none pads: the server keeps one
-    // Connection per client, most of them idle. What a PING touches comes
+    // Fields are grouped by size so that little pads (two bytes): the
+    // server keeps one Connection per client, most of them idle. What a PING touches comes
     // first, in three cache lines after the bases' (the loop, the socket,
     // the output state and flags, the framer's counts, the write log, the
     // heartbeat's last-heard time); the rest is for the rarer paths.
@@ -276,8 +279,8 @@ private:
     QList<QByteArray> m_out;
     qint64 m_outBytes = 0;
     int m_fd; // -1 once closed or handed over
-    // Bytes of m_out.first() already written; one queued piece is far
-    // below 2 GiB (--max-output).
+    // Bytes of m_out.first() already written. A queued piece is one line,
+    // one history slice or at most 1 MiB of handed-over output (resume()).
     qint32 m_outOffset = 0;
     bool m_writeArmed = false;  // waiting for writability / a TLS write in flight
     bool m_flushQueued = false; // in the batcher's list for the end of this pass

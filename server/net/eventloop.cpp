@@ -199,11 +199,13 @@ void EventLoop::turn(Millis limit)
 {
     if (m_stopped)
         return;
-    // After a light turn (one socket's event, nothing else: a PING) the
-    // moment that turn woke is still the time to a few microseconds, and a
-    // second clock read per PING is a tenth of its user-space work. Timers
-    // then fire at most that much late; their wait is in whole
-    // milliseconds anyway.
+    // After a light turn (at most one ready descriptor, no timer, no
+    // deferred call, no look at Asio: a PING's turn) the moment that turn
+    // woke still stands for now, and a second clock read per PING is a
+    // tenth of its user-space work. The wait then starts late by what that
+    // one event took: microseconds for a PING, at most a listener's 64
+    // accepts or one connection's MaxReadPerWakeup; a timer fires that
+    // much late, never more, since every turn starts afresh.
     const Millis now = m_lightTurn ? m_wokeAt : monotonicNow();
     // How long the kernel may keep us: until the next timer, the next look
     // at Asio's work, `limit`; not at all when work is waiting.

@@ -150,9 +150,12 @@ int main(int argc, char *argv[])
         limitFields.append({"error", files.error});
     log.event("rlimit", limitFields);
     // One descriptor per client: never promise more clients than the
-    // process can hold.
-    if (files.softAfter > OwnDescriptors && config.maxClients > files.softAfter - OwnDescriptors) {
-        const qint64 fit = files.softAfter - OwnDescriptors;
+    // process can hold. Each event loop keeps two (epoll, eventfd).
+    const int loops = config.loops > 0 ? std::min(config.loops, net::NetServer::MaxLoops)
+                                       : net::NetServer::defaultLoopCount();
+    const qint64 own = OwnDescriptors + 2 * loops;
+    if (files.softAfter > own && config.maxClients > files.softAfter - own) {
+        const qint64 fit = files.softAfter - own;
         log.event("max_clients_lowered", {{"requested", QString::number(config.maxClients)},
                                           {"max_clients", QString::number(fit)},
                                           {"nofile", QString::number(files.softAfter)}});
@@ -180,6 +183,7 @@ int main(int argc, char *argv[])
                         {"min_client_ping_ms", QString::number(config.minClientPing.count())},
                         {"max_line", QString::number(config.maxLine)},
                         {"max_clients", QString::number(config.maxClients)},
+                        {"loops", QString::number(loops)},
                         {"max_per_address", QString::number(config.maxPerAddress)},
                         {"rate", QString::number(config.ratePer10s)},
                         {"max_history", QString::number(config.maxHistory)},
@@ -246,17 +250,21 @@ int main(int argc, char *argv[])
     }
     // Set below: stops the server, handing its clients over when asked to.
     std::function<void(int, const QString &)> stop;
-    AdminSocket admin(io, [&](const QString &command) {
+    AdminSocket admin(io, [&](const QString &command, std::function<void(QByteArray)> answer) {
         // `longline-server --take-over` of a newer process: hand over to it.
         static const QString handover = QStringLiteral("handover ");
-        if (!command.startsWith(handover))
-            return server.adminCommand(command);
-        if (server.state() != net::NetServer::State::Running)
-            return QByteArray("error: the server is already stopping\n");
+        if (!command.startsWith(handover)) {
+            server.adminCommand(command, std::move(answer));
+            return;
+        }
+        if (server.state() != net::NetServer::State::Running) {
+            answer("error: the server is already stopping\n");
+            return;
+        }
         const QString to = command.mid(handover.size());
         asio::post(io, [&stop, to] { stop(SIGTERM, to); });
-        return QByteArray("handing over ") + QByteArray::number(server.clientCount()) +
-               " clients\n";
+        answer(QByteArray("handing over ") + QByteArray::number(server.clientCount()) +
+               " clients\n");
     });
     const QString adminPath =
         config.adminSocket.isEmpty() ? AdminSocket::defaultPath() : config.adminSocket;

@@ -34,6 +34,10 @@ struct ServerConfig
     int maxLine = 4096;
     // --max-clients: connections held at once; more are refused with 503.
     int maxClients = 10000;
+    // --loops: event-loop threads serving clients, each with its share of
+    // the plain-TCP clients (TLS clients stay on the first); 0 = one per
+    // CPU the process may run on. Only a restart changes it.
+    int loops = 0;
     // --max-per-address: connections from one IP address at once.
     int maxPerAddress = 64;
     // --rate: chat messages (SAY, SAYID) accepted per client per 10 s;

@@ -174,6 +174,17 @@ QList<ServerOption> makeOptions()
                   return applyInteger(v, 1, 10000000, &c.maxClients, e);
               },
               [](const ServerConfig &c) { return QString::number(c.maxClients); }});
+    o.append({QStringLiteral("loops"),
+              QStringLiteral("N"),
+              QStringLiteral("Event-loop threads serving clients, which are spread over them "
+                             "(TLS clients stay on the first); 0 = one per CPU the server may "
+                             "run on. Only a restart changes it."),
+              {},
+              false,
+              [](ServerConfig &c, const QString &v, QString *e) {
+                  return applyInteger(v, 0, 64, &c.loops, e);
+              },
+              [](const ServerConfig &c) { return QString::number(c.loops); }});
     o.append({QStringLiteral("max-per-address"),
               QStringLiteral("N"),
               QStringLiteral("Most connections from one IP address at once."),

@@ -316,6 +316,12 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
         return;
     }
     Participant *holder = m_byNick.value(nickKey);
+    if (holder && (key.isEmpty() || key != holder->sessionKey()) && holder->peerHasClosed()) {
+        // Its client has gone (a quit and an instant return, the old
+        // connection's end not read yet): the nick is free.
+        retire(holder, QStringLiteral("closed by peer"));
+        holder = nullptr;
+    }
     if (holder && (key.isEmpty() || key != holder->sessionKey())) {
         sendError(session, ErrorCode::NickTaken,
                   QStringLiteral("%1 is online already").arg(holder->nick()));

@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -37,8 +38,14 @@ public:
     Participant &operator=(const Participant &) = delete;
 
     quint64 id() const { return m_id; }
-    State state() const { return m_state; }
-    bool isOpen() const { return m_state == State::Connected || m_state == State::Registered; }
+    // Read by the room from any event loop's thread while the connection's
+    // own loop may change it: an atomic, relaxed (a plain load and store).
+    State state() const { return m_state.load(std::memory_order_relaxed); }
+    bool isOpen() const
+    {
+        const State s = state();
+        return s == State::Connected || s == State::Registered;
+    }
 
     // "127.0.0.1:40112", "[::1]:40112"
     virtual QString peer() const = 0;
@@ -63,6 +70,9 @@ public:
     // the answer shows whether a path idle that long still carries it.
     virtual void startProbe(const QString &token, Millis delay) = 0;
     virtual bool probePending() const = 0;
+    // The client has closed its side or reset, as far as the system knows,
+    // even if the connection has not read that yet.
+    virtual bool peerHasClosed() const { return false; }
 
     // Chat state, owned by the room's rules.
     QString nick() const { return m_nick; }
@@ -82,8 +92,8 @@ public:
     {
         m_nick = nick;
         m_sessionKey = sessionKey.toULongLong(&m_hasSessionKey, 16);
-        if (m_state == State::Connected)
-            m_state = State::Registered;
+        if (state() == State::Connected)
+            setState(State::Registered);
     }
     // The right PASS was given (only meaningful when the server has a password).
     bool passwordAccepted() const { return m_passwordAccepted; }
@@ -126,22 +136,27 @@ public:
             *m_history = *cursor;
         else
             m_history = std::make_unique<HistoryCursor>(*cursor);
+        m_historyActive.store(cursor.has_value(), std::memory_order_relaxed);
     }
+    // Whether an answer is in progress, for the connection's own loop,
+    // which asks it without the room's lock when its output drains.
+    bool historyActive() const { return m_historyActive.load(std::memory_order_relaxed); }
 
 protected:
-    void setState(State state) { m_state = state; }
+    void setState(State state) { m_state.store(state, std::memory_order_relaxed); }
 
 private:
     // One per client, ordered so that what a PING reads (the state, the
-    // PingGuard) shares the first cache line with the vtable pointer; four
+    // PingGuard) shares the first cache line with the vtable pointer; three
     // bytes pad before the PingGuard.
     quint64 m_id;
-    State m_state = State::Connected;
+    std::atomic<State> m_state{State::Connected};
     int m_unregisteredLines = 0;
     bool m_hasSessionKey = false;
     bool m_passwordAccepted = false;
     bool m_presenceAnnounced = false;
     bool m_probe = false;
+    std::atomic<bool> m_historyActive{false};
     PingGuard m_pingGuard;
     QString m_nick;
     quint64 m_sessionKey = 0;

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -112,9 +114,9 @@ void OutputBatcher::flushSome()
 }
 
 Connection::Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls,
-                       ConnectionLoop &loop, const sockaddr_storage *peer)
-    : Participant(id, loop.limits.minClientPing, loop.limits.ratePer10s), m_loop(loop), m_fd(fd),
-      m_framer(loop.limits.maxLine)
+                       ConnectionLoop &loop, const Limits &limits, const sockaddr_storage *peer)
+    : Participant(id, limits.minClientPing, limits.ratePer10s), m_loop(loop), m_fd(fd),
+      m_framer(limits.maxLine)
 {
     // The address accept() gave, when there is one: a client that reset
     // while it waited in the accept queue has no peer name any more, and
@@ -150,7 +152,7 @@ Connection::~Connection()
     // Not m_loop.wheel.cancel(): a connection held by a handler may outlive
     // its server (and ConnectionLoop) at exit; Entry's destructor cancels
     // an armed entry, and a wheel that went first disarmed them all.
-    if (m_outBytes != 0) // a connection finish()ed has none left
+    if (outBytes() != 0) // a connection finish()ed has none left
         discardOutput();
     if (m_fd >= 0) {
         m_loop.loop.remove(m_fd, this);
@@ -207,16 +209,22 @@ void Connection::start()
     rearm();
 }
 
-void Connection::resume(const HandedConnection &h)
+void Connection::restoreChat(const HandedConnection &h)
 {
-    m_startedAt = h.startedAt;
-    m_registerBy = h.registerBy;
     if (h.registered)
         setRegistered(h.nick, h.sessionKey);
     setPasswordAccepted(h.passwordAccepted);
     setPresenceAnnounced(h.presenceAnnounced);
     if (h.probe)
         markProbe();
+    if (h.historyActive)
+        setHistoryCursor(HistoryCursor{h.historySince, h.historyRemaining, h.historyUpTo, false});
+}
+
+void Connection::resume(const HandedConnection &h)
+{
+    m_startedAt = h.startedAt;
+    m_registerBy = h.registerBy;
     setProbeDue(h.probeDue);
     m_probeAnswered = h.probeAnswered;
     if (!h.probeToken.isEmpty())
@@ -242,16 +250,14 @@ void Connection::resume(const HandedConnection &h)
     m_heartbeat.setOptions(m_loop.settings.heartbeat);
     m_heartbeat.resume(h.heartbeat);
     m_lastRttMs = h.lastRttMs;
-    if (h.historyActive)
-        setHistoryCursor(HistoryCursor{h.historySince, h.historyRemaining, h.historyUpTo, false});
     if (!h.unsentOutput.isEmpty()) {
         // In pieces, as the queue held it: an offset into one piece is 32
         // bits, and --max-output may exceed that.
         constexpr qsizetype Piece = qsizetype(1) << 20;
         for (qsizetype at = 0; at < h.unsentOutput.size(); at += Piece)
             m_out.append(h.unsentOutput.mid(at, Piece));
-        m_outBytes = h.unsentOutput.size();
-        m_loop.budget.change(m_outBytes);
+        addOutBytes(h.unsentOutput.size());
+        m_loop.budget.change(h.unsentOutput.size());
     }
     // A flush writes what is left; with nothing left it continues a
     // HISTORY answer, which the old process's drain would have done.
@@ -301,7 +307,7 @@ HandedConnection Connection::handOver()
     m_loop.wheel.cancel(this);
     discardOutput();
     m_loop.loop.remove(m_fd, this);
-    h.fd = std::exchange(m_fd, -1);
+    h.fd = m_fd.exchange(-1);
     return h;
 }
 
@@ -406,7 +412,7 @@ void Connection::onTimer(Millis now)
     if (isOpen() && !m_handshaking) {
         const HeartbeatMonitor::Decision d = m_heartbeat.poll();
         if (d.action == HeartbeatMonitor::Action::SendPing) {
-            send(protocol::ping(d.token));
+            sendHere(protocol::ping(d.token));
             m_loop.events.heartbeatSent(*this);
         } else if (d.action == HeartbeatMonitor::Action::Dead) {
             DeathVerdict v;
@@ -569,14 +575,96 @@ void Connection::onBytes(const char *data, size_t size)
     rearm();
 }
 
-// --- writing --------------------------------------------------------------
+// --- calls from the room -------------------------------------------------
+
+void ConnectionInbox::push(Item item)
+{
+    bool wake = false;
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        wake = m_items.empty();
+        m_items.push_back(std::move(item));
+        m_waiting.store(true, std::memory_order_relaxed);
+    }
+    if (wake)
+        m_loop.post([this] { deliver(); });
+}
+
+void ConnectionInbox::send(std::shared_ptr<Connection> connection, QByteArray line)
+{
+    push({std::move(connection), std::move(line), {}});
+}
+
+void ConnectionInbox::call(std::shared_ptr<Connection> connection, Call fn)
+{
+    push({std::move(connection), {}, std::move(fn)});
+}
+
+void ConnectionInbox::deliver()
+{
+    std::vector<Item> items;
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        items.swap(m_items);
+        m_waiting.store(false, std::memory_order_relaxed);
+    }
+    // The *Here calls: a call made meanwhile by another thread waits in the
+    // inbox again, and these must not queue behind it.
+    for (Item &item : items) {
+        if (item.call)
+            item.call(*item.connection);
+        else
+            item.connection->sendHere(item.line);
+    }
+}
+
+void Connection::runHere(ConnectionInbox::Call fn)
+{
+    if (here())
+        fn(*this);
+    else
+        m_loop.inbox.call(shared_from_this(), std::move(fn));
+}
+
+void Connection::send(const QByteArray &line)
+{
+    if (here())
+        sendHere(line);
+    else
+        m_loop.inbox.send(shared_from_this(), line);
+}
 
 void Connection::sendNow(QByteArrayView line)
+{
+    if (here())
+        sendNowHere(line);
+    else
+        m_loop.inbox.send(shared_from_this(), line.toByteArray());
+}
+
+void Connection::close(const QString &byeReason, const QString &localReason)
+{
+    runHere([byeReason, localReason](Connection &c) { c.closeHere(byeReason, localReason); });
+}
+
+void Connection::notePong(const QString &token)
+{
+    runHere([token](Connection &c) { c.notePongHere(token); });
+}
+
+void Connection::startProbe(const QString &token, Millis delay)
+{
+    runHere([token, delay](Connection &c) { c.startProbeHere(token, delay); });
+}
+
+// --- writing --------------------------------------------------------------
+
+void Connection::sendNowHere(QByteArrayView line)
 {
     // Anything queued, in flight or encrypted goes first: then the line
     // waits its turn like any other.
     if (!isOpen() || m_tls || m_writeArmed || !m_out.isEmpty() || line.isEmpty()) {
-        send(line.toByteArray());
+        sendHere(line.toByteArray());
         return;
     }
     ssize_t written;
@@ -588,22 +676,22 @@ void Connection::sendNow(QByteArrayView line)
         return;
     // A full buffer or an error: the rest is queued, and the usual flush
     // waits for the kernel (or finds the error and ends the connection).
-    send(line.sliced(written > 0 ? written : 0).toByteArray());
+    sendHere(line.sliced(written > 0 ? written : 0).toByteArray());
 }
 
-void Connection::send(const QByteArray &line)
+void Connection::sendHere(const QByteArray &line)
 {
     if (!isOpen() || line.isEmpty())
         return;
     m_out.append(line); // shares the bytes of a broadcast line, no copy
-    m_outBytes += line.size();
+    addOutBytes(line.size());
     m_loop.budget.change(line.size());
-    if (m_outBytes > m_loop.limits.maxOutputBytes && !m_tls && !m_writeArmed)
+    if (outBytes() > m_loop.limits.maxOutputBytes && !m_tls && !m_writeArmed)
         // Lines of this loop pass wait for the batcher; before judging the
         // reader, give the kernel what it takes now. A write error here is
         // left to the reading side, which ends the connection properly.
         (void)writeQueued();
-    if (m_outBytes > m_loop.limits.maxOutputBytes) {
+    if (outBytes() > m_loop.limits.maxOutputBytes) {
         // A reader this far behind would only grow our memory.
         dropSlowReader(QStringLiteral("its own output limit"));
         return;
@@ -624,7 +712,7 @@ void Connection::dropSlowReader(const QString &why)
 {
     if (!isOpen())
         return;
-    const qint64 unsent = m_outBytes;
+    const qint64 unsent = outBytes();
     markLocalClose(QStringLiteral("slow reader"));
     setState(State::Closing);
     m_loop.loop.defer([self = shared_from_this(), unsent, why] {
@@ -638,15 +726,15 @@ void Connection::dropSlowReader(const QString &why)
 
 void Connection::outputTaken(qint64 bytes)
 {
-    m_outBytes -= bytes;
+    addOutBytes(-bytes);
     m_loop.budget.change(-bytes);
 }
 
 void Connection::discardOutput()
 {
-    m_loop.budget.change(-m_outBytes);
+    m_loop.budget.change(-outBytes());
     m_out = QList<QByteArray>(); // give the queue's memory back
-    m_outBytes = 0;
+    m_outBytes.store(0, std::memory_order_relaxed);
     m_outOffset = 0;
 }
 
@@ -718,7 +806,7 @@ void Connection::flush()
     discardOutput(); // nothing left: gives the queue's memory back
     if (state() == State::Closing && !m_shutdownSent)
         afterDrain();
-    else if (historyCursor())
+    else if (historyActive())
         m_loop.loop.defer([self = shared_from_this()] {
             if (self->isOpen() && self->m_out.isEmpty())
                 self->m_loop.events.outputDrained(*self);
@@ -774,11 +862,11 @@ void Connection::markLocalClose(const QString &reason)
     notes().localReason = reason;
 }
 
-void Connection::close(const QString &byeReason, const QString &localReason)
+void Connection::closeHere(const QString &byeReason, const QString &localReason)
 {
     if (!isOpen())
         return;
-    send(protocol::bye(byeReason));
+    sendHere(protocol::bye(byeReason));
     if (!isOpen())
         return; // the BYE itself overflowed the output limit
     markLocalClose(localReason);
@@ -822,7 +910,7 @@ void Connection::detach()
         m_loop.loop.releaseAsio();
 }
 
-void Connection::startProbe(const QString &token, Millis delay)
+void Connection::startProbeHere(const QString &token, Millis delay)
 {
     if (!isOpen())
         return;
@@ -845,21 +933,39 @@ void Connection::finishProbe(Millis now)
         setProbeDue(Millis{0});
         m_probeAnswered = false;
         const QString reason = QStringLiteral("probe answered");
-        close(reason, reason);
+        closeHere(reason, reason);
         return;
     }
-    send(protocol::probed(probeToken()));
+    sendHere(protocol::probed(probeToken()));
     notes().probeToken.clear();
     m_probeAnswered = true;
     setProbeDue(now + ProbeLinger);
 }
 
-void Connection::notePong(const QString &token)
+void Connection::notePongHere(const QString &token)
 {
     if (const auto rtt = m_heartbeat.notePong(token)) {
         m_lastRttMs = static_cast<qint32>(std::min<qint64>(rtt->count(), INT32_MAX));
         m_loop.events.heartbeatAnswered(*this, *rtt);
     }
+}
+
+bool Connection::peerHasClosed() const
+{
+    if (state() == State::Closed)
+        return true;
+    // The kernel knows of a FIN or a reset before the loop reads it: for a
+    // client that quits and connects again at once, the loop serving the
+    // new connection may be ahead of the one serving the old. (While the
+    // room's lock is held no socket is accepted, so the descriptor is this
+    // connection's or no socket's.)
+    const int fd = m_fd.load(std::memory_order_relaxed);
+    tcp_info info{};
+    socklen_t length = sizeof info;
+    if (fd < 0 || ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+        return fd < 0;
+    return info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE ||
+           info.tcpi_state == TCP_LAST_ACK;
 }
 
 std::optional<Millis> Connection::lastRtt() const

@@ -25,7 +25,10 @@
 #include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 namespace longline::server::net {
 
@@ -60,19 +63,56 @@ private:
 // Unsent output of all of one server's connections together
 // (--max-output-total). Connections add and remove their queued bytes;
 // the owner sheds the readers furthest behind when it runs over.
+// Shared by the server's event loops: atomic counts, changed only where
+// output queues or drains (a PONG written at once never touches them).
 class OutputBudget
 {
 public:
     explicit OutputBudget(qint64 limit) : m_limit(limit) {}
-    void change(qint64 delta) { m_total += delta; }
-    qint64 total() const { return m_total; }
-    qint64 limit() const { return m_limit; }
-    void setLimit(qint64 limit) { m_limit = limit; }
-    bool over() const { return m_total > m_limit; }
+    void change(qint64 delta) { m_total.fetch_add(delta, std::memory_order_relaxed); }
+    qint64 total() const { return m_total.load(std::memory_order_relaxed); }
+    qint64 limit() const { return m_limit.load(std::memory_order_relaxed); }
+    void setLimit(qint64 limit) { m_limit.store(limit, std::memory_order_relaxed); }
+    bool over() const { return total() > limit(); }
 
 private:
-    qint64 m_limit;
-    qint64 m_total = 0;
+    std::atomic<qint64> m_limit;
+    std::atomic<qint64> m_total{0};
+};
+
+// Calls on this loop's connections made from another thread: the room,
+// running for a client of another loop, sends a line to one of ours or
+// closes it. They run on this loop's thread, in the order they were made,
+// a batch per wakeup (one eventfd write per batch, not per line). While
+// any wait, this loop's own calls on its connections queue behind them
+// (Connection::here()), so every client gets its lines in the order the
+// room sent them.
+class ConnectionInbox
+{
+public:
+    using Call = std::function<void(Connection &)>;
+
+    explicit ConnectionInbox(EventLoop &loop) : m_loop(loop) {}
+    // From any thread, with the owner's chat lock held (that lock orders
+    // the calls made from different threads).
+    void send(std::shared_ptr<Connection> connection, QByteArray line);
+    void call(std::shared_ptr<Connection> connection, Call fn);
+    bool waiting() const { return m_waiting.load(std::memory_order_relaxed); }
+
+private:
+    struct Item
+    {
+        std::shared_ptr<Connection> connection;
+        QByteArray line; // a send, when `call` is empty
+        Call call;
+    };
+    void push(Item item);
+    void deliver(); // on the loop's thread
+
+    EventLoop &m_loop;
+    std::mutex m_mutex;
+    std::vector<Item> m_items; // guarded by m_mutex
+    std::atomic<bool> m_waiting{false};
 };
 
 // What a connection reports to its owner; always called from the
@@ -129,13 +169,17 @@ struct ConnectionLoop
     EventLoop &loop;
     TimerWheel &wheel;
     OutputBatcher &batcher;
-    OutputBudget &budget;
-    const LivenessSettings &settings;
-    const ConnectionLimits &limits;
-    ConnectionEvents &events;
+    ConnectionInbox &inbox;
+    OutputBudget &budget;     // the server's, shared by its loops
+    ConnectionEvents &events; // the owner's, shared by its loops
+    // This loop's copies: only its own thread reads them, and a reload
+    // changes them there.
+    LivenessSettings settings;
+    ConnectionLimits limits;
+    int index = 0; // which of the server's loops
     // While set, nothing is read from plain sockets: a hand-over waits for
     // the store, and what clients send meanwhile goes with their sockets.
-    bool inputHeld = false;
+    std::atomic<bool> inputHeld{false};
 };
 
 class Connection : public Participant,
@@ -168,10 +212,12 @@ public:
 
     // Takes `fd`, a connected non-blocking TCP socket; `loop` outlives the
     // connection. `tls` is set for a TLS listener: the handshake runs
-    // first, under handshakeTimeout.
+    // first, under handshakeTimeout, and the loop must be the one that
+    // turns Asio. `limits`: the server's, as the thread making it sees them
+    // (the loop's copy belongs to the loop's thread).
     // `peer`: the address accept() returned, if any (else getpeername()).
     Connection(quint64 id, int fd, std::shared_ptr<asio::ssl::context> tls, ConnectionLoop &loop,
-               const sockaddr_storage *peer = nullptr);
+               const Limits &limits, const sockaddr_storage *peer = nullptr);
     ~Connection();
 
     // Participant
@@ -182,15 +228,28 @@ public:
     void sendNow(QByteArrayView line) override;
     void close(const QString &byeReason, const QString &localReason) override;
     void notePong(const QString &token) override;
-    qint64 queuedBytes() const override { return m_outBytes; }
+    // Any thread: the room asks it of clients of other loops.
+    qint64 queuedBytes() const override { return m_outBytes.load(std::memory_order_relaxed); }
     void startProbe(const QString &token, Millis delay) override;
     bool probePending() const override { return probeDue().count() > 0; }
+    bool peerHasClosed() const override;
+
+    // The loop this connection is served on; every call below but the
+    // Participant ones (which find their way there) is made on its thread.
+    EventLoop &eventLoop() const { return m_loop.loop; }
+    int loopIndex() const { return m_loop.index; }
+    // Runs `fn` on this connection's loop: now when called there with no
+    // call from another thread waiting, else through the loop's inbox
+    // (from another thread: with the owner's chat lock held).
+    void runHere(ConnectionInbox::Call fn);
 
     // Applies options, starts the heartbeat and reading.
     void start();
     // Instead of start(), for a connection another process handed over
-    // (handover.h): the chat state, deadlines, heartbeat timing, unfinished
-    // line and unsent output continue where that process left them.
+    // (handover.h): restoreChat() takes the chat state, on the room's side
+    // before the room adopts it; resume() the deadlines, heartbeat timing,
+    // unfinished line and unsent output, on the connection's loop.
+    void restoreChat(const HandedConnection &state);
     void resume(const HandedConnection &state);
     // Plain TCP and open: the next process can continue it. TLS sessions
     // and connections already closing cannot be handed over.
@@ -217,6 +276,7 @@ public:
 
 private:
     friend class OutputBatcher;
+    friend class ConnectionInbox;
     struct Tls;
     // What only a connection being probed or closed by us needs.
     struct Notes
@@ -227,6 +287,22 @@ private:
         Millis closeDeadline{0}; // 0 = not closing
     };
     Notes &notes();
+    // A Participant call runs here and now: on this connection's loop,
+    // with no call from another thread waiting before it. Otherwise it
+    // goes through the loop's ConnectionInbox.
+    bool here() const { return m_loop.loop.isCurrent() && !m_loop.inbox.waiting(); }
+    // What the Participant calls do, on the connection's loop.
+    void sendHere(const QByteArray &line);
+    void sendNowHere(QByteArrayView line);
+    void closeHere(const QString &byeReason, const QString &localReason);
+    void notePongHere(const QString &token);
+    void startProbeHere(const QString &token, Millis delay);
+    qint64 outBytes() const { return m_outBytes.load(std::memory_order_relaxed); }
+    // Only the connection's loop changes it: a load and a store.
+    void addOutBytes(qint64 delta)
+    {
+        m_outBytes.store(outBytes() + delta, std::memory_order_relaxed);
+    }
     QString probeToken() const { return m_notes ? m_notes->probeToken : QString(); }
     QString localReason() const { return m_notes ? m_notes->localReason : QString(); }
     Millis probeDue() const { return m_notes ? m_notes->probeDue : Millis{0}; }
@@ -277,8 +353,10 @@ private:
     // Output the kernel did not take yet, oldest first; empty (and
     // unallocated) while the connection keeps up.
     QList<QByteArray> m_out;
-    qint64 m_outBytes = 0;
-    int m_fd; // -1 once closed or handed over
+    std::atomic<qint64> m_outBytes{0}; // read by the room from any loop
+    // -1 once closed or handed over. Atomic (a plain load on x86) since
+    // the room may look at the socket from another loop (peerHasClosed).
+    std::atomic<int> m_fd;
     // Bytes of m_out.first() already written. A queued piece is one line,
     // one history slice or at most 1 MiB of handed-over output (resume()).
     qint32 m_outOffset = 0;

@@ -10,6 +10,8 @@
 
 namespace longline::server::net {
 
+thread_local EventLoop *EventLoop::t_current = nullptr;
+
 // --- timers ---------------------------------------------------------------
 
 void EventLoop::Timer::start(Millis after, std::function<void()> fn)
@@ -221,11 +223,15 @@ void EventLoop::turn(Millis limit)
         atMost(m_timers.begin()->first - now);
     // Always, held or not: Asio's timers (systemd's watchdog among them)
     // wake nothing in this set.
-    atMost(m_nextAsioPoll - now);
+    if (m_pollsAsio)
+        atMost(m_nextAsioPoll - now);
     const int timeoutMs = wait < Millis{0} ? -1 : static_cast<int>(wait.count());
     const int count = plainEpollWait(m_epoll, m_batch.data(), BatchSize, timeoutMs);
     // A signal interrupted the wait: Asio's handler for it is ready now.
     const bool interrupted = count < 0 && errno == EINTR;
+    std::unique_lock<std::recursive_mutex> turnLock;
+    if (m_turnLock)
+        turnLock = std::unique_lock<std::recursive_mutex>(*m_turnLock);
     m_wokeAt = monotonicNow();
     m_inWakeup = true;
     dispatch(count);
@@ -241,7 +247,7 @@ void EventLoop::turn(Millis limit)
     // between.
     if (!m_deferred.empty())
         runDeferred();
-    if (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll) {
+    if (m_pollsAsio && (m_asioHolds > 0 || interrupted || m_wokeAt >= m_nextAsioPoll)) {
         m_wokeAt = monotonicNow(); // TLS reads, after all of the above
         pollAsio(m_wokeAt);
         m_lightTurn = false;
@@ -251,12 +257,16 @@ void EventLoop::turn(Millis limit)
 
 void EventLoop::run()
 {
+    m_thread = std::this_thread::get_id();
+    t_current = this;
     while (!m_stopped)
         turn(Millis{-1});
 }
 
 void EventLoop::runFor(Millis span)
 {
+    m_thread = std::this_thread::get_id();
+    t_current = this;
     const Millis end = monotonicNow() + span;
     for (Millis now = monotonicNow(); !m_stopped && now < end; now = monotonicNow())
         turn(end - now);

@@ -32,6 +32,7 @@
 #include <set>
 #include <sys/epoll.h>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -115,6 +116,21 @@ public:
     // a waiting loop, once per batch of posts.
     void post(std::function<void()> fn);
 
+    // The loop turning on the calling thread (run() or runFor()), if any.
+    static EventLoop *current() { return t_current; }
+    // Whether the caller runs on this loop's thread: the thread that made
+    // it, or the one that last called run().
+    bool isCurrent() const { return std::this_thread::get_id() == m_thread; }
+    // Held from the end of each wait to the end of its turn, when set (the
+    // first of several loops: NetServer's chat lock, so that what runs on
+    // that loop, Asio's work included, has the room to itself).
+    void setTurnLock(std::recursive_mutex *lock) { m_turnLock = lock; }
+
+    // For a loop whose Asio context never gets work (the server's other
+    // loops): no look at it every AsioPollPeriod, so an idle loop sleeps
+    // until a socket, a timer or a post wakes it.
+    void ignoreAsio() { m_pollsAsio = false; }
+
     // While held (by every open TLS connection), Asio is polled every turn.
     void holdAsio() { ++m_asioHolds; }
     void releaseAsio() { --m_asioHolds; }
@@ -131,6 +147,7 @@ public:
     // Turns until stop(); runFor() at most `span` (tests).
     void run();
     void runFor(Millis span);
+    // From this loop's thread; another thread posts it (post()).
     void stop() { m_stopped = true; }
 
 private:
@@ -177,6 +194,10 @@ private:
     // m_wokeAt is still the time for the next wait (turn()).
     bool m_lightTurn = false;
     bool m_stopped = false;
+    std::thread::id m_thread = std::this_thread::get_id();
+    static thread_local EventLoop *t_current;
+    std::recursive_mutex *m_turnLock = nullptr;
+    bool m_pollsAsio = true;
     Mailbox m_mailbox{*this}; // last: it joins the set in its constructor
 };
 

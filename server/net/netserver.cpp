@@ -14,6 +14,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <future>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,14 +64,141 @@ struct RefusedClient : std::enable_shared_from_this<RefusedClient>
 
 } // namespace
 
+// --- event loops ------------------------------------------------------------
+
+int NetServer::defaultLoopCount()
+{
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return 1;
+    return std::clamp(CPU_COUNT(&allowed), 1, MaxLoops);
+}
+
+NetServer::ServingLoop::ServingLoop(EventLoop *external, NetServer &server, int index)
+    : ownAsio(external ? nullptr : std::make_unique<asio::io_context>(1)),
+      ownLoop(external ? nullptr : std::make_unique<EventLoop>(*ownAsio)),
+      loop(external ? *external : *ownLoop), wheel(loop), batcher(loop),
+      inbox(loop), parts{loop,
+                         wheel,
+                         batcher,
+                         inbox,
+                         server.m_outputBudget,
+                         server,
+                         server.m_config.liveness,
+                         server.m_limits,
+                         index}
+{
+}
+
+NetServer::ChatLock::ChatLock(const NetServer &server)
+    : m_mutex(server.m_threaded ? &server.m_chatLock : nullptr)
+{
+    if (m_mutex)
+        m_mutex->lock();
+}
+
+NetServer::ChatLock::~ChatLock()
+{
+    if (m_mutex)
+        m_mutex->unlock();
+}
+
+void NetServer::startLoops(int count)
+{
+    m_loops.push_back(std::make_unique<ServingLoop>(&m_eventLoop, *this, 0));
+    for (int i = 1; i < count; ++i) {
+        m_loops.push_back(std::make_unique<ServingLoop>(nullptr, *this, i));
+        m_loops.back()->loop.ignoreAsio();
+    }
+    m_threaded = count > 1;
+    if (!m_threaded)
+        return;
+    m_eventLoop.setTurnLock(&m_chatLock);
+    for (size_t i = 1; i < m_loops.size(); ++i) {
+        ServingLoop &serving = *m_loops[i];
+        // Running before this returns: a loop's thread is the one it
+        // checks calls against (EventLoop::isCurrent).
+        std::promise<void> running;
+        serving.loop.post([&running] { running.set_value(); });
+        serving.thread = std::thread([&loop = serving.loop, i] {
+            // What `top -H` and `ps -L` show: "longline-loop1", ...
+            const std::string name = "longline-loop" + std::to_string(i);
+            ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+            loop.run();
+        });
+        running.get_future().wait();
+    }
+}
+
+void NetServer::stopLoops()
+{
+    for (size_t i = 1; i < m_loops.size(); ++i) {
+        ServingLoop &serving = *m_loops[i];
+        if (!serving.thread.joinable())
+            continue;
+        serving.loop.post([&loop = serving.loop] { loop.stop(); });
+        serving.thread.join();
+    }
+    m_eventLoop.setTurnLock(nullptr);
+}
+
+void NetServer::onEveryLoop(std::function<void(int)> fn, std::function<void()> then)
+{
+    auto left = std::make_shared<size_t>(m_loops.size());
+    auto last = std::make_shared<std::function<void()>>(std::move(then));
+    auto oneDone = [left, last] {
+        if (--*left == 0 && *last)
+            (*last)();
+    };
+    for (size_t i = 1; i < m_loops.size(); ++i) {
+        EventLoop &loop = m_loops[i]->loop;
+        loop.post([this, &loop, i, fn, oneDone] {
+            {
+                const ChatLock lock(*this);
+                fn(static_cast<int>(i));
+            }
+            // After what `fn` deferred (the end of an abort, say).
+            loop.defer([this, oneDone] { m_eventLoop.post(oneDone); });
+        });
+    }
+    {
+        const ChatLock lock(*this);
+        fn(0);
+    }
+    m_eventLoop.defer(oneDone);
+}
+
+void NetServer::onFirstLoop(std::function<void()> fn)
+{
+    if (m_eventLoop.isCurrent())
+        m_eventLoop.defer(std::move(fn));
+    else
+        m_eventLoop.post(std::move(fn));
+}
+
+NetServer::ServingLoop &NetServer::leastLoaded()
+{
+    // A tie goes to the later loop: the first has the room's own work
+    // (the store's answers, Asio, accepting) besides its clients.
+    ServingLoop *least = m_loops.back().get();
+    for (auto it = m_loops.rbegin(); it != m_loops.rend(); ++it)
+        if ((*it)->clients < least->clients)
+            least = it->get();
+    return *least;
+}
+
+void NetServer::holdInput(bool held)
+{
+    for (const auto &serving : m_loops)
+        serving->parts.inputHeld.store(held, std::memory_order_relaxed);
+}
+
 NetServer::NetServer(EventLoop &loop, const ServerConfig &config, MessageStore &store,
                      ServerLog &log)
-    : m_eventLoop(loop), m_config(config), m_log(log), m_room(config, store, log), m_wheel(loop),
-      m_batcher(loop),
-      m_outputBudget(config.maxOutputTotal), m_loop{loop,           m_wheel,         m_batcher,
-                                                    m_outputBudget, config.liveness, m_limits,
-                                                    *this},
-      m_acceptor(loop.asio()), m_acceptPause(loop), m_shutdownTimer(loop), m_roomTick(loop)
+    : m_eventLoop(loop), m_config(config), m_log(log), m_room(config, store, log),
+      m_outputBudget(config.maxOutputTotal), m_acceptor(loop.asio()), m_acceptPause(loop),
+      m_shutdownTimer(loop), m_roomTick(loop)
 {
     m_limits.maxLine = config.maxLine;
     m_limits.lineTimeout = config.lineTimeout;
@@ -78,12 +208,18 @@ NetServer::NetServer(EventLoop &loop, const ServerConfig &config, MessageStore &
     m_limits.minClientPing = config.minClientPing;
     m_limits.ratePer10s = config.ratePer10s;
     m_room.setMetrics(&m_metrics);
-    m_room.setPingClock([&loop = m_eventLoop] { return loop.now(); });
+    // A framed PING is timed by the loop it came in on.
+    m_room.setPingClock([] {
+        const EventLoop *current = EventLoop::current();
+        return current ? current->now() : monotonicNow();
+    });
     m_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    startLoops(config.loops > 0 ? std::min(config.loops, MaxLoops) : defaultLoopCount());
 }
 
 NetServer::~NetServer()
 {
+    stopLoops();
     stopAccepting();
     // Connections still open (the loop stopped without a shutdown) leave
     // the epoll set and the wheel while both exist: a pending handler of
@@ -240,13 +376,20 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
                QStringLiteral("per_address"));
     } else {
         ++m_metrics.accepted;
-        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, m_loop, &remote);
+        // TLS runs on Asio, which only the first loop turns.
+        ServingLoop &serving = m_tls.context ? *m_loops.front() : leastLoaded();
+        auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, serving.parts,
+                                              m_limits, &remote);
         m_connections.insert(c->id(), c);
+        ++serving.clients;
         ++m_perAddress[address];
         m_log.event("connect", {{"id", QString::number(c->id())},
                                 {"peer", peer},
                                 {"clients", QString::number(m_connections.size())}});
-        c->start();
+        if (serving.loop.isCurrent())
+            c->start();
+        else // before anything the room sends it (the inbox posts after this)
+            serving.loop.post([c] { c->start(); });
     }
 }
 
@@ -308,21 +451,25 @@ void NetServer::reject(int fd, const QString &peer, const QString &why, const QS
 
 void NetServer::lineReceived(Connection &c, const QString &line)
 {
+    const ChatLock lock(*this);
     m_room.handleLine(&c, line);
 }
 
 bool NetServer::lineRead(Connection &c, QByteArrayView line, Millis now)
 {
+    const ChatLock lock(*this);
     return m_room.answerLineBytes(&c, line, now);
 }
 
 void NetServer::lineRejected(Connection &c, LineFramer::Status status, qsizetype rawSize)
 {
+    const ChatLock lock(*this);
     m_room.handleRejected(&c, status, rawSize);
 }
 
 void NetServer::lineTimedOut(Connection &c)
 {
+    const ChatLock lock(*this);
     m_room.sendError(&c, protocol::ErrorCode::BadLine,
                      QStringLiteral("no end of line within %1; closing")
                          .arg(formatMillis(m_config.lineTimeout)));
@@ -333,6 +480,7 @@ void NetServer::lineTimedOut(Connection &c)
 
 void NetServer::registrationTimedOut(Connection &c)
 {
+    const ChatLock lock(*this);
     m_room.sendError(&c, protocol::ErrorCode::NotRegistered,
                      QStringLiteral("no HELLO within %1; closing")
                          .arg(formatMillis(m_config.registrationTimeout)));
@@ -342,6 +490,7 @@ void NetServer::registrationTimedOut(Connection &c)
 
 void NetServer::slowReader(Connection &c, qint64 unsent, const QString &why)
 {
+    const ChatLock lock(*this);
     ++m_metrics.slowReadersDropped;
     m_log.event("slow_reader", {{"id", QString::number(c.id())},
                                 {"peer", c.peer()},
@@ -353,40 +502,68 @@ void NetServer::slowReader(Connection &c, qint64 unsent, const QString &why)
 
 void NetServer::outputBudgetExceeded()
 {
+    const ChatLock lock(*this);
     // Not from inside the send that went over: the room may be mid-broadcast.
     if (m_sheddingPosted)
         return;
     m_sheddingPosted = true;
-    m_eventLoop.defer([this] {
-        m_sheddingPosted = false;
-        shedSlowestReaders();
-    });
+    onFirstLoop([this] { shedSlowestReaders(); });
 }
 
 void NetServer::shedSlowestReaders()
 {
-    if (!m_outputBudget.over())
+    if (!m_outputBudget.over()) {
+        m_sheddingPosted = false;
         return;
+    }
     // Rare (only over budget), so a scan of the connections is fine here.
-    std::vector<std::shared_ptr<Connection>> behind;
-    for (const auto &connection : std::as_const(m_connections))
-        if (connection->isOpen() && connection->queuedBytes() > 0)
-            behind.push_back(connection);
+    // Each loop lists its open readers with output queued at the end of
+    // its turn, after its batcher gave the kernel what it takes: a prompt
+    // reader's lines of this turn are then written, and only a reader that
+    // is behind still holds much. (A list made while another loop's lines
+    // were still on their way would take a prompt reader for a slow one.)
+    using Behind = std::vector<std::pair<std::shared_ptr<Connection>, qint64>>;
+    auto behind = std::make_shared<std::vector<Behind>>(m_loops.size());
+    onEveryLoop(
+        [this, behind](int index) {
+            m_loops[static_cast<size_t>(index)]->loop.defer([this, behind, index] {
+                const ChatLock lock(*this);
+                Behind &mine = (*behind)[static_cast<size_t>(index)];
+                for (const auto &connection : std::as_const(m_connections))
+                    if (connection->loopIndex() == index && connection->isOpen() &&
+                        connection->queuedBytes() > 0)
+                        mine.emplace_back(connection, connection->queuedBytes());
+            });
+        },
+        [this, behind] { shedFrom(*behind); });
+}
+
+void NetServer::shedFrom(
+    const std::vector<std::vector<std::pair<std::shared_ptr<Connection>, qint64>>> &lists)
+{
+    std::vector<std::pair<std::shared_ptr<Connection>, qint64>> behind;
+    for (const auto &list : lists)
+        behind.insert(behind.end(), list.begin(), list.end());
+    m_sheddingPosted = false; // a new excess is looked at afresh
     std::sort(behind.begin(), behind.end(),
-              [](const auto &a, const auto &b) { return a->queuedBytes() > b->queuedBytes(); });
+              [](const auto &a, const auto &b) { return a.second > b.second; });
     const qint64 before = m_outputBudget.total();
     const qint64 target = m_outputBudget.limit() / 4 * 3;
     // Only open readers can be shed; what closing ones hold goes within
     // their close grace, and must not cost an innocent reader its place.
     qint64 left = 0;
-    for (const auto &c : behind)
-        left += c->queuedBytes();
+    for (const auto &reader : behind)
+        left += reader.second;
     int shed = 0;
-    for (const auto &c : behind) {
+    for (const auto &[c, queued] : behind) {
         if (left <= target)
             break;
-        left -= c->queuedBytes();
-        c->dropSlowReader(QStringLiteral("the server's output budget"));
+        left -= queued;
+        // On its loop: one that has caught up since it was listed stays.
+        c->runHere([seen = queued](Connection &reader) {
+            if (reader.queuedBytes() >= seen)
+                reader.dropSlowReader(QStringLiteral("the server's output budget"));
+        });
         ++shed;
     }
     m_log.event("output_budget", {{"queued_bytes", QString::number(before)},
@@ -397,22 +574,26 @@ void NetServer::shedSlowestReaders()
 
 void NetServer::outputDrained(Connection &c)
 {
+    const ChatLock lock(*this);
     m_room.continueHistory(&c);
 }
 
 void NetServer::heartbeatSent(Connection &)
 {
+    const ChatLock lock(*this);
     ++m_metrics.heartbeatsSent;
 }
 
 void NetServer::heartbeatAnswered(Connection &, Millis rtt)
 {
+    const ChatLock lock(*this);
     ++m_metrics.heartbeatsAnswered;
     m_metrics.heartbeatRttSeconds.observe(static_cast<double>(rtt.count()) / 1000.0);
 }
 
 void NetServer::optionsApplied(Connection &c, const SocketOptionsReport &report)
 {
+    const ChatLock lock(*this);
     const LivenessSettings &want = m_config.liveness;
     const EffectiveSocketOptions &e = report.effective;
     QList<LogField> fields = {
@@ -463,14 +644,16 @@ QString NetServer::leaveReason(const DeathVerdict &verdict)
 
 void NetServer::ended(Connection &c, const DeathVerdict &verdict)
 {
+    const ChatLock lock(*this);
     const auto it = m_connections.find(c.id());
     if (it == m_connections.end())
         return;
     // Alive until the end of the turn: this may run inside one of the
     // connection's own handlers (ConnectionEvents::ended).
     const std::shared_ptr<Connection> keep = it.value();
-    m_eventLoop.defer([keep] {});
+    c.eventLoop().defer([keep] {});
     m_connections.erase(it);
+    --m_loops[static_cast<size_t>(c.loopIndex())]->clients;
     m_metrics.noteDeath(verdict);
     m_room.retire(&c, leaveReason(verdict));
     const QString reason = verdict.cause == DeathCause::LocalClose
@@ -492,7 +675,7 @@ void NetServer::ended(Connection &c, const DeathVerdict &verdict)
         fields.append({"detail", verdict.detail});
     m_log.event("disconnect", fields);
     if (m_state == State::ShuttingDown && m_connections.empty() && !m_handoverPending)
-        m_eventLoop.defer([this] { finishShutdown(); });
+        onFirstLoop([this] { finishShutdown(); });
 }
 
 // --- restart without dropping connections ----------------------------------
@@ -514,6 +697,7 @@ void NetServer::forgetAddress(const QHostAddress &address)
 
 int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
 {
+    const ChatLock lock(*this);
     QHash<QByteArray, int> byKey;
     for (const int fd : fds) {
         const QByteArray key = socketKey(fd);
@@ -528,8 +712,9 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
         const int fd = byKey.value(h.socketKey, -1);
         byKey.remove(h.socketKey);
         std::shared_ptr<Connection> c;
+        ServingLoop &serving = leastLoaded();
         if (fd >= 0 && !m_connections.contains(h.id))
-            c = std::make_shared<Connection>(h.id, fd, nullptr, m_loop);
+            c = std::make_shared<Connection>(h.id, fd, nullptr, serving.parts, m_limits);
         if (!c) {
             // It reset or closed during the restart: the others hear it left.
             if (fd >= 0)
@@ -541,9 +726,14 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
             continue;
         }
         m_connections.insert(c->id(), c);
+        ++serving.clients;
         ++m_perAddress[c->peerAddress()];
-        c->resume(h);
+        c->restoreChat(h);
         m_room.adopt(c.get());
+        if (serving.loop.isCurrent())
+            c->resume(h);
+        else
+            serving.loop.post([c, h] { c->resume(h); });
         ++resumed;
         if (h.registered)
             ++registered;
@@ -570,18 +760,26 @@ void NetServer::handOver(const SystemdNotifier &systemd, int capacity, HandoverF
     // then travel in the output handed over. Meanwhile nothing more is
     // read: what the clients send goes with their sockets, to the next
     // process, instead of into a store this one would have to answer for.
-    m_loop.inputHeld = true;
-    m_room.whenStored([this, systemd, capacity, onFailure, stopped = std::move(stopped),
-                       keptServing = std::move(keptServing)]() mutable {
-        handOverNow(systemd, capacity, onFailure, std::move(stopped), std::move(keptServing));
-    });
+    // Every loop has seen the hold once each has turned: what one read
+    // before it is asked of the store by then.
+    holdInput(true);
+    onEveryLoop([](int) {},
+                [this, systemd, capacity, onFailure, stopped = std::move(stopped),
+                 keptServing = std::move(keptServing)]() mutable {
+                    m_room.whenStored([this, systemd, capacity, onFailure,
+                                       stopped = std::move(stopped),
+                                       keptServing = std::move(keptServing)]() mutable {
+                        handOverNow(systemd, capacity, onFailure, std::move(stopped),
+                                    std::move(keptServing));
+                    });
+                });
 }
 
 void NetServer::handOverNow(const SystemdNotifier &systemd, int capacity, HandoverFailure onFailure,
                             std::function<void()> stopped, std::function<void()> keptServing)
 {
     if (m_state != State::Running) {
-        m_loop.inputHeld = false;
+        holdInput(false);
         return;
     }
     m_stopped = std::move(stopped);
@@ -610,19 +808,46 @@ void NetServer::handOverNow(const SystemdNotifier &systemd, int capacity, Handov
             c->close(bye, bye);
         }
     }
+    // Each loop hands over its own clients, on its own thread, after the
+    // BYEs and LEAVEs sent above (its inbox holds them first).
+    std::vector<std::vector<std::shared_ptr<Connection>>> byLoop(m_loops.size());
+    for (const auto &c : staying) {
+        m_room.release(c.get());
+        byLoop[static_cast<size_t>(c->loopIndex())].push_back(c);
+    }
+    auto handed = std::make_shared<std::vector<std::vector<HandedConnection>>>(m_loops.size());
+    onEveryLoop(
+        [byLoop = std::move(byLoop), handed](int index) {
+            for (const auto &c : byLoop[static_cast<size_t>(index)])
+                (*handed)[static_cast<size_t>(index)].push_back(c->handOver());
+        },
+        [this, systemd, onFailure, staying = std::move(staying), handed] {
+            handOverHanded(systemd, onFailure, staying, *handed);
+        });
+}
+
+void NetServer::handOverHanded(const SystemdNotifier &systemd, HandoverFailure onFailure,
+                               const std::vector<std::shared_ptr<Connection>> &staying,
+                               const std::vector<std::vector<HandedConnection>> &handed)
+{
     HandoverState state;
     state.listen = m_config.listenText();
     state.nextId = m_nextId;
     std::vector<int> clientFds;
     for (const auto &c : staying) {
-        m_room.release(c.get());
-        HandedConnection h = c->handOver();
-        m_connections.remove(c->id());
-        forgetAddress(c->peerAddress());
-        if (h.fd < 0)
+        // One that ended while its loop was getting to it is gone already.
+        if (m_connections.remove(c->id()) == 0)
             continue;
-        clientFds.push_back(h.fd);
-        state.connections.push_back(std::move(h));
+        --m_loops[static_cast<size_t>(c->loopIndex())]->clients;
+        forgetAddress(c->peerAddress());
+    }
+    for (const auto &fromLoop : handed) {
+        for (const HandedConnection &h : fromLoop) {
+            if (h.fd < 0)
+                continue;
+            clientFds.push_back(h.fd);
+            state.connections.push_back(h);
+        }
     }
     std::error_code ec;
     stopAccepting();
@@ -680,7 +905,7 @@ void NetServer::handOverNow(const SystemdNotifier &systemd, int capacity, Handov
         m_state = State::Running;
         // The adopted sockets join the set again, and report what they
         // hold when they do.
-        m_loop.inputHeld = false;
+        holdInput(false);
         if (listener >= 0) {
             std::error_code ignored;
             m_acceptor.assign(protocolOf(listener), listener, ignored);
@@ -770,7 +995,7 @@ void NetServer::shutdownNow(const QString &why, std::function<void()> stopped)
 void NetServer::awaitClosing()
 {
     if (m_connections.empty()) {
-        m_eventLoop.defer([this] { finishShutdown(); });
+        onFirstLoop([this] { finishShutdown(); });
         return;
     }
     m_shutdownTimer.start(ShutdownGrace, [this] {
@@ -779,8 +1004,10 @@ void NetServer::awaitClosing()
         for (const auto &connection : std::as_const(m_connections))
             left.push_back(connection);
         for (const auto &c : left)
-            c->abort(QStringLiteral("server shutting down"));
-        m_eventLoop.defer([this] { finishShutdown(); });
+            c->runHere(
+                [](Connection &late) { late.abort(QStringLiteral("server shutting down")); });
+        // Once every loop ended its own (and logged them).
+        onEveryLoop([](int) {}, [this] { finishShutdown(); });
     });
 }
 
@@ -822,6 +1049,8 @@ bool NetServer::reload(ServerConfig &running, const ServerConfig &next, QString 
         restartOnly << QStringLiteral("admin-socket");
     if (next.tlsCertPath.isEmpty() != running.tlsCertPath.isEmpty())
         restartOnly << QStringLiteral("tls-cert");
+    if (next.loops != running.loops)
+        restartOnly << QStringLiteral("loops");
     if (!restartOnly.isEmpty()) {
         *error = QStringLiteral("only a restart can change %1")
                      .arg(restartOnly.join(QLatin1String(", ")));
@@ -853,9 +1082,20 @@ bool NetServer::reload(ServerConfig &running, const ServerConfig &next, QString 
     m_limits.minClientPing = running.minClientPing;
     m_limits.ratePer10s = running.ratePer10s;
     m_outputBudget.setLimit(running.maxOutputTotal);
-    if (livenessChanged)
-        for (const auto &connection : std::as_const(m_connections))
-            connection->applyLiveness();
+    // Each loop takes its copies, and applies a new policy to its own
+    // clients, on its own thread.
+    onEveryLoop(
+        [this, settings = running.liveness, limits = m_limits, livenessChanged](int index) {
+            ConnectionLoop &parts = m_loops[static_cast<size_t>(index)]->parts;
+            parts.settings = settings;
+            parts.limits = limits;
+            if (!livenessChanged)
+                return;
+            for (const auto &connection : std::as_const(m_connections))
+                if (connection->loopIndex() == index)
+                    connection->applyLiveness();
+        },
+        {});
 
     QList<LogField> fields = {
         {"clients", QString::number(m_connections.size())},
@@ -933,14 +1173,9 @@ QString ageText(Millis age)
 
 } // namespace
 
-QByteArray NetServer::statusText(bool json) const
+QByteArray NetServer::statusText(bool json, std::vector<StatusRow> all) const
 {
-    std::vector<std::shared_ptr<Connection>> all;
-    all.reserve(m_connections.size());
-    for (const auto &connection : std::as_const(m_connections))
-        all.push_back(connection);
-    std::sort(all.begin(), all.end(),
-              [](const auto &a, const auto &b) { return a->id() < b->id(); });
+    std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) { return a.id < b.id; });
     const QString mechanism =
         m_config.liveness.keepalive.enabled
             ? QStringLiteral("keepalive %1%2")
@@ -954,19 +1189,18 @@ QByteArray NetServer::statusText(bool json) const
             : QStringLiteral("none");
     if (json) {
         QJsonArray rows;
-        for (const auto &c : all) {
-            // The kernel's view is read now, for this answer only.
-            const KernelSocketView view = sampleKernelView(c->nativeHandle(), true);
+        for (const StatusRow &c : all) {
+            const KernelSocketView &view = c.view;
             QJsonObject row{
-                {QStringLiteral("id"), static_cast<double>(c->id())},
-                {QStringLiteral("nick"), c->nick()},
-                {QStringLiteral("peer"), c->peer()},
-                {QStringLiteral("state"), stateKey(c->state())},
-                {QStringLiteral("tls"), c->isEncrypted()},
-                {QStringLiteral("age_ms"), static_cast<double>(c->age().count())},
-                {QStringLiteral("last_received_ms"), static_cast<double>(c->silence().count())},
-                {QStringLiteral("queued_bytes"), static_cast<double>(c->queuedBytes())}};
-            const auto rtt = c->lastRtt();
+                {QStringLiteral("id"), static_cast<double>(c.id)},
+                {QStringLiteral("nick"), c.nick},
+                {QStringLiteral("peer"), c.peer},
+                {QStringLiteral("state"), stateKey(c.state)},
+                {QStringLiteral("tls"), c.tls},
+                {QStringLiteral("age_ms"), static_cast<double>(c.age.count())},
+                {QStringLiteral("last_received_ms"), static_cast<double>(c.silence.count())},
+                {QStringLiteral("queued_bytes"), static_cast<double>(c.queuedBytes)}};
+            const auto &rtt = c.rtt;
             row.insert(QStringLiteral("rtt_ms"),
                        rtt ? QJsonValue(static_cast<double>(rtt->count())) : QJsonValue());
             if (view.valid) {
@@ -1004,21 +1238,21 @@ QByteArray NetServer::statusText(bool json) const
     out += row({QStringLiteral("ID"), QStringLiteral("NICK"), QStringLiteral("PEER"),
                 QStringLiteral("AGE"), QStringLiteral("STATE"), QStringLiteral("LAST-RX"),
                 QStringLiteral("RTT"), QStringLiteral("TIMER"), QStringLiteral("UNACKED")});
-    for (const auto &c : all) {
-        const KernelSocketView view = sampleKernelView(c->nativeHandle(), true);
-        const auto rtt = c->lastRtt();
+    for (const StatusRow &c : all) {
+        const KernelSocketView &view = c.view;
+        const auto &rtt = c.rtt;
         QString timer = QStringLiteral("-");
         if (view.valid && view.timer != KernelSocketView::Timer::None)
             timer = QStringLiteral("%1,%2,%3")
                         .arg(KernelSocketView::timerName(view.timer))
                         .arg(formatMillis(Millis{view.timerExpiresMs}).remove(QLatin1Char(' ')))
                         .arg(view.probes);
-        out += row({QString::number(c->id()), c->nick().isEmpty() ? QStringLiteral("-") : c->nick(),
-                    c->peer(), ageText(c->age()),
-                    stateKey(c->state()) + (c->isEncrypted() ? QStringLiteral("+tls") : QString()),
-                    formatMillis(c->silence()).remove(QLatin1Char(' ')),
-                    rtt ? formatMillis(*rtt).remove(QLatin1Char(' ')) : QStringLiteral("-"), timer,
-                    view.valid ? QString::number(view.unacked) : QStringLiteral("?")});
+        out +=
+            row({QString::number(c.id), c.nick.isEmpty() ? QStringLiteral("-") : c.nick, c.peer,
+                 ageText(c.age), stateKey(c.state) + (c.tls ? QStringLiteral("+tls") : QString()),
+                 formatMillis(c.silence).remove(QLatin1Char(' ')),
+                 rtt ? formatMillis(*rtt).remove(QLatin1Char(' ')) : QStringLiteral("-"), timer,
+                 view.valid ? QString::number(view.unacked) : QStringLiteral("?")});
     }
     return out.toUtf8();
 }
@@ -1051,15 +1285,41 @@ bool NetServer::isBanned(const QHostAddress &address)
     return true;
 }
 
-QByteArray NetServer::adminCommand(const QString &command)
+void NetServer::adminCommand(const QString &command, std::function<void(QByteArray)> answer)
 {
     const QStringList words = command.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (words.value(0) != QLatin1String("status")) {
+        answer(adminAction(words));
+        return;
+    }
+    // Each loop reads its own clients, the kernel's view of each included
+    // (now, for this answer only).
+    const bool json = words.contains(QStringLiteral("--json"));
+    auto rows = std::make_shared<std::vector<std::vector<StatusRow>>>(m_loops.size());
+    onEveryLoop(
+        [this, rows](int index) {
+            std::vector<StatusRow> &mine = (*rows)[static_cast<size_t>(index)];
+            for (const auto &connection : std::as_const(m_connections)) {
+                const Connection &c = *connection;
+                if (c.loopIndex() != index)
+                    continue;
+                mine.push_back({c.id(), c.nick(), c.peer(), c.state(), c.isEncrypted(), c.age(),
+                                c.silence(), c.lastRtt(), c.queuedBytes(),
+                                sampleKernelView(c.nativeHandle(), true)});
+            }
+        },
+        [this, rows, json, answer = std::move(answer)] {
+            std::vector<StatusRow> all;
+            for (auto &fromLoop : *rows)
+                std::move(fromLoop.begin(), fromLoop.end(), std::back_inserter(all));
+            answer(statusText(json, std::move(all)));
+        });
+}
+
+QByteArray NetServer::adminAction(const QStringList &words)
+{
     const QString verb = words.value(0);
     auto error = [](const QString &text) { return ("error: " + text + '\n').toUtf8(); };
-    if (verb == QLatin1String("status")) {
-        const bool json = words.contains(QStringLiteral("--json"));
-        return statusText(json);
-    }
     if (verb == QLatin1String("kick")) {
         if (words.size() != 2)
             return error(QStringLiteral("usage: kick NICK|ADDRESS"));

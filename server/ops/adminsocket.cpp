@@ -29,16 +29,20 @@ struct AdminExchange : std::enable_shared_from_this<AdminExchange>
             [self = shared_from_this()](const std::error_code &ec, size_t n) {
                 if (ec)
                     return;
-                self->answer = self->handler(
-                    QString::fromUtf8(self->command.data(), static_cast<qsizetype>(n)).trimmed());
-                asio::async_write(self->socket,
-                                  asio::buffer(self->answer.constData(),
-                                               static_cast<size_t>(self->answer.size())),
-                                  [self](const std::error_code &, size_t) {
-                                      std::error_code ignored;
-                                      self->socket.close(ignored);
-                                  });
+                self->handler(
+                    QString::fromUtf8(self->command.data(), static_cast<qsizetype>(n)).trimmed(),
+                    [self](QByteArray answer) { self->reply(std::move(answer)); });
             });
+    }
+    void reply(QByteArray text)
+    {
+        answer = std::move(text);
+        asio::async_write(socket,
+                          asio::buffer(answer.constData(), static_cast<size_t>(answer.size())),
+                          [self = shared_from_this()](const std::error_code &, size_t) {
+                              std::error_code ignored;
+                              self->socket.close(ignored);
+                          });
     }
     asio::local::stream_protocol::socket socket;
     const AdminSocket::Handler &handler;

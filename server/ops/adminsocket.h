@@ -16,7 +16,10 @@ namespace longline::server {
 class AdminSocket
 {
 public:
-    using Handler = std::function<QByteArray(const QString &command)>;
+    // Calls `answer` with the whole answer, then or later (on the thread
+    // that turns the context).
+    using Handler =
+        std::function<void(const QString &command, std::function<void(QByteArray)> answer)>;
     static constexpr size_t MaxCommandBytes = 1024;
     // How long request() waits for the server to take the command and answer.
     static constexpr int RequestTimeoutS = 30;

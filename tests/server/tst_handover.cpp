@@ -241,11 +241,12 @@ private Q_SLOTS:
         EventLoop eventLoop(io);
         TimerWheel wheel(eventLoop);
         OutputBatcher batcher(eventLoop);
+        ConnectionInbox inbox(eventLoop);
         OutputBudget budget(1 << 20);
         LivenessSettings settings;
         Connection::Limits limits;
         RecordingEvents events;
-        ConnectionLoop loop{eventLoop, wheel, batcher, budget, settings, limits, events};
+        ConnectionLoop loop{eventLoop, wheel, batcher, inbox, budget, events, settings, limits};
 
         HandedConnection h = sample(7);
         h.socketKey = socketKey(served.native_handle());
@@ -254,7 +255,8 @@ private Q_SLOTS:
         h.heartbeat.lastReceived = monotonicNow();
         h.heartbeat.inFlight.clear();
         h.lineDeadline = monotonicNow() + Millis{30000};
-        auto c = std::make_shared<Connection>(h.id, served.release(), nullptr, loop);
+        auto c = std::make_shared<Connection>(h.id, served.release(), nullptr, loop, limits);
+        c->restoreChat(h);
         c->resume(h);
         QCOMPARE(c->nick(), h.nick);
         QCOMPARE(c->state(), longline::server::Participant::State::Registered);
@@ -285,7 +287,8 @@ private Q_SLOTS:
         quiet.heartbeat.lastReceived = monotonicNow();
         quiet.heartbeat.inFlight.clear();
         events.drained = 0;
-        auto c2 = std::make_shared<Connection>(quiet.id, served2.release(), nullptr, loop);
+        auto c2 = std::make_shared<Connection>(quiet.id, served2.release(), nullptr, loop, limits);
+        c2->restoreChat(quiet);
         c2->resume(quiet);
         for (int i = 0; i < 50 && events.drained == 0; ++i)
             eventLoop.runFor(std::chrono::milliseconds(10));

@@ -48,6 +48,7 @@ private:
                 {"min-client-ping", "0.2"},
                 {"max-line", "512"},
                 {"max-clients", "3"},
+                {"loops", "2"},
                 {"max-per-address", "2"},
                 {"rate", "0"},
                 {"db", ":memory:"},

@@ -9,7 +9,13 @@
 #include "serverharness.h"
 #include "systemtools.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -271,6 +277,137 @@ private Q_SLOTS:
         const auto page = b.waitFor(QStringLiteral("ONLINE"), 3000);
         QVERIFY(page);
         QCOMPARE(*page, QStringLiteral("ONLINE dave"));
+    }
+
+    // --loops 3: the clients are spread over three event-loop threads, named
+    // so that `top -H` tells them apart, and the room is still one room:
+    // every message reaches everyone, in the order each sender sent them,
+    // each sender gets its ACKs in order, `status` sees every client, and
+    // an operator's kick reaches a client of another loop.
+    void clientsOnSeveralLoopsShareOneRoom()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString adminPath = dir.filePath(QStringLiteral("admin.sock"));
+        ServerProcess server;
+        QVERIFY(server.startDefault({QStringLiteral("--loops"), QStringLiteral("3"),
+                                     QStringLiteral("--admin-socket"), adminPath,
+                                     QStringLiteral("--rate"), QStringLiteral("0")}));
+        QVERIFY2(server.logText().contains(QLatin1String(" loops=3 ")),
+                 qPrintable(server.logText()));
+        QStringList threads;
+        const QString tasks = QStringLiteral("/proc/%1/task").arg(server.process().processId());
+        for (const QString &task : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile comm(tasks + QLatin1Char('/') + task + QStringLiteral("/comm"));
+            if (comm.open(QIODevice::ReadOnly))
+                threads << QString::fromUtf8(comm.readAll()).trimmed();
+        }
+        QVERIFY2(threads.contains(QStringLiteral("longline-loop1")) &&
+                     threads.contains(QStringLiteral("longline-loop2")) &&
+                     !threads.contains(QStringLiteral("longline-loop3")),
+                 qPrintable(threads.join(QLatin1Char(' '))));
+
+        constexpr int Clients = 9; // three per loop
+        std::vector<std::unique_ptr<LineClient>> clients;
+        for (int i = 0; i < Clients; ++i) {
+            clients.push_back(std::make_unique<LineClient>());
+            QVERIFY(clients.back()->connectTo(server.port()));
+            QVERIFY(!clients.back()->hello(QStringLiteral("user%1").arg(i)).isEmpty());
+        }
+        // Everyone says three lines at once.
+        for (int i = 0; i < Clients; ++i)
+            clients[static_cast<size_t>(i)]->send(QStringLiteral("SAYID a%1 first %1\n"
+                                                                 "SAYID b%1 second %1\n"
+                                                                 "SAYID c%1 third %1\n")
+                                                      .arg(i)
+                                                      .toUtf8());
+        for (int i = 0; i < Clients; ++i) {
+            LineClient &c = *clients[static_cast<size_t>(i)];
+            QStringList acks;
+            // Every sender's three messages, in the order sent (the number
+            // after the word names the sender).
+            QHash<QString, QStringList> heard;
+            int messages = 0;
+            while (messages < 3 * Clients || acks.size() < 3) {
+                const auto line = c.next(WaitMs);
+                QVERIFY2(line, qPrintable(QStringLiteral("user%1 heard %2 of %3 messages, acks %4")
+                                              .arg(i)
+                                              .arg(messages)
+                                              .arg(3 * Clients)
+                                              .arg(acks.join(QLatin1Char(',')))));
+                const QStringList words = line->split(QLatin1Char(' '));
+                if (words.value(0) == QLatin1String("ACK")) {
+                    acks << words.value(1);
+                } else if (words.value(0) == QLatin1String("MSG")) {
+                    ++messages;
+                    heard[words.value(5)] << words.value(4);
+                }
+            }
+            QCOMPARE(acks, (QStringList{QStringLiteral("a%1").arg(i), QStringLiteral("b%1").arg(i),
+                                        QStringLiteral("c%1").arg(i)}));
+            QCOMPARE(heard.size(), Clients);
+            for (auto it = heard.cbegin(); it != heard.cend(); ++it)
+                QCOMPARE(it.value(), (QStringList{QStringLiteral("first"), QStringLiteral("second"),
+                                                  QStringLiteral("third")}));
+        }
+
+        auto admin = [&](const QStringList &words) {
+            QProcess p;
+            p.start(serverBinary(),
+                    words + QStringList{QStringLiteral("--admin-socket"), adminPath});
+            if (!p.waitForFinished(WaitMs) || p.exitCode() != 0)
+                return QStringLiteral("<exit %1: %2>")
+                    .arg(p.exitCode())
+                    .arg(QString::fromUtf8(p.readAllStandardError()));
+            return QString::fromUtf8(p.readAllStandardOutput());
+        };
+        const QJsonObject status =
+            QJsonDocument::fromJson(
+                admin({QStringLiteral("status"), QStringLiteral("--json")}).toUtf8())
+                .object();
+        QCOMPARE(status.value(QStringLiteral("clients")).toInt(), Clients);
+        QStringList nicks;
+        for (const QJsonValue &row : status.value(QStringLiteral("connections")).toArray()) {
+            nicks << row.toObject().value(QStringLiteral("nick")).toString();
+            QVERIFY(row.toObject().value(QStringLiteral("age_ms")).toDouble() >= 0);
+        }
+        for (int i = 0; i < Clients; ++i)
+            QVERIFY2(nicks.contains(QStringLiteral("user%1").arg(i)),
+                     qPrintable(nicks.join(QLatin1Char(' '))));
+
+        // Each of the last three is on a different loop from user0.
+        for (int i = Clients - 3; i < Clients; ++i)
+            QVERIFY(admin({QStringLiteral("kick"), QStringLiteral("user%1").arg(i)})
+                        .startsWith(QLatin1String("kicked 1")));
+        for (int i = Clients - 3; i < Clients; ++i) {
+            LineClient &c = *clients[static_cast<size_t>(i)];
+            QVERIFY(c.waitFor(QStringLiteral("BYE kicked by the operator")));
+            QVERIFY(c.waitClosed());
+        }
+        for (int i = Clients - 3; i < Clients; ++i)
+            QVERIFY(clients.front()->waitFor(QStringLiteral("LEAVE ")));
+        clients.front()->sendLine(QStringLiteral("WHO"));
+        REQUIRE_LINE(online, (*clients.front()), QStringLiteral("ONLINE "));
+        QCOMPARE(online.split(QLatin1Char(' ')).size(), 1 + Clients - 3);
+
+        // A client that quits and connects again at once lands on another
+        // loop, which may take its HELLO before the first loop read the
+        // old connection's end: the nick is free all the same.
+        auto rejoining = std::make_unique<LineClient>();
+        QVERIFY(rejoining->connectTo(server.port()));
+        QVERIFY(!rejoining->hello(QStringLiteral("rejoin")).isEmpty());
+        for (int round = 0; round < 50; ++round) {
+            rejoining->sendLine(QStringLiteral("QUIT"));
+            rejoining->socket().disconnectFromHost();
+            if (rejoining->socket().state() != QAbstractSocket::UnconnectedState)
+                QVERIFY(rejoining->socket().waitForDisconnected(WaitMs));
+            rejoining = std::make_unique<LineClient>();
+            QVERIFY(rejoining->connectTo(server.port()));
+            QVERIFY2(!rejoining->hello(QStringLiteral("rejoin")).isEmpty(),
+                     qPrintable(QStringLiteral("round %1: %2")
+                                    .arg(round)
+                                    .arg(rejoining->skipped.join(QLatin1Char('|')))));
+        }
     }
 };
 

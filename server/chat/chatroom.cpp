@@ -492,7 +492,7 @@ void ChatRoom::stored(quint64 sessionId, const QString &nickKey, const QString &
         // A retry of a message we already stored: confirm, do not repeat.
         if (session) {
             session->rateLimiter().refund(countedAt);
-            session->send(protocol::ack(cid, result.message->seq));
+            session->sendNow(protocol::ack(cid, result.message->seq));
         }
     } else {
         if (m_metrics) {
@@ -504,8 +504,10 @@ void ChatRoom::stored(quint64 sessionId, const QString &nickKey, const QString &
         // Stored first, then told: an ACK or MSG always names a durable
         // message. The sender may have gone meanwhile; the others still
         // hear it, and a retry of it later is answered as a duplicate.
+        // The ACK goes out at once: the sender waits on it, the room's
+        // readers only on the MSG, which the batcher writes in slices.
         if (session && !cid.isEmpty())
-            session->send(protocol::ack(cid, result.message->seq));
+            session->sendNow(protocol::ack(cid, result.message->seq));
         broadcast(protocol::msg(*result.message));
     }
 }

@@ -55,8 +55,9 @@ public:
     // Queues a line. Never re-enters the room: a reader too slow to take it
     // is dropped later, from the connection's own event loop.
     virtual void send(const QByteArray &line) = 0;
-    // The same for a line the caller holds only for the call: written at
-    // once when nothing waits before it (no copy, no queue), else queued.
+    // The same for an answer the client waits for (a PONG, an ACK), which
+    // the caller may hold only for the call: written at once, with
+    // whatever waits before it, rather than in the output batcher's turn.
     virtual void sendNow(QByteArrayView line) { send(line.toByteArray()); }
     // Says "BYE <byeReason>", lets the output drain, then closes.
     // `localReason` is what the disconnect log reports.

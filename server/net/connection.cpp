@@ -590,14 +590,14 @@ void ConnectionInbox::push(Item item)
         m_loop.post([this] { deliver(); });
 }
 
-void ConnectionInbox::send(std::shared_ptr<Connection> connection, QByteArray line)
+void ConnectionInbox::send(std::shared_ptr<Connection> connection, QByteArray line, bool now)
 {
-    push({std::move(connection), std::move(line), {}});
+    push({std::move(connection), std::move(line), {}, now});
 }
 
 void ConnectionInbox::call(std::shared_ptr<Connection> connection, Call fn)
 {
-    push({std::move(connection), {}, std::move(fn)});
+    push({std::move(connection), {}, std::move(fn), false});
 }
 
 void ConnectionInbox::deliver()
@@ -613,6 +613,8 @@ void ConnectionInbox::deliver()
     for (Item &item : items) {
         if (item.call)
             item.call(*item.connection);
+        else if (item.now)
+            item.connection->sendNowHere(item.line);
         else
             item.connection->sendHere(item.line);
     }
@@ -639,7 +641,7 @@ void Connection::sendNow(QByteArrayView line)
     if (here())
         sendNowHere(line);
     else
-        m_loop.inbox.send(shared_from_this(), line.toByteArray());
+        m_loop.inbox.send(shared_from_this(), line.toByteArray(), true);
 }
 
 void Connection::close(const QString &byeReason, const QString &localReason)
@@ -661,10 +663,21 @@ void Connection::startProbe(const QString &token, Millis delay)
 
 void Connection::sendNowHere(QByteArrayView line)
 {
-    // Anything queued, in flight or encrypted goes first: then the line
-    // waits its turn like any other.
-    if (!isOpen() || m_tls || m_writeArmed || !m_out.isEmpty() || line.isEmpty()) {
+    // Anything in flight or encrypted goes first: then the line waits its
+    // turn like any other.
+    if (!isOpen() || m_tls || m_writeArmed || line.isEmpty()) {
         sendHere(line.toByteArray());
+        return;
+    }
+    if (!m_out.isEmpty()) {
+        // Lines wait before it, for the batcher's next slice (a broadcast
+        // to a large room is written 256 readers at a time): this answer
+        // takes them along now instead of waiting behind every reader the
+        // batcher holds. An error is left to the reading side, as in
+        // sendHere(); the batcher still visits and arms what is left.
+        sendHere(line.toByteArray());
+        if (isOpen() && !m_writeArmed && !m_reading)
+            (void)writeQueued();
         return;
     }
     ssize_t written;

@@ -95,7 +95,8 @@ public:
     explicit ConnectionInbox(EventLoop &loop) : m_loop(loop) {}
     // From any thread, with the owner's chat lock held (that lock orders
     // the calls made from different threads).
-    void send(std::shared_ptr<Connection> connection, QByteArray line);
+    // `now`: a sendNow() (an answer), else a send().
+    void send(std::shared_ptr<Connection> connection, QByteArray line, bool now = false);
     void call(std::shared_ptr<Connection> connection, Call fn);
     bool waiting() const { return m_waiting.load(std::memory_order_relaxed); }
 
@@ -105,6 +106,7 @@ private:
         std::shared_ptr<Connection> connection;
         QByteArray line; // a send, when `call` is empty
         Call call;
+        bool now = false;
     };
     void push(Item item);
     void deliver(); // on the loop's thread

@@ -150,10 +150,11 @@ int main(int argc, char *argv[])
         limitFields.append({"error", files.error});
     log.event("rlimit", limitFields);
     // One descriptor per client: never promise more clients than the
-    // process can hold. Each event loop keeps two (epoll, eventfd).
+    // process can hold. Each event loop beyond the first keeps two more
+    // (epoll, eventfd).
     const int loops = config.loops > 0 ? std::min(config.loops, net::NetServer::MaxLoops)
                                        : net::NetServer::defaultLoopCount();
-    const qint64 own = OwnDescriptors + 2 * loops;
+    const qint64 own = OwnDescriptors + 2 * (loops - 1);
     if (files.softAfter > own && config.maxClients > files.softAfter - own) {
         const qint64 fit = files.softAfter - own;
         log.event("max_clients_lowered", {{"requested", QString::number(config.maxClients)},
@@ -325,9 +326,8 @@ int main(int argc, char *argv[])
         if (again.outcome != ParseOutcome::Run) {
             why = again.message;
         } else {
-            if (files.softAfter > OwnDescriptors &&
-                again.config.maxClients > files.softAfter - OwnDescriptors)
-                again.config.maxClients = static_cast<int>(files.softAfter - OwnDescriptors);
+            if (files.softAfter > own && again.config.maxClients > files.softAfter - own)
+                again.config.maxClients = static_cast<int>(files.softAfter - own);
             server.reload(config, again.config, &why);
         }
         if (!why.isEmpty())

@@ -318,8 +318,10 @@ void ChatRoom::onHello(Participant *session, const protocol::Line &line)
     Participant *holder = m_byNick.value(nickKey);
     if (holder && (key.isEmpty() || key != holder->sessionKey()) && holder->peerHasClosed()) {
         // Its client has gone (a quit and an instant return, the old
-        // connection's end not read yet): the nick is free.
+        // connection's end not read yet): the nick is free, and what the
+        // old connection still holds unread is not taken under it.
         retire(holder, QStringLiteral("closed by peer"));
+        holder->close(QStringLiteral("replaced"), QStringLiteral("replaced"));
         holder = nullptr;
     }
     if (holder && (key.isEmpty() || key != holder->sessionKey())) {

@@ -592,6 +592,7 @@ void ConnectionInbox::push(Item item)
 
 void ConnectionInbox::send(std::shared_ptr<Connection> connection, QByteArray line, bool now)
 {
+    connection->m_inboxBytes.fetch_add(static_cast<qint32>(line.size()), std::memory_order_relaxed);
     push({std::move(connection), std::move(line), {}, now});
 }
 
@@ -611,9 +612,13 @@ void ConnectionInbox::deliver()
     // The *Here calls: a call made meanwhile by another thread waits in the
     // inbox again, and these must not queue behind it.
     for (Item &item : items) {
-        if (item.call)
+        if (item.call) {
             item.call(*item.connection);
-        else if (item.now)
+            continue;
+        }
+        item.connection->m_inboxBytes.fetch_sub(static_cast<qint32>(item.line.size()),
+                                                std::memory_order_relaxed);
+        if (item.now)
             item.connection->sendNowHere(item.line);
         else
             item.connection->sendHere(item.line);

@@ -230,8 +230,14 @@ public:
     void sendNow(QByteArrayView line) override;
     void close(const QString &byeReason, const QString &localReason) override;
     void notePong(const QString &token) override;
-    // Any thread: the room asks it of clients of other loops.
-    qint64 queuedBytes() const override { return m_outBytes.load(std::memory_order_relaxed); }
+    // Any thread: the room asks it of clients of other loops. Lines still
+    // in the loop's inbox count: a HISTORY answer sent from another loop
+    // paces itself by them too.
+    qint64 queuedBytes() const override
+    {
+        return m_outBytes.load(std::memory_order_relaxed) +
+               m_inboxBytes.load(std::memory_order_relaxed);
+    }
     void startProbe(const QString &token, Millis delay) override;
     bool probePending() const override { return probeDue().count() > 0; }
     bool peerHasClosed() const override;
@@ -356,6 +362,8 @@ private:
     // unallocated) while the connection keeps up.
     QList<QByteArray> m_out;
     std::atomic<qint64> m_outBytes{0}; // read by the room from any loop
+    // Bytes of lines for it in its loop's inbox (ConnectionInbox).
+    std::atomic<qint32> m_inboxBytes{0};
     // -1 once closed or handed over. Atomic (a plain load on x86) since
     // the room may look at the socket from another loop (peerHasClosed).
     std::atomic<int> m_fd;

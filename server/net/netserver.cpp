@@ -162,11 +162,16 @@ void NetServer::onEveryLoop(std::function<void(int)> fn, std::function<void()> t
             loop.defer([this, oneDone] { m_eventLoop.post(oneDone); });
         });
     }
-    {
-        const ChatLock lock(*this);
-        fn(0);
-    }
-    m_eventLoop.defer(oneDone);
+    // The first loop's share runs through its mailbox too, behind the
+    // lines its inbox holds for its clients (a hand-over must not take a
+    // client's output before the BYEs and LEAVEs sent to it just now).
+    m_eventLoop.post([this, fn, oneDone] {
+        {
+            const ChatLock lock(*this);
+            fn(0);
+        }
+        m_eventLoop.defer(oneDone);
+    });
 }
 
 void NetServer::onFirstLoop(std::function<void()> fn)
@@ -386,10 +391,8 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
         m_log.event("connect", {{"id", QString::number(c->id())},
                                 {"peer", peer},
                                 {"clients", QString::number(m_connections.size())}});
-        if (serving.loop.isCurrent())
-            c->start();
-        else // before anything the room sends it (the inbox posts after this)
-            serving.loop.post([c] { c->start(); });
+        // Through its loop's inbox, before anything the room sends it.
+        c->runHere([](Connection &started) { started.start(); });
     }
 }
 
@@ -452,12 +455,17 @@ void NetServer::reject(int fd, const QString &peer, const QString &why, const QS
 void NetServer::lineReceived(Connection &c, const QString &line)
 {
     const ChatLock lock(*this);
-    m_room.handleLine(&c, line);
+    // A client of another loop reads on until its BYE arrives through the
+    // inbox: what it sends after the shutdown began is not taken.
+    if (m_state == State::Running)
+        m_room.handleLine(&c, line);
 }
 
 bool NetServer::lineRead(Connection &c, QByteArrayView line, Millis now)
 {
     const ChatLock lock(*this);
+    if (m_state != State::Running)
+        return true; // not taken (lineReceived)
     return m_room.answerLineBytes(&c, line, now);
 }
 
@@ -730,10 +738,7 @@ int NetServer::adopt(const HandoverState &state, const std::vector<int> &fds)
         ++m_perAddress[c->peerAddress()];
         c->restoreChat(h);
         m_room.adopt(c.get());
-        if (serving.loop.isCurrent())
-            c->resume(h);
-        else
-            serving.loop.post([c, h] { c->resume(h); });
+        c->runHere([h](Connection &resumed) { resumed.resume(h); });
         ++resumed;
         if (h.registered)
             ++registered;
@@ -815,34 +820,32 @@ void NetServer::handOverNow(const SystemdNotifier &systemd, int capacity, Handov
         m_room.release(c.get());
         byLoop[static_cast<size_t>(c->loopIndex())].push_back(c);
     }
-    auto handed = std::make_shared<std::vector<std::vector<HandedConnection>>>(m_loops.size());
+    auto handed = std::make_shared<std::vector<std::vector<Handed>>>(m_loops.size());
     onEveryLoop(
         [byLoop = std::move(byLoop), handed](int index) {
+            // Judged again here: one may have started closing meanwhile (a
+            // slow reader dropped), and then ends here as usual.
             for (const auto &c : byLoop[static_cast<size_t>(index)])
-                (*handed)[static_cast<size_t>(index)].push_back(c->handOver());
+                if (c->canHandOver())
+                    (*handed)[static_cast<size_t>(index)].push_back({c, c->handOver()});
         },
-        [this, systemd, onFailure, staying = std::move(staying), handed] {
-            handOverHanded(systemd, onFailure, staying, *handed);
-        });
+        [this, systemd, onFailure, handed] { handOverHanded(systemd, onFailure, *handed); });
 }
 
 void NetServer::handOverHanded(const SystemdNotifier &systemd, HandoverFailure onFailure,
-                               const std::vector<std::shared_ptr<Connection>> &staying,
-                               const std::vector<std::vector<HandedConnection>> &handed)
+                               const std::vector<std::vector<Handed>> &handed)
 {
     HandoverState state;
     state.listen = m_config.listenText();
     state.nextId = m_nextId;
     std::vector<int> clientFds;
-    for (const auto &c : staying) {
-        // One that ended while its loop was getting to it is gone already.
-        if (m_connections.remove(c->id()) == 0)
-            continue;
-        --m_loops[static_cast<size_t>(c->loopIndex())]->clients;
-        forgetAddress(c->peerAddress());
-    }
     for (const auto &fromLoop : handed) {
-        for (const HandedConnection &h : fromLoop) {
+        for (const auto &[c, h] : fromLoop) {
+            // Handed over, so it ends here without an ended() event.
+            if (m_connections.remove(c->id()) > 0) {
+                --m_loops[static_cast<size_t>(c->loopIndex())]->clients;
+                forgetAddress(c->peerAddress());
+            }
             if (h.fd < 0)
                 continue;
             clientFds.push_back(h.fd);

@@ -229,11 +229,11 @@ private:
     // handOver() and shutdown() once nothing is being stored.
     void handOverNow(const SystemdNotifier &receiver, int capacity, HandoverFailure onFailure,
                      std::function<void()> stopped, std::function<void()> keptServing);
-    // Once every loop handed over its own: `handed` holds, per loop, what
-    // its clients in `staying` became.
+    // A client handed over, and what it became.
+    using Handed = std::pair<std::shared_ptr<Connection>, HandedConnection>;
+    // Once every loop handed over its own (`handed`, per loop).
     void handOverHanded(const SystemdNotifier &receiver, HandoverFailure onFailure,
-                        const std::vector<std::shared_ptr<Connection>> &staying,
-                        const std::vector<std::vector<HandedConnection>> &handed);
+                        const std::vector<std::vector<Handed>> &handed);
     void shutdownNow(const QString &why, std::function<void()> stopped);
     // Drops the readers furthest behind until the queued output of all is
     // back under three quarters of --max-output-total.

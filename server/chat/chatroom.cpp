@@ -743,7 +743,7 @@ void ChatRoom::refusePing(Participant *session, PingGuard::Verdict verdict)
 
 QString ChatRoom::pingTooFastText(Participant *session) const
 {
-    return QStringLiteral("PING at most every %1 s (strike %2 of %3)")
+    return QStringLiteral("PING at most every %1 s on average (strike %2 of %3)")
         .arg(secondsText(m_config.minClientPing))
         .arg(session->pingGuard().strikes())
         .arg(PingGuard::MaxStrikes);

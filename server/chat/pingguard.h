@@ -4,6 +4,12 @@
 // strike answered with ERR 429; the third strike within a minute ends the
 // connection with "BYE too_many_pings". Free of timers: the caller passes
 // the monotonic time.
+//
+// The pace is judged on average, not ping by ping (a generic cell rate
+// algorithm with one interval of credit): a PING that looks early only
+// because the one before it was late (its client's timer fired late, or
+// the server read it at the end of a long turn) is not struck, while a
+// client that keeps pinging faster than the minimum is.
 
 #include "livenesssettings.h"
 
@@ -35,15 +41,13 @@ public:
     Verdict notePing(Millis now);
     int strikes() const { return static_cast<int>(m_strikes.size()); }
 
-    // Network jitter can bunch two honest pings a little; a tenth of the
-    // minimum is forgiven so a client pinging at exactly minping is safe.
-    Millis tolerance() const { return m_minInterval / 10; }
-
 private:
-    static constexpr Millis NoPing = Millis::min();
     Millis m_minInterval;
-    Millis m_lastPing = NoPing; // not std::optional: one guard per client
-    QList<Millis> m_strikes;    // times of recent strikes, oldest first
+    // When the next PING is due at the minimum pace; one may come up to a
+    // whole interval before it. Millis::min() before the first PING (not
+    // std::optional: one guard per client).
+    Millis m_due = Millis::min();
+    QList<Millis> m_strikes; // times of recent strikes, oldest first
 };
 
 } // namespace longline::server

@@ -80,6 +80,8 @@ public:
         read();
         if (m_closed)
             return QStringLiteral("the witness was disconnected: ") + m_lastLine;
+        if (!m_refusal.isEmpty())
+            return QStringLiteral("the server refused the witness: ") + m_refusal;
         const qint64 now = m_clock.elapsed();
         for (auto it = m_asked.cbegin(); it != m_asked.cend(); ++it)
             if (now - it.value() > graceMs)
@@ -143,6 +145,9 @@ private:
                     m_asked.erase(it);
                     ++m_answered;
                 }
+            } else if (command == QLatin1String("ERR")) {
+                if (m_refusal.isEmpty())
+                    m_refusal = line.left(200);
             } else if (command == QLatin1String("JOIN")) {
                 ++m_joins;
             } else if (command == QLatin1String("LEAVE")) {
@@ -162,6 +167,7 @@ private:
     QMap<QString, qint64> m_asked; // "PONG w3" / "ACK c3" -> when asked
     QHash<QString, int> m_messagesFrom;
     QString m_lastLine;
+    QString m_refusal; // the first ERR the server sent the witness
     qint64 m_slowest = 0;
     int m_sent = 0;
     int m_answered = 0;

@@ -211,18 +211,42 @@ private Q_SLOTS:
         PingGuard g(1000ms);
         QCOMPARE(g.notePing(Millis{10000}), PingGuard::Verdict::Accept);
         QCOMPARE(g.notePing(Millis{11000}), PingGuard::Verdict::Accept); // exactly minping
-        QCOMPARE(g.notePing(Millis{11950}), PingGuard::Verdict::Accept); // within tolerance
-        QCOMPARE(g.notePing(Millis{12000}), PingGuard::Verdict::TooFast);
+        // Early only because the one before was late: forgiven once.
+        QCOMPARE(g.notePing(Millis{11100}), PingGuard::Verdict::Accept);
+        QCOMPARE(g.notePing(Millis{11200}), PingGuard::Verdict::TooFast);
         QCOMPARE(g.strikes(), 1);
-        QCOMPARE(g.notePing(Millis{13500}), PingGuard::Verdict::Accept);
-        QCOMPARE(g.notePing(Millis{13600}), PingGuard::Verdict::TooFast);
-        QCOMPARE(g.notePing(Millis{13700}), PingGuard::Verdict::TooManyStrikes);
+        QCOMPARE(g.notePing(Millis{12000}), PingGuard::Verdict::Accept); // back on pace
+        QCOMPARE(g.notePing(Millis{12100}), PingGuard::Verdict::TooFast);
+        QCOMPARE(g.notePing(Millis{12200}), PingGuard::Verdict::TooManyStrikes);
+
+        // A client whose timer fires late, then on its schedule (QTimer
+        // keeps its phase), at 1.1 s: never struck.
+        PingGuard honest(1000ms);
+        for (int i = 0; i < 100; ++i) {
+            const int late = (i % 7 == 3) ? 900 : 0;
+            QCOMPARE(honest.notePing(Millis{i * 1100 + late}), PingGuard::Verdict::Accept);
+        }
+        QCOMPARE(honest.strikes(), 0);
+
+        // Twice the allowed pace: half the PINGs are refused, and the
+        // third strike within a minute ends it.
+        PingGuard fast(1000ms);
+        int refused = 0;
+        PingGuard::Verdict last = PingGuard::Verdict::Accept;
+        for (int i = 0; i < 20 && last != PingGuard::Verdict::TooManyStrikes; ++i) {
+            last = fast.notePing(Millis{i * 500});
+            refused += last != PingGuard::Verdict::Accept;
+        }
+        QCOMPARE(last, PingGuard::Verdict::TooManyStrikes);
+        QCOMPARE(refused, 3);
 
         // Strikes older than a minute are forgiven.
         PingGuard slow(1000ms);
         slow.notePing(Millis{0});
+        slow.notePing(Millis{0});
         QCOMPARE(slow.notePing(Millis{100}), PingGuard::Verdict::TooFast);
         QCOMPARE(slow.notePing(Millis{200}), PingGuard::Verdict::TooFast);
+        QCOMPARE(slow.notePing(Millis{70000}), PingGuard::Verdict::Accept);
         QCOMPARE(slow.notePing(Millis{70000}), PingGuard::Verdict::Accept);
         QCOMPARE(slow.notePing(Millis{70100}), PingGuard::Verdict::TooFast);
         QCOMPARE(slow.strikes(), 1);

@@ -11,6 +11,10 @@ QAtomicInteger<int> connectionCounter;
 
 // Bump when the schema changes; open() refuses newer files.
 constexpr int SchemaVersion = 1;
+// How long a write waits for another process's lock (a server starting with
+// --take-over opens the file while the old one still writes) before the
+// batch fails.
+constexpr int BusyTimeoutMs = 5000;
 } // namespace
 
 HistoryStore::HistoryStore()
@@ -73,6 +77,10 @@ bool HistoryStore::open(const QString &path, QString *error)
     }
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_db.setDatabaseName(path);
+    // Another process may hold the write lock for a moment: a server
+    // starting with --take-over (or `longline-server check`) opens the same
+    // file while this one still serves. Wait for it instead of failing.
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
     if (!m_db.open()) {
         if (error)
             *error = QStringLiteral("cannot open history database %1: %2")
@@ -115,18 +123,22 @@ bool HistoryStore::open(const QString &path, QString *error)
     }
     {
         QSqlQuery v(m_db);
-        if (v.exec(QStringLiteral("PRAGMA user_version")) && v.next() &&
-            v.value(0).toInt() > SchemaVersion) {
+        const int version =
+            v.exec(QStringLiteral("PRAGMA user_version")) && v.next() ? v.value(0).toInt() : -1;
+        if (version > SchemaVersion) {
             if (error)
                 *error = QStringLiteral("history database %1 has schema version %2, newer than "
                                         "this server understands (%3)")
                              .arg(path)
-                             .arg(v.value(0).toInt())
+                             .arg(version)
                              .arg(SchemaVersion);
             close();
             return false;
         }
-        exec(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion), nullptr);
+        // Written only when it changes: a write takes the database's lock,
+        // which a server still serving from this file needs.
+        if (version != SchemaVersion)
+            exec(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion), nullptr);
     }
     if (!rereadLastSeq(error)) {
         close();
@@ -165,7 +177,11 @@ bool HistoryStore::rereadLastSeq(QString *error)
 
 bool HistoryStore::begin(QString *error)
 {
-    return exec(QStringLiteral("BEGIN"), error);
+    // IMMEDIATE: the write lock is taken here, where SQLite's busy timeout
+    // waits for it. A deferred transaction that reads (the duplicate check)
+    // before it writes fails at once with SQLITE_BUSY when another process
+    // wrote in between, and its messages would be refused.
+    return exec(QStringLiteral("BEGIN IMMEDIATE"), error);
 }
 
 bool HistoryStore::commit(QString *error)

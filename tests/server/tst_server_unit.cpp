@@ -13,6 +13,8 @@
 #include "serverconfig.h"
 #include "serverlog.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -483,6 +485,44 @@ private Q_SLOTS:
         HistoryStore other;
         QVERIFY(other.open(QStringLiteral(":memory:"), &error));
         QCOMPARE(other.lastSeq(), qint64(0));
+    }
+
+    // A server starting with --take-over opens the file while the old one
+    // still stores messages: the old one's batch, which reads (the duplicate
+    // check) before it writes, must not fail because of it.
+    void historyStoreSharesItsFileWithANewProcess()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("h.db"));
+        QString error;
+        HistoryStore serving;
+        QVERIFY2(serving.open(path, &error), qPrintable(error));
+        QVERIFY(serving.append("a", "a", "before", "c0", QDateTime::currentDateTimeUtc(), &error));
+        QVERIFY2(serving.begin(&error), qPrintable(error));
+        QVERIFY(!serving.findByCid("a", "c1"));
+        HistoryStore starting;
+        QVERIFY2(starting.open(path, &error), qPrintable(error));
+        {
+            // Any other writer waits for the batch (here it gives up after
+            // 50 ms) instead of breaking it.
+            QSqlDatabase other =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+            other.setDatabaseName(path);
+            other.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=50"));
+            QVERIFY(other.open());
+            QSqlQuery write(other);
+            QVERIFY(!write.exec(QStringLiteral("PRAGMA user_version=1")));
+            write = QSqlQuery();
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("other"));
+        QVERIFY2(serving.append("a", "a", "during", "c1", QDateTime::currentDateTimeUtc(), &error),
+                 qPrintable(error));
+        QVERIFY2(serving.commit(&error), qPrintable(error));
+        QVERIFY2(starting.rereadLastSeq(&error), qPrintable(error));
+        QCOMPARE(starting.lastSeq(), qint64(2));
+        QVERIFY(starting.findByCid("a", "c1"));
     }
 
     void damagedHistoryIsRefused()

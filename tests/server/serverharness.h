@@ -23,6 +23,20 @@ inline QString serverBinary()
     return qEnvironmentVariable("LONGLINE_SERVER_BIN");
 }
 
+// Runs `longline-server <words> --admin-socket <socket>` (status, kick,
+// reload, ...) and returns what it printed, or "<exit N: stderr>" when its
+// exit code is not `expectedExit`.
+inline QString adminCommand(const QString &socket, const QStringList &words, int expectedExit = 0)
+{
+    QProcess p;
+    p.start(serverBinary(), words + QStringList{QStringLiteral("--admin-socket"), socket});
+    if (!p.waitForFinished(WaitMs) || p.exitCode() != expectedExit)
+        return QStringLiteral("<exit %1: %2>")
+            .arg(p.exitCode())
+            .arg(QString::fromUtf8(p.readAllStandardError()));
+    return QString::fromUtf8(p.readAllStandardOutput());
+}
+
 class ServerProcess
 {
 public:

@@ -358,14 +358,7 @@ private Q_SLOTS:
                     .startsWith(QLatin1String("HTTP/1.1 404")));
 
         auto admin = [&](const QStringList &words, int expectedExit = 0) {
-            QProcess p;
-            p.start(serverBinary(),
-                    words + QStringList{QStringLiteral("--admin-socket"), adminPath});
-            if (!p.waitForFinished(WaitMs) || p.exitCode() != expectedExit)
-                return QStringLiteral("<exit %1: %2>")
-                    .arg(p.exitCode())
-                    .arg(QString::fromUtf8(p.readAllStandardError()));
-            return QString::fromUtf8(p.readAllStandardOutput());
+            return adminCommand(adminPath, words, expectedExit);
         };
         const QString status = admin({QStringLiteral("status")});
         QVERIFY2(status.contains(QLatin1String("dana")) &&

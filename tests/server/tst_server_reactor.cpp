@@ -351,16 +351,7 @@ private Q_SLOTS:
                                                   QStringLiteral("third")}));
         }
 
-        auto admin = [&](const QStringList &words) {
-            QProcess p;
-            p.start(serverBinary(),
-                    words + QStringList{QStringLiteral("--admin-socket"), adminPath});
-            if (!p.waitForFinished(WaitMs) || p.exitCode() != 0)
-                return QStringLiteral("<exit %1: %2>")
-                    .arg(p.exitCode())
-                    .arg(QString::fromUtf8(p.readAllStandardError()));
-            return QString::fromUtf8(p.readAllStandardOutput());
-        };
+        auto admin = [&](const QStringList &words) { return adminCommand(adminPath, words); };
         const QJsonObject status =
             QJsonDocument::fromJson(
                 admin({QStringLiteral("status"), QStringLiteral("--json")}).toUtf8())

@@ -376,9 +376,16 @@ AckRun runAck(const ServerProgram &program, int clients, const Phases &ph, const
     gen.resetMessages();
     std::vector<int64_t> sentAt;
     std::vector<int64_t> latencies;
-    gen.setAckSink([&](uint32_t cid, int64_t now) {
+    std::vector<int64_t> readLatencies;
+    gen.setAckSink([&](uint32_t cid, int64_t readNs, int64_t kernelNs) {
         if (cid < sentAt.size() && sentAt[cid] != 0) {
-            latencies.push_back(now - sentAt[cid]);
+            // The kernel's time is that of the last bytes of the read, never
+            // before the ACK's own: it can only make the figure larger.
+            const bool kernel = kernelNs >= sentAt[cid] && kernelNs <= readNs;
+            if (!kernel)
+                ++run.acksWithoutKernelTime;
+            latencies.push_back((kernel ? kernelNs : readNs) - sentAt[cid]);
+            readLatencies.push_back(readNs - sentAt[cid]);
             sentAt[cid] = 0;
         }
     });
@@ -403,6 +410,7 @@ AckRun runAck(const ServerProgram &program, int clients, const Phases &ph, const
         gen, [&] { return gen.messages() >= run.deliveriesExpected; }, ph.drainTimeout);
     run.deliveriesReceived = gen.messages();
     run.acks = latencyFigures(std::move(latencies), sent);
+    run.acksRead = latencyFigures(std::move(readLatencies), sent);
     gen.setAckSink({});
     gen.closeAll();
     server.stop();

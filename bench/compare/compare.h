@@ -101,7 +101,11 @@ struct AckRun
     bool started = false;
     std::string note;
     double ratePerSecond = 0;
+    // SAYID to ACK: until the kernel queued the ACK on the client's socket
+    // (the target's figure), and until the load generator read it.
     LatencyFigures acks;
+    LatencyFigures acksRead;
+    int acksWithoutKernelTime = 0; // measured at the read instead
     uint64_t deliveriesExpected = 0;
     uint64_t deliveriesReceived = 0;
 };

@@ -232,10 +232,59 @@ bool LoadGen::ping(size_t index)
     return true;
 }
 
+void LoadGen::setReceiveTimestamps(bool on)
+{
+    m_receiveTimestamps = on;
+    const int value = on ? 1 : 0;
+    for (const Conn &c : m_conns)
+        if (c.fd >= 0)
+            (void)::setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &value, sizeof value);
+}
+
+namespace {
+
+// recv() that also returns when the kernel queued the last bytes read
+// (SO_TIMESTAMPNS, on CLOCK_REALTIME), moved to CLOCK_MONOTONIC; 0 if the
+// kernel gave no time.
+ssize_t recvWithTime(int fd, char *buffer, size_t size, int64_t *kernelNs)
+{
+    iovec io{buffer, size};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr msg{};
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(fd, &msg, 0);
+    *kernelNs = 0;
+    if (n <= 0)
+        return n;
+    for (cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        timespec queued{};
+        std::memcpy(&queued, CMSG_DATA(cm), sizeof queued);
+        timespec real{}, mono{};
+        clock_gettime(CLOCK_REALTIME, &real);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        const int64_t realNs = int64_t(real.tv_sec) * 1'000'000'000 + real.tv_nsec;
+        const int64_t monoNs = int64_t(mono.tv_sec) * 1'000'000'000 + mono.tv_nsec;
+        const int64_t queuedNs = int64_t(queued.tv_sec) * 1'000'000'000 + queued.tv_nsec;
+        if (queuedNs > 0)
+            *kernelNs = queuedNs - (realNs - monoNs);
+    }
+    return n;
+}
+
+} // namespace
+
 void LoadGen::onReadable(size_t index)
 {
     Conn &c = m_conns[index];
-    const ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
+    int64_t kernelNs = 0;
+    const ssize_t n = m_receiveTimestamps
+                          ? recvWithTime(c.fd, m_scratch.data(), m_scratch.size(), &kernelNs)
+                          : ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         const bool wasReady = c.state == ConnState::Ready;
         if (wasReady)
@@ -278,7 +327,7 @@ void LoadGen::onReadable(size_t index)
     m_serverErrors += uint64_t(m_events.errors);
     if (m_ackSink)
         for (uint32_t cid : m_events.acks)
-            m_ackSink(cid, now);
+            m_ackSink(cid, now, kernelNs);
     if (!m_events.reply.empty())
         send(index, m_events.reply);
 }

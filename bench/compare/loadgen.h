@@ -78,10 +78,16 @@ public:
 
     // Where round trips of timed pings go (ns); null: not recorded.
     void setPingSink(std::vector<int64_t> *sink) { m_pingSink = sink; }
-    // Called for every ACK of a SAYID with its cid.
-    void setAckSink(std::function<void(uint32_t cid, int64_t nowNs)> sink)
+    // Called for every ACK of a SAYID with its cid, the time this process
+    // read it and the time the kernel queued it on the socket (both on
+    // nowNs()'s clock; the kernel's is 0 when it gave none). The kernel's
+    // leaves out how long the bytes waited for this process, which reads
+    // every connection on one thread: at 100,000 lines a second that lag
+    // is this process's, not the server's.
+    void setAckSink(std::function<void(uint32_t cid, int64_t readNs, int64_t kernelNs)> sink)
     {
         m_ackSink = std::move(sink);
+        setReceiveTimestamps(bool(m_ackSink));
     }
 
 private:
@@ -105,7 +111,11 @@ private:
     uint64_t m_closedByServer = 0;
     std::string m_lastFailure;
     std::vector<int64_t> *m_pingSink = nullptr;
-    std::function<void(uint32_t, int64_t)> m_ackSink;
+    std::function<void(uint32_t, int64_t, int64_t)> m_ackSink;
+    // SO_TIMESTAMPNS on every connection: reads tell when the kernel
+    // queued their last bytes.
+    void setReceiveTimestamps(bool on);
+    bool m_receiveTimestamps = false;
     int64_t m_lastKeepaliveScan = 0;
     std::vector<char> m_scratch;
     DialectEvents m_events;

@@ -278,8 +278,13 @@ std::string markdownReport(const CompareResults &r, const std::vector<Target> &t
         const AckRun &a = *r.ack;
         md += "\n- ACK latency: " + nText(a.clients) + " clients, " + num("%.0f", a.ratePerSecond) +
               " SAYID/s: " + std::to_string(a.acks.answered) + "/" + std::to_string(a.acks.sent) +
-              " acked, p50 " + opt(a.acks.p50Ms) + " ms, p99 " + opt(a.acks.p99Ms) + " ms; " +
-              nText(int(a.deliveriesReceived)) + " of " + nText(int(a.deliveriesExpected)) +
+              " acked, p50 " + opt(a.acks.p50Ms) + " ms, p99 " + opt(a.acks.p99Ms) +
+              " ms at the client's kernel (p50 " + opt(a.acksRead.p50Ms) + " ms, p99 " +
+              opt(a.acksRead.p99Ms) + " ms when the load generator read them" +
+              (a.acksWithoutKernelTime > 0
+                   ? ", " + std::to_string(a.acksWithoutKernelTime) + " without a kernel time"
+                   : std::string()) +
+              "); " + nText(int(a.deliveriesReceived)) + " of " + nText(int(a.deliveriesExpected)) +
               " MSG deliveries" + (a.note.empty() ? "" : " (" + cell(a.note) + ")") + ".";
     }
     md += "\n";
@@ -350,6 +355,8 @@ std::string jsonReport(const CompareResults &r, const std::vector<Target> &targe
                                        {"note", qs(a.note)},
                                        {"rate_per_s", a.ratePerSecond},
                                        {"acks", latencyJson(a.acks)},
+                                       {"acks_read", latencyJson(a.acksRead)},
+                                       {"acks_without_kernel_time", a.acksWithoutKernelTime},
                                        {"deliveries_expected", double(a.deliveriesExpected)},
                                        {"deliveries_received", double(a.deliveriesReceived)}});
     }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <future>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -381,6 +382,11 @@ void NetServer::onAccepted(int fd, const sockaddr_storage &remote)
                QStringLiteral("per_address"));
     } else {
         ++m_metrics.accepted;
+        // No Nagle: lines for a client already leave in one write per turn,
+        // and Nagle's algorithm would hold an answer (a PONG, an ACK) while
+        // an earlier line waits for the client's delayed ACK, up to 40 ms.
+        const int one = 1;
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         // TLS runs on Asio, which only the first loop turns.
         ServingLoop &serving = m_tls.context ? *m_loops.front() : leastLoaded();
         auto c = std::make_shared<Connection>(m_nextId++, fd, m_tls.context, serving.parts,

@@ -20,12 +20,15 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <algorithm>
 #include <arpa/inet.h>
 #include <csignal>
 #include <memory>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -284,6 +287,60 @@ private Q_SLOTS:
     // every message reaches everyone, in the order each sender sent them,
     // each sender gets its ACKs in order, `status` sees every client, and
     // an operator's kick reaches a client of another loop.
+    // The server's end of a client connection has TCP_NODELAY: Nagle's
+    // algorithm would hold a PONG or an ACK behind the client's delayed ACK
+    // of an earlier line (up to 40 ms). Read from the server's own socket,
+    // taken from the process with pidfd_getfd (Linux 5.6).
+    void clientSocketsHaveNoDelay()
+    {
+        ServerProcess server;
+        QVERIFY(server.startDefault());
+        LineClient client;
+        QVERIFY(client.connectTo(server.port()));
+        QVERIFY(!client.hello(QStringLiteral("nagle")).isEmpty());
+        const quint16 clientPort = client.socket().localPort();
+        // The server's socket: local port = the server's, remote = ours.
+        QFile table(QStringLiteral("/proc/net/tcp"));
+        QVERIFY(table.open(QIODevice::ReadOnly));
+        const QString wanted =
+            QStringLiteral(":%1 ").arg(server.port(), 4, 16, QLatin1Char('0')).toUpper();
+        const QString remote =
+            QStringLiteral(":%1 ").arg(clientPort, 4, 16, QLatin1Char('0')).toUpper();
+        QString inode;
+        for (const QByteArray &raw : table.readAll().split('\n')) {
+            const QStringList f = QString::fromLatin1(raw).simplified().split(QLatin1Char(' '));
+            if (f.size() > 9 && (f[1] + QLatin1Char(' ')).endsWith(wanted) &&
+                (f[2] + QLatin1Char(' ')).endsWith(remote))
+                inode = f[9];
+        }
+        QVERIFY2(!inode.isEmpty(), "the server's socket is not in /proc/net/tcp");
+        const qint64 pid = server.process().processId();
+        int target = -1;
+        const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+        const QByteArray link = QStringLiteral("socket:[%1]").arg(inode).toLatin1();
+        for (const QString &name : fds.entryList(QDir::System | QDir::NoDotAndDotDot)) {
+            char buffer[64] = {};
+            const QByteArray path = fds.filePath(name).toLocal8Bit();
+            if (::readlink(path.constData(), buffer, sizeof buffer - 1) > 0 &&
+                QByteArray(buffer) == link)
+                target = name.toInt();
+        }
+        QVERIFY2(target >= 0, "the server holds no descriptor for the client's socket");
+        const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        QVERIFY2(pidfd >= 0, strerror(errno));
+        const int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, target, 0));
+        const int error = errno;
+        ::close(pidfd);
+        if (fd < 0 && (error == EPERM || error == ENOSYS) && !qEnvironmentVariableIsSet("CI"))
+            QSKIP("pidfd_getfd is not allowed here (needs ptrace rights over the server)");
+        QVERIFY2(fd >= 0, strerror(error));
+        int noDelay = 0;
+        socklen_t length = sizeof noDelay;
+        QCOMPARE(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &noDelay, &length), 0);
+        ::close(fd);
+        QCOMPARE(noDelay, 1);
+    }
+
     void clientsOnSeveralLoopsShareOneRoom()
     {
         QTemporaryDir dir;

@@ -146,8 +146,9 @@ QList<ServerOption> makeOptions()
               [](const ServerConfig &c) { return c.liveness.heartbeat.toString(); }});
     o.append({QStringLiteral("min-client-ping"),
               QStringLiteral("SECONDS"),
-              QStringLiteral("Shortest interval between a client's PINGs; faster ones get ERR "
-                             "429 and 3 strikes in a minute disconnect. 0 = no limit."),
+              QStringLiteral("Shortest average interval between a client's PINGs (one may "
+                             "come early); faster ones get ERR 429 and 3 strikes in a minute "
+                             "disconnect. 0 = no limit."),
               {},
               false,
               [](ServerConfig &c, const QString &v, QString *e) {
